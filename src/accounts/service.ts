@@ -1,0 +1,100 @@
+/** Customer accounts and login sessions. */
+import type { Clock } from '../core/clock.js';
+import type { Keyring } from '../core/secrets/keyring.js';
+import type { PasswordHasher } from '../core/secrets/password.js';
+import type { Store, CustomerRecord } from '../core/store/types.js';
+import { problems } from '../core/problem.js';
+import { newBearerToken, newId } from '../core/secrets/tokens.js';
+import { Throttle, LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS } from '../core/throttle.js';
+
+export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+const SESSION_TOKEN_PREFIX = 'egs';
+
+export interface AccountDeps {
+  store: Store;
+  keyring: Keyring;
+  hasher: PasswordHasher;
+  clock: Clock;
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export class AccountService {
+  private readonly throttle: Throttle;
+  /** A hash to verify against when the email is unknown, so both cases cost the same time. */
+  private decoy: Promise<string> | undefined;
+
+  constructor(private readonly deps: AccountDeps) {
+    this.throttle = new Throttle(deps.store.throttles, deps.clock);
+  }
+
+  async register(email: string, password: string): Promise<CustomerRecord> {
+    const normalized = normalizeEmail(email);
+    if (await this.deps.store.customers.byEmail(normalized)) {
+      throw problems.conflict('email: an account with this email address exists already', { field: 'email' });
+    }
+    const customer: CustomerRecord = {
+      id: newId(),
+      email: normalized,
+      passwordHash: await this.deps.hasher.hash(password),
+      createdAt: this.deps.clock.now(),
+    };
+    try {
+      await this.deps.store.customers.create(customer);
+    } catch {
+      // A concurrent registration of the same address won the unique index.
+      throw problems.conflict('email: an account with this email address exists already', { field: 'email' });
+    }
+    return customer;
+  }
+
+  async login(email: string, password: string, clientAddress: string): Promise<{ token: string; expiresAt: Date }> {
+    const normalized = normalizeEmail(email);
+    const accountKey = `login:account:${normalized}`;
+    const addressKey = `login:address:${clientAddress}`;
+    await this.throttle.assertOpen(addressKey, 'logins from this address');
+    await this.throttle.assertOpen(accountKey, 'logins for this account');
+
+    const customer = await this.deps.store.customers.byEmail(normalized);
+    let ok = false;
+    if (customer) ok = await this.deps.hasher.verify(password, customer.passwordHash);
+    else {
+      this.decoy ??= this.deps.hasher.hash('decoy password never used');
+      await this.deps.hasher.verify(password, await this.decoy);
+    }
+    if (!customer || !ok) {
+      await this.throttle.recordFailure(accountKey, LOGIN_PER_ACCOUNT);
+      await this.throttle.recordFailure(addressKey, LOGIN_PER_ADDRESS);
+      throw problems.invalidCredentials('The email address or the password is wrong.');
+    }
+    await this.throttle.reset(accountKey);
+
+    const token = newBearerToken(SESSION_TOKEN_PREFIX);
+    const now = this.deps.clock.now();
+    const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
+    await this.deps.store.sessions.create({
+      tokenDigest: await this.deps.keyring.lookupDigest('session', token),
+      customerId: customer.id,
+      createdAt: now,
+      expiresAt,
+    });
+    return { token, expiresAt };
+  }
+
+  async logout(token: string): Promise<void> {
+    await this.deps.store.sessions.delete(await this.deps.keyring.lookupDigest('session', token));
+  }
+
+  /** The customer a bearer token belongs to, or a 401 problem. */
+  async authenticate(token: string | undefined): Promise<CustomerRecord> {
+    if (!token || !token.startsWith(`${SESSION_TOKEN_PREFIX}_`) || token.length > 200) {
+      throw problems.unauthorized('A valid session token is required (Authorization: Bearer <token> from POST /api/v1/sessions).');
+    }
+    const session = await this.deps.store.sessions.live(await this.deps.keyring.lookupDigest('session', token), this.deps.clock.now());
+    const customer = session && (await this.deps.store.customers.byId(session.customerId));
+    if (!customer) throw problems.unauthorized('The session has expired or was ended; log in again.');
+    return customer;
+  }
+}

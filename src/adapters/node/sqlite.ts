@@ -1,0 +1,31 @@
+/** Storage on Node: a SQLite file through better-sqlite3, migrated at start from drizzle/. */
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import * as schema from '../../db/schema/index.js';
+import { drizzleStore } from '../../db/drizzle-store.js';
+import type { Store } from '../../core/store/types.js';
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../drizzle', import.meta.url));
+
+export interface SqliteHandle {
+  store: Store;
+  sqlite: Database.Database;
+  close(): void;
+}
+
+export function openSqliteStore(file: string): SqliteHandle {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new Database(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  // Deleted secrets must not linger in free pages of the file.
+  sqlite.pragma('secure_delete = ON');
+  const db = drizzle(sqlite, { schema });
+  migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+  return { store: drizzleStore(db), sqlite, close: () => sqlite.close() };
+}

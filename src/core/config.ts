@@ -1,0 +1,111 @@
+/**
+ * Configuration from environment variables, validated at start. A bad value stops the start with a
+ * message naming the variable (ConfigError). Runtime-agnostic: the entry point passes its environment.
+ */
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  baseUrl: string;
+  adminToken: string | undefined;
+  /** Raw key-encryption key (32 bytes) when given in the environment; the Node entry generates one otherwise. */
+  secretKey: Uint8Array | undefined;
+  /** How often the purge of expired secrets runs on Node (seconds; 0 = off). */
+  purgeIntervalSeconds: number;
+  /** Log requests (never bodies). */
+  logRequests: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string, fallback: string): string {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  if (v.trim() !== v) throw new ConfigError(name, 'must not start or end with white space');
+  return v;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  if (!/^\d+$/.test(v)) throw new ConfigError(name, `must be a whole number, got "${v}"`);
+  const n = Number(v);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  if (/^(0|false|no|off)$/i.test(v)) return false;
+  throw new ConfigError(name, `must be true or false, got "${v}"`);
+}
+
+/** Accepts 32 bytes as base64url/base64 (43/44 chars) or hex (64 chars). */
+export function parseSecretKey(name: string, v: string): Uint8Array {
+  const s = v.trim();
+  let bytes: Uint8Array | undefined;
+  if (/^[0-9a-fA-F]{64}$/.test(s)) {
+    bytes = new Uint8Array(s.match(/../g)!.map((h) => parseInt(h, 16)));
+  } else if (/^[A-Za-z0-9+/_-]{43}=?$/.test(s)) {
+    const b64 = s.replace(/-/g, '+').replace(/_/g, '/').replace(/=$/, '');
+    const bin = atob(b64 + '=');
+    bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+  }
+  if (!bytes || bytes.length !== 32) {
+    throw new ConfigError(name, 'must be 32 random bytes, as 64 hex digits or 43 base64url characters');
+  }
+  return bytes;
+}
+
+export function loadConfig(env: Env): Config {
+  const host = str(env, 'EABGATE_HOST', '127.0.0.1');
+  if (!/^[A-Za-z0-9.:-]+$/.test(host) && host !== '::') {
+    throw new ConfigError('EABGATE_HOST', `not a host name or address: "${host}"`);
+  }
+  const port = int(env, 'EABGATE_PORT', 8080, 0, 65535);
+  const dataDir = str(env, 'EABGATE_DATA_DIR', './data');
+
+  const hostForUrl = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  let baseUrl = str(env, 'EABGATE_BASE_URL', `http://${hostForUrl}:${port}`);
+  let parsed: URL;
+  try {
+    parsed = new URL(baseUrl);
+  } catch {
+    throw new ConfigError('EABGATE_BASE_URL', `not a URL: "${baseUrl}"`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError('EABGATE_BASE_URL', 'must be an http:// or https:// URL');
+  }
+  if (parsed.search || parsed.hash) throw new ConfigError('EABGATE_BASE_URL', 'must not have a query or fragment');
+  baseUrl = baseUrl.replace(/\/+$/, '');
+
+  const adminToken = env.EABGATE_ADMIN_TOKEN || undefined;
+  if (adminToken !== undefined && adminToken.length < 16) {
+    throw new ConfigError('EABGATE_ADMIN_TOKEN', 'must be at least 16 characters long');
+  }
+  const secretKey = env.EABGATE_SECRET_KEY ? parseSecretKey('EABGATE_SECRET_KEY', env.EABGATE_SECRET_KEY) : undefined;
+
+  return {
+    host,
+    port,
+    dataDir,
+    baseUrl,
+    adminToken,
+    secretKey,
+    purgeIntervalSeconds: int(env, 'EABGATE_PURGE_INTERVAL', 3600, 0, 7 * 86400),
+    logRequests: bool(env, 'EABGATE_LOG_REQUESTS', true),
+  };
+}

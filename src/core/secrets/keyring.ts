@@ -1,0 +1,74 @@
+/**
+ * The key-encryption key (EABGATE_SECRET_KEY) and the keys derived from it with HKDF-SHA256:
+ * - a sealing key (AES-256-GCM) for secrets that must be revealed later (unlock codes, HMAC keys, CA keys);
+ * - a lookup key (HMAC-SHA256) for credentials stored only as digests (CA References, session tokens),
+ *   so that a copy of the database alone cannot even confirm a guessed reference.
+ */
+import { toBase64Url, fromBase64Url, utf8, utf8Decode, toHex } from '../encoding.js';
+
+const SEAL_VERSION = 'v1';
+
+export interface SealContext {
+  /** Table the sealed value lives in. */
+  table: string;
+  /** Row id it belongs to. */
+  id: string;
+  /** What it is for (unlock-code, eab-hmac, ca-key, ...). */
+  purpose: string;
+}
+
+function aad(ctx: SealContext): Uint8Array {
+  return utf8.encode(`eabgate|${ctx.table}|${ctx.id}|${ctx.purpose}`);
+}
+
+export class Keyring {
+  private constructor(
+    private readonly sealKey: CryptoKey,
+    private readonly lookupKey: CryptoKey,
+  ) {}
+
+  static async fromSecret(secret: Uint8Array): Promise<Keyring> {
+    if (secret.length !== 32) throw new Error('key-encryption key must be 32 bytes');
+    const ikm = await crypto.subtle.importKey('raw', secret as BufferSource, 'HKDF', false, ['deriveKey']);
+    const derive = (info: string, alg: AesKeyGenParams | HmacImportParams, usages: KeyUsage[]) =>
+      crypto.subtle.deriveKey(
+        { name: 'HKDF', hash: 'SHA-256', salt: utf8.encode('eabgate-keyring'), info: utf8.encode(info) },
+        ikm,
+        alg,
+        false,
+        usages,
+      );
+    const sealKey = await derive('seal/aes-256-gcm', { name: 'AES-GCM', length: 256 }, ['encrypt', 'decrypt']);
+    const lookupKey = await derive('lookup/hmac-sha256', { name: 'HMAC', hash: 'SHA-256', length: 256 }, ['sign']);
+    return new Keyring(sealKey, lookupKey);
+  }
+
+  /** Seals a secret to its row: "v1.<iv>.<ciphertext+tag>", unreadable when moved to another row or purpose. */
+  async seal(plaintext: string | Uint8Array, ctx: SealContext): Promise<string> {
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const data = typeof plaintext === 'string' ? utf8.encode(plaintext) : plaintext;
+    const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv: iv as BufferSource, additionalData: aad(ctx) as BufferSource }, this.sealKey, data as BufferSource);
+    return `${SEAL_VERSION}.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(ct))}`;
+  }
+
+  async openBytes(sealed: string, ctx: SealContext): Promise<Uint8Array> {
+    const [version, ivB64, ctB64] = sealed.split('.');
+    if (version !== SEAL_VERSION || !ivB64 || !ctB64) throw new Error('sealed value has an unknown format');
+    const pt = await crypto.subtle.decrypt(
+      { name: 'AES-GCM', iv: fromBase64Url(ivB64) as BufferSource, additionalData: aad(ctx) as BufferSource },
+      this.sealKey,
+      fromBase64Url(ctB64) as BufferSource,
+    );
+    return new Uint8Array(pt);
+  }
+
+  async open(sealed: string, ctx: SealContext): Promise<string> {
+    return utf8Decode.decode(await this.openBytes(sealed, ctx));
+  }
+
+  /** Keyed digest for looking up a high-entropy credential without storing it. */
+  async lookupDigest(purpose: string, value: string): Promise<string> {
+    const mac = await crypto.subtle.sign('HMAC', this.lookupKey, utf8.encode(`${purpose}\n${value}`));
+    return toHex(new Uint8Array(mac));
+  }
+}

@@ -1,0 +1,62 @@
+/** Random identifiers and credentials from the platform CSPRNG. */
+import { toBase64Url } from '../encoding.js';
+
+/**
+ * An alphabet for codes people read and type: digits and capitals without look-alikes
+ * (no 0/O, 1/I/L, U/V, 5/S, 8/B kept apart by dropping U, O, I, L, 0, 1). 30 symbols ≈ 4.91 bits each.
+ */
+export const TYPEABLE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** Uniform random symbols by rejection sampling (no modulo bias). */
+export function randomSymbols(count: number, alphabet = TYPEABLE_ALPHABET): string {
+  const n = alphabet.length;
+  const limit = 256 - (256 % n);
+  let out = '';
+  while (out.length < count) {
+    const buf = crypto.getRandomValues(new Uint8Array(count * 2));
+    for (const b of buf) {
+      if (b < limit) out += alphabet[b % n];
+      if (out.length === count) break;
+    }
+  }
+  return out;
+}
+
+/** Splits a code into dash-separated groups of `size` for reading aloud and typing. */
+export function group(code: string, size = 4): string {
+  return code.match(new RegExp(`.{1,${size}}`, 'g'))!.join('-');
+}
+
+export function bitsOf(symbols: number, alphabet = TYPEABLE_ALPHABET): number {
+  return symbols * Math.log2(alphabet.length);
+}
+
+/** Unlock code of an AutoCSR key archive: 28 symbols (137 bits) in 7 groups of 4. */
+export function newUnlockCode(): string {
+  return group(randomSymbols(28));
+}
+
+/** CA Reference: 28 symbols (137 bits), prefixed so that it is never mistaken for an order number. */
+export function newCaReference(): string {
+  return `CAR-${group(randomSymbols(28))}`;
+}
+
+/** Order number: short and not secret (it is only ever used with a logged-in session). */
+export function newOrderNumber(): string {
+  return `EG-${randomSymbols(10)}`;
+}
+
+/** Opaque bearer token with 256 bits. */
+export function newBearerToken(prefix: string): string {
+  return `${prefix}_${toBase64Url(crypto.getRandomValues(new Uint8Array(32)))}`;
+}
+
+/** Internal row id (not secret). */
+export function newId(): string {
+  return crypto.randomUUID();
+}
+
+/** Normalizes a typed code: upper case, dashes and spaces optional. */
+export function normalizeCode(input: string): string {
+  return input.toUpperCase().replace(/[\s-]/g, '');
+}

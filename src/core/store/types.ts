@@ -1,0 +1,118 @@
+/**
+ * The storage interface the core owns. Adapters (better-sqlite3 on Node, D1 on Workers) implement it
+ * through one Drizzle schema. Nothing stored here is a private key or a secret in plain text: sealed values
+ * are AES-256-GCM ciphertexts bound to their row, credentials are keyed digests.
+ */
+
+export type Product = 'dv' | 'ov' | 'ev';
+
+export interface Organization {
+  name?: string;
+  unit?: string;
+  locality?: string;
+  state?: string;
+  country?: string;
+  email?: string;
+}
+
+export interface CustomerRecord {
+  id: string;
+  email: string;
+  passwordHash: string;
+  createdAt: Date;
+}
+
+export interface SessionRecord {
+  tokenDigest: string;
+  customerId: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface ThrottleRecord {
+  key: string;
+  failures: number;
+  windowStart: Date;
+  blockedUntil: Date | null;
+}
+
+export type OrderStatus =
+  | 'pending_validation'
+  | 'pending_approval'
+  | 'pending_issuance'
+  | 'issued'
+  | 'rejected'
+  | 'failed'
+  | 'revoked';
+
+export interface OrderRecord {
+  id: string;
+  orderNumber: string;
+  customerId: string;
+  caReferenceDigest: string;
+  product: Product;
+  domains: string[];
+  organization: Organization;
+  csrPem: string;
+  autoCsr: boolean;
+  status: OrderStatus;
+  statusReason: string | null;
+  createdAt: Date;
+  processedAt: Date;
+  updatedAt: Date;
+}
+
+export interface UnlockCodeRecord {
+  id: string;
+  orderId: string;
+  sealed: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface CustomerStore {
+  create(c: CustomerRecord): Promise<void>;
+  byEmail(email: string): Promise<CustomerRecord | undefined>;
+  byId(id: string): Promise<CustomerRecord | undefined>;
+  list(): Promise<CustomerRecord[]>;
+}
+
+export interface SessionStore {
+  create(s: SessionRecord): Promise<void>;
+  /** A session that has not expired at `now`. */
+  live(tokenDigest: string, now: Date): Promise<SessionRecord | undefined>;
+  delete(tokenDigest: string): Promise<void>;
+  purgeExpired(now: Date): Promise<number>;
+}
+
+export interface ThrottleStore {
+  get(key: string): Promise<ThrottleRecord | undefined>;
+  put(t: ThrottleRecord): Promise<void>;
+  delete(key: string): Promise<void>;
+  purgeBefore(cutoff: Date): Promise<number>;
+}
+
+export interface OrderStore {
+  create(o: OrderRecord): Promise<void>;
+  byNumber(orderNumber: string): Promise<OrderRecord | undefined>;
+  byCaReferenceDigest(digest: string): Promise<OrderRecord | undefined>;
+  listByCustomer(customerId: string): Promise<OrderRecord[]>;
+  update(id: string, changes: Partial<Omit<OrderRecord, 'id'>>): Promise<void>;
+}
+
+export interface UnlockCodeStore {
+  create(u: UnlockCodeRecord): Promise<void>;
+  /** The newest code row of an order, expired or not. */
+  latestForOrder(orderId: string): Promise<UnlockCodeRecord | undefined>;
+  delete(id: string): Promise<void>;
+  /** Deletes every sealed code whose expiry is at or before `now`; returns how many. */
+  purgeExpired(now: Date): Promise<number>;
+}
+
+export interface Store {
+  customers: CustomerStore;
+  sessions: SessionStore;
+  throttles: ThrottleStore;
+  orders: OrderStore;
+  unlockCodes: UnlockCodeStore;
+}

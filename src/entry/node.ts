@@ -1,0 +1,52 @@
+/** Node entry point: `npm start`. Serves the app with @hono/node-server on EABGATE_HOST:EABGATE_PORT. */
+import { serve } from '@hono/node-server';
+import { loadConfig, ConfigError } from '../core/config.js';
+import { purgeExpired } from '../core/purge.js';
+import { createApp } from '../api/app.js';
+import { nodeDeps } from '../adapters/node/deps.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`eabgate: configuration error: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const deps = await nodeDeps(config);
+  const app = createApp(deps);
+
+  const purge = async () => {
+    try {
+      const report = await purgeExpired(deps.store, deps.clock);
+      deps.logger.info('purge', { ...report });
+    } catch (err) {
+      deps.logger.error('purge failed', { error: (err as Error).name });
+    }
+  };
+  await purge();
+  const timer = config.purgeIntervalSeconds > 0 ? setInterval(purge, config.purgeIntervalSeconds * 1000) : undefined;
+  timer?.unref();
+
+  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
+    deps.logger.info('listening', { address: info.address, port: info.port, baseUrl: config.baseUrl, dataDir: config.dataDir });
+  });
+  const stop = () => {
+    clearInterval(timer);
+    server.close(() => {
+      deps.sqlite.close();
+      process.exit(0);
+    });
+    setTimeout(() => process.exit(0), 3000).unref();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  process.stderr.write(`eabgate: failed to start: ${(err as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,187 @@
+/**
+ * Orders: with the customer's own CSR (checked, used as is) or AutoCSR (key pair, CSR, key archive and a
+ * sealed unlock code). The private key and the archive exist only in the returned value.
+ */
+import type { Clock } from '../core/clock.js';
+import { DAY_MS } from '../core/clock.js';
+import type { Keyring } from '../core/secrets/keyring.js';
+import type { Store, OrderRecord, Organization, Product, CustomerRecord } from '../core/store/types.js';
+import { problems } from '../core/problem.js';
+import { isCountryCode } from '../core/countries.js';
+import { newCaReference, newId, newOrderNumber, newUnlockCode } from '../core/secrets/tokens.js';
+import { checkDomains, withWwwCounterparts } from '../csr/names.js';
+import { checkCsr } from '../csr/check.js';
+import { generateAutoCsr } from '../autocsr/generate.js';
+import { buildKeyArchive, safeFileStem, type KeyArchive } from '../autocsr/key-archive.js';
+
+export const UNLOCK_CODE_TTL_MS = 7 * DAY_MS;
+export const MAX_DOMAINS = 100;
+
+export interface NewOrder {
+  product: Product;
+  domains: string[];
+  organization?: Organization;
+  csr?: string;
+  /** AutoCSR only: add the www host for a bare domain and the bare domain for a www host (default true). */
+  addWwwVariant?: boolean;
+}
+
+export interface PlacedOrder {
+  order: OrderRecord;
+  caReference: string;
+  keyArchive?: KeyArchive;
+}
+
+export interface OrderDeps {
+  store: Store;
+  keyring: Keyring;
+  clock: Clock;
+}
+
+const sealContext = (id: string) => ({ table: 'unlock_codes', id, purpose: 'unlock-code' });
+
+function checkOrganization(product: Product, org: Organization): Organization {
+  const clean: Organization = {};
+  for (const [k, v] of Object.entries(org) as [keyof Organization, string | undefined][]) {
+    if (v === undefined) continue;
+    const t = v.trim();
+    if (t.length === 0) continue;
+    if (t.length > 64 && k !== 'email') throw problems.validation(`organization.${k}: at most 64 characters`, { field: `organization.${k}` });
+    if (/[\u0000-\u001f\u007f]/.test(t)) throw problems.validation(`organization.${k}: control characters are not allowed`, { field: `organization.${k}` });
+    clean[k] = t;
+  }
+  if (clean.country !== undefined) {
+    clean.country = clean.country.toUpperCase();
+    if (!isCountryCode(clean.country)) {
+      throw problems.validation(`organization.country: "${clean.country}" is not an ISO 3166-1 alpha-2 country code`, {
+        field: 'organization.country',
+      });
+    }
+  }
+  if (clean.email !== undefined && (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(clean.email) || clean.email.length > 128)) {
+    throw problems.validation('organization.email: not an email address', { field: 'organization.email' });
+  }
+  if (product !== 'dv') {
+    for (const k of ['name', 'country'] as const) {
+      if (!clean[k]) throw problems.validation(`organization.${k}: required for ${product.toUpperCase()} certificates`, { field: `organization.${k}` });
+    }
+    if (!clean.locality && !clean.state) {
+      throw problems.validation(`organization.locality: a locality or a state is required for ${product.toUpperCase()} certificates`, {
+        field: 'organization.locality',
+      });
+    }
+  }
+  return clean;
+}
+
+export class OrderService {
+  constructor(private readonly deps: OrderDeps) {}
+
+  async place(customer: CustomerRecord, req: NewOrder): Promise<PlacedOrder> {
+    const organization = checkOrganization(req.product, req.organization ?? {});
+    let domains = checkDomains(req.domains, 'domains', req.product !== 'ev');
+    const auto = req.csr === undefined;
+    if (auto && req.addWwwVariant !== false) domains = withWwwCounterparts(domains);
+    if (domains.length > MAX_DOMAINS) {
+      throw problems.validation(`domains: at most ${MAX_DOMAINS} names per order (${domains.length} given)`, { field: 'domains' });
+    }
+
+    const now = this.deps.clock.now();
+    const id = newId();
+    const orderNumber = newOrderNumber();
+    const caReference = newCaReference();
+
+    let csrPem: string;
+    let keyArchive: KeyArchive | undefined;
+    let unlockCode: string | undefined;
+    if (auto) {
+      const generated = await generateAutoCsr(domains, organization);
+      csrPem = generated.csrPem;
+      unlockCode = newUnlockCode();
+      const stem = safeFileStem(domains[0]!);
+      keyArchive = await buildKeyArchive({
+        privateKeyPem: generated.privateKeyPem,
+        unlockCode,
+        entryName: `${stem}.key`,
+        filename: `${orderNumber}-${stem}-private-key.zip`,
+        modified: now,
+      });
+    } else {
+      csrPem = (await checkCsr(req.csr!, domains)).pem;
+    }
+
+    const order: OrderRecord = {
+      id,
+      orderNumber,
+      customerId: customer.id,
+      caReferenceDigest: await this.deps.keyring.lookupDigest('ca-reference', caReference),
+      product: req.product,
+      domains,
+      organization,
+      csrPem,
+      autoCsr: auto,
+      status: 'pending_validation',
+      statusReason: null,
+      createdAt: now,
+      processedAt: now,
+      updatedAt: now,
+    };
+    await this.deps.store.orders.create(order);
+    if (unlockCode !== undefined) await this.storeUnlockCode(order.id, unlockCode, now);
+    return { order, caReference, keyArchive };
+  }
+
+  /** Seals a new unlock code for an order's newest key archive; readable for 7 days from `from`. */
+  async storeUnlockCode(orderId: string, code: string, from: Date): Promise<{ expiresAt: Date }> {
+    const codeId = newId();
+    const expiresAt = new Date(from.getTime() + UNLOCK_CODE_TTL_MS);
+    await this.deps.store.unlockCodes.create({
+      id: codeId,
+      orderId,
+      sealed: await this.deps.keyring.seal(code, sealContext(codeId)),
+      createdAt: from,
+      expiresAt,
+    });
+    return { expiresAt };
+  }
+
+  /** One of the customer's own orders; someone else's answers exactly like a missing one. */
+  async ownOrder(customer: CustomerRecord, orderNumber: string): Promise<OrderRecord> {
+    const order = await this.deps.store.orders.byNumber(orderNumber);
+    if (!order || order.customerId !== customer.id) {
+      throw problems.notFound(`orderNumber: no order ${JSON.stringify(orderNumber.slice(0, 40))} in this account`, { field: 'orderNumber' });
+    }
+    return order;
+  }
+
+  list(customer: CustomerRecord): Promise<OrderRecord[]> {
+    return this.deps.store.orders.listByCustomer(customer.id);
+  }
+
+  /** The state of an order's unlock code without revealing it. */
+  async unlockCodeState(order: OrderRecord): Promise<{ available: boolean; expiresAt: Date | null } | null> {
+    if (!order.autoCsr) return null;
+    const row = await this.deps.store.unlockCodes.latestForOrder(order.id);
+    const now = this.deps.clock.now();
+    return row && row.expiresAt > now ? { available: true, expiresAt: row.expiresAt } : { available: false, expiresAt: row?.expiresAt ?? null };
+  }
+
+  /** Reveals the unlock code to the order's owner for 7 days; after that it is deleted and 410 answers. */
+  async revealUnlockCode(customer: CustomerRecord, orderNumber: string): Promise<{ unlockCode: string; expiresAt: Date }> {
+    const order = await this.ownOrder(customer, orderNumber);
+    if (!order.autoCsr) {
+      throw problems.notFound('This order brought its own CSR: there is no key archive and no unlock code.', { field: 'orderNumber' });
+    }
+    const row = await this.deps.store.unlockCodes.latestForOrder(order.id);
+    const now = this.deps.clock.now();
+    if (!row || row.expiresAt <= now) {
+      if (row) await this.deps.store.unlockCodes.delete(row.id);
+      throw problems.unlockCodeExpired(
+        'The unlock code was readable for 7 days after the order was processed and has been deleted; it cannot be regenerated. ' +
+          'Request a reissue to get a new key archive with a new unlock code.',
+        { reissueNeeded: true },
+      );
+    }
+    return { unlockCode: await this.deps.keyring.open(row.sealed, sealContext(row.id)), expiresAt: row.expiresAt };
+  }
+}
