@@ -87,3 +87,41 @@ export function toProblem(err: unknown): Problem {
   if (err instanceof Problem) return err;
   return problems.internal();
 }
+
+/**
+ * ACME problems (RFC 8555 §6.7): one constructor per error type. `subproblems` and `identifier` are
+ * allowed as extensions (§6.7.1).
+ */
+const acme =
+  (type: string, title: string, status: number) =>
+  (detail: string, extensions?: Record<string, unknown>, headers?: Record<string, string>) =>
+    new Problem(ACME_PROBLEM_BASE + type, title, status, detail, { extensions, headers });
+
+export const acmeProblems = {
+  accountDoesNotExist: acme('accountDoesNotExist', 'Account does not exist', 400),
+  alreadyRevoked: acme('alreadyRevoked', 'Certificate already revoked', 400),
+  badCSR: acme('badCSR', 'Bad CSR', 400),
+  badNonce: acme('badNonce', 'Bad nonce', 400),
+  badPublicKey: acme('badPublicKey', 'Bad public key', 400),
+  badRevocationReason: acme('badRevocationReason', 'Bad revocation reason', 400),
+  badSignatureAlgorithm: acme('badSignatureAlgorithm', 'Bad signature algorithm', 400),
+  caa: acme('caa', 'CAA forbids issuance', 403),
+  compound: acme('compound', 'Several problems', 403),
+  connection: acme('connection', 'Connection failed', 400),
+  dns: acme('dns', 'DNS problem', 400),
+  externalAccountRequired: acme('externalAccountRequired', 'External account binding required', 400),
+  incorrectResponse: acme('incorrectResponse', 'Incorrect response', 403),
+  invalidContact: acme('invalidContact', 'Invalid contact', 400),
+  malformed: acme('malformed', 'Malformed request', 400),
+  orderNotReady: acme('orderNotReady', 'Order not ready', 403),
+  rateLimited: acme('rateLimited', 'Rate limited', 429),
+  rejectedIdentifier: acme('rejectedIdentifier', 'Identifier rejected', 400),
+  serverInternal: acme('serverInternal', 'Internal server error', 500),
+  tls: acme('tls', 'TLS problem', 400),
+  unauthorized: acme('unauthorized', 'Unauthorized', 403),
+  unsupportedContact: acme('unsupportedContact', 'Unsupported contact', 400),
+  unsupportedIdentifier: acme('unsupportedIdentifier', 'Unsupported identifier', 400),
+  userActionRequired: acme('userActionRequired', 'User action required', 403),
+  alreadyReplaced: acme('alreadyReplaced', 'Certificate already replaced', 409),
+  conflict: acme('conflict', 'Conflict', 409),
+};
