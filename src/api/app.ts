@@ -52,8 +52,7 @@ export function createApp(deps: AppDeps) {
       const m = c.req.method;
       if (m === 'POST' || m === 'PUT' || m === 'PATCH') {
         const type = c.req.header('content-type') ?? '';
-        const length = c.req.header('content-length');
-        const hasBody = length !== '0' && (length !== undefined || c.req.header('transfer-encoding') !== undefined);
+        const hasBody = c.req.header('content-length') !== '0' && c.req.raw.body !== null;
         if (hasBody && !/^application\/json\s*(;|$)/i.test(type)) {
           throw problems.unsupportedMediaType(`content-type: the body must be application/json, got "${type.slice(0, 60)}"`);
         }

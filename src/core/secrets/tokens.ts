@@ -13,7 +13,7 @@ export function randomSymbols(count: number, alphabet = TYPEABLE_ALPHABET): stri
   const limit = 256 - (256 % n);
   let out = '';
   while (out.length < count) {
-    const buf = crypto.getRandomValues(new Uint8Array(count * 2));
+    const buf = crypto.getRandomValues(new Uint8Array(Math.min(65536, (count - out.length) * 2)));
     for (const b of buf) {
       if (b < limit) out += alphabet[b % n];
       if (out.length === count) break;

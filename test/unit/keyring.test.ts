@@ -1,0 +1,46 @@
+import { describe, it, expect } from 'vitest';
+import { Keyring } from '../../src/core/secrets/keyring.js';
+import { newUnlockCode, newCaReference, randomSymbols, TYPEABLE_ALPHABET } from '../../src/core/secrets/tokens.js';
+
+describe('keyring', () => {
+  it('seals to a row: the value opens only with the same table, id and purpose', async () => {
+    const k = await Keyring.fromSecret(crypto.getRandomValues(new Uint8Array(32)));
+    const ctx = { table: 'unlock_codes', id: 'row-1', purpose: 'unlock-code' };
+    const sealed = await k.seal('AAAA-BBBB', ctx);
+    expect(sealed).toMatch(/^v1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/);
+    expect(sealed).not.toContain('AAAA');
+    expect(await k.open(sealed, ctx)).toBe('AAAA-BBBB');
+    await expect(k.open(sealed, { ...ctx, id: 'row-2' })).rejects.toThrow();
+    await expect(k.open(sealed, { ...ctx, purpose: 'eab-hmac' })).rejects.toThrow();
+    const other = await Keyring.fromSecret(crypto.getRandomValues(new Uint8Array(32)));
+    await expect(other.open(sealed, ctx)).rejects.toThrow();
+    expect(await k.seal('AAAA-BBBB', ctx)).not.toBe(sealed); // fresh nonce every time
+  });
+
+  it('makes keyed digests that differ per purpose and per key', async () => {
+    const secret = crypto.getRandomValues(new Uint8Array(32));
+    const a = await Keyring.fromSecret(secret);
+    const b = await Keyring.fromSecret(secret);
+    expect(await a.lookupDigest('ca-reference', 'x')).toBe(await b.lookupDigest('ca-reference', 'x'));
+    expect(await a.lookupDigest('session', 'x')).not.toBe(await a.lookupDigest('ca-reference', 'x'));
+  });
+});
+
+describe('codes', () => {
+  it('uses no look-alike characters and reaches 128 bits', () => {
+    expect(TYPEABLE_ALPHABET).not.toMatch(/[01OILU]/);
+    const code = newUnlockCode();
+    expect(code.replace(/-/g, '').length * Math.log2(TYPEABLE_ALPHABET.length)).toBeGreaterThanOrEqual(128);
+    expect(newCaReference().replace(/^CAR-|-/g, '').length * Math.log2(TYPEABLE_ALPHABET.length)).toBeGreaterThanOrEqual(128);
+  });
+
+  it('draws symbols uniformly (chi-square over 60,000 symbols)', () => {
+    const s = randomSymbols(60_000);
+    const counts = new Map<string, number>();
+    for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    expect(counts.size).toBe(TYPEABLE_ALPHABET.length);
+    const expected = s.length / TYPEABLE_ALPHABET.length;
+    const chi2 = [...counts.values()].reduce((acc, c) => acc + (c - expected) ** 2 / expected, 0);
+    expect(chi2).toBeLessThan(70); // df = 29; p < 0.0001 beyond ~70
+  });
+});
