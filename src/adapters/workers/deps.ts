@@ -1,0 +1,52 @@
+/** Builds the app's dependencies on Workers: D1 through Drizzle, keyring from the secret, noble argon2id. */
+import { drizzle } from 'drizzle-orm/d1';
+import type { D1Database } from '@cloudflare/workers-types/latest';
+import { ConfigError, loadConfig } from '../../core/config.js';
+import { systemClock } from '../../core/clock.js';
+import { Keyring } from '../../core/secrets/keyring.js';
+import { argon2idHasher } from '../../core/secrets/password.js';
+import * as schema from '../../db/schema/index.js';
+import { drizzleStore } from '../../db/drizzle-store.js';
+import type { AppDeps, Logger } from '../../api/context.js';
+import { nobleArgon2id } from './argon2.js';
+import { consoleLogger } from './logger.js';
+
+/** The Worker's bindings (wrangler.toml): the D1 database, plain vars and secrets. */
+export interface WorkersEnv {
+  DB: D1Database;
+  EABGATE_SECRET_KEY?: string;
+  EABGATE_BASE_URL?: string;
+  EABGATE_ADMIN_TOKEN?: string;
+  EABGATE_LOG_REQUESTS?: string;
+  [binding: string]: unknown;
+}
+
+/** The string-valued bindings only (vars and secrets), as loadConfig expects them. */
+export function stringBindings(env: WorkersEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+export async function workersDeps(env: WorkersEnv, logger: Logger = consoleLogger()): Promise<AppDeps> {
+  const config = loadConfig(stringBindings(env));
+  if (!config.secretKey) {
+    // Node keeps a generated key in its data dir; a Worker has none, so the secret is required.
+    throw new ConfigError(
+      'EABGATE_SECRET_KEY',
+      'is required on Workers: set it with `npx wrangler secret put EABGATE_SECRET_KEY` (32 random bytes as 64 hex digits or 43 base64url characters)',
+    );
+  }
+  if (!env.DB || typeof (env.DB as { prepare?: unknown }).prepare !== 'function') {
+    throw new ConfigError('DB', 'the D1 binding is missing: see [[d1_databases]] in wrangler.toml');
+  }
+  return {
+    config,
+    store: drizzleStore(drizzle(env.DB, { schema })),
+    keyring: await Keyring.fromSecret(config.secretKey),
+    hasher: argon2idHasher(nobleArgon2id),
+    clock: systemClock,
+    logger,
+    clientAddress: (c) => c.req.header('cf-connecting-ip') ?? 'unknown',
+  };
+}
