@@ -33,5 +33,6 @@ describe('runtime boundary', () => {
 
   it('has entry points for both runtimes', () => {
     expect(statSync(join(SRC, 'entry', 'node.ts')).isFile()).toBe(true);
+    expect(statSync(join(SRC, 'entry', 'workers.ts')).isFile()).toBe(true);
   });
 });

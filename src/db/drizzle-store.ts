@@ -3,10 +3,10 @@
  * Every query is awaited, which works for both the synchronous and the asynchronous driver. No
  * multi-statement transactions (D1 has none): each write is one atomic statement.
  */
-import { desc, eq, lte, lt } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, isNull, lte, lt, sql } from 'drizzle-orm';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import * as schema from './schema/index.js';
-import type { Store, OrderRecord } from '../core/store/types.js';
+import type { Store, OrderRecord, CaMaterialRecord } from '../core/store/types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Db = BaseSQLiteDatabase<'sync' | 'async', any, typeof schema>;
@@ -14,7 +14,7 @@ export type Db = BaseSQLiteDatabase<'sync' | 'async', any, typeof schema>;
 const toOrder = (row: typeof schema.orders.$inferSelect): OrderRecord => row;
 
 export function drizzleStore(db: Db): Store {
-  const { customers, sessions, throttles, orders, unlockCodes } = schema;
+  const { customers, sessions, throttles, orders, unlockCodes, caMaterial, domainValidations, certificates } = schema;
   return {
     customers: {
       async create(c) {
@@ -108,6 +108,64 @@ export function drizzleStore(db: Db): Store {
       async purgeExpired(now) {
         const gone = await db.delete(unlockCodes).where(lte(unlockCodes.expiresAt, now)).returning({ id: unlockCodes.id });
         return gone.length;
+      },
+    },
+    caMaterial: {
+      async get(id) {
+        return (await db.select().from(caMaterial).where(eq(caMaterial.id, id)).limit(1))[0];
+      },
+      async createIfAbsent(m) {
+        await db.insert(caMaterial).values(m).onConflictDoNothing();
+        return (await db.select().from(caMaterial).where(eq(caMaterial.id, m.id)).limit(1))[0] as CaMaterialRecord;
+      },
+      async nextCrlNumber(id) {
+        const rows = await db
+          .update(caMaterial)
+          .set({ crlNumber: sql`${caMaterial.crlNumber} + 1` })
+          .where(eq(caMaterial.id, id))
+          .returning({ n: caMaterial.crlNumber });
+        return rows[0]!.n;
+      },
+    },
+    domainValidations: {
+      async createMany(v) {
+        if (v.length) await db.insert(domainValidations).values(v);
+      },
+      async forOrder(orderId) {
+        return db.select().from(domainValidations).where(eq(domainValidations.orderId, orderId)).orderBy(domainValidations.domain);
+      },
+      async update(id, changes) {
+        await db.update(domainValidations).set(changes).where(eq(domainValidations.id, id));
+      },
+    },
+    certificates: {
+      async create(c) {
+        await db.insert(certificates).values(c);
+      },
+      async bySerial(serialHex) {
+        return (await db.select().from(certificates).where(eq(certificates.serialHex, serialHex)).limit(1))[0];
+      },
+      async byId(id) {
+        return (await db.select().from(certificates).where(eq(certificates.id, id)).limit(1))[0];
+      },
+      async latestForOrder(orderId) {
+        return (
+          await db.select().from(certificates).where(eq(certificates.orderId, orderId)).orderBy(desc(certificates.createdAt)).limit(1)
+        )[0];
+      },
+      async forAcmeOrder(acmeOrderId) {
+        return (await db.select().from(certificates).where(eq(certificates.acmeOrderId, acmeOrderId)).limit(1))[0];
+      },
+      async revoke(id, at, reason, replacedBy) {
+        const rows = await db
+          .update(certificates)
+          .set({ revokedAt: at, revocationReason: reason, replacedBy: replacedBy ?? null })
+          .where(and(eq(certificates.id, id), isNull(certificates.revokedAt)))
+          .returning({ id: certificates.id });
+        return rows.length === 1;
+      },
+      async revoked() {
+        return db.select().from(certificates).where(isNotNull(certificates.revokedAt)).orderBy(certificates.revokedAt);
       },
     },
   };

@@ -122,6 +122,7 @@ export class OrderService {
       autoCsr: auto,
       status: 'pending_validation',
       statusReason: null,
+      issuerHandle: null,
       createdAt: now,
       processedAt: now,
       updatedAt: now,

@@ -23,13 +23,13 @@ describe('GET /openapi.json', () => {
       ['/api/v1/orders/{orderNumber}', 'get'],
       ['/api/v1/orders/{orderNumber}/unlock-code', 'post'],
       ['/healthz', 'get'],
-    ]) {
+    ] as const) {
       expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
     }
     const newOrder = doc.components.schemas.NewOrder;
     expect(newOrder.properties.product.enum).toEqual(['dv', 'ov', 'ev']);
     expect(newOrder.additionalProperties).toBe(false);
-    expect(doc.paths['/api/v1/orders'].post.responses['400'].content['application/problem+json']).toBeDefined();
+    expect(doc.paths['/api/v1/orders']!.post.responses['400'].content['application/problem+json']).toBeDefined();
     expect(doc.components.securitySchemes.session).toEqual({ type: 'http', scheme: 'bearer' });
   });
 });

@@ -57,6 +57,7 @@ export interface OrderRecord {
   autoCsr: boolean;
   status: OrderStatus;
   statusReason: string | null;
+  issuerHandle: string | null;
   createdAt: Date;
   processedAt: Date;
   updatedAt: Date;
@@ -109,10 +110,79 @@ export interface UnlockCodeStore {
   purgeExpired(now: Date): Promise<number>;
 }
 
+export interface CaMaterialRecord {
+  id: string;
+  rootCertPem: string;
+  intermediateCertPem: string;
+  rootKeySealed: string;
+  intermediateKeySealed: string;
+  crlNumber: number;
+  createdAt: Date;
+}
+
+export type ValidationStatus = 'pending' | 'valid' | 'invalid';
+
+export interface DomainValidationRecord {
+  id: string;
+  orderId: string;
+  domain: string;
+  token: string;
+  keyAuthorization: string;
+  status: ValidationStatus;
+  method: string | null;
+  lastCheckedAt: Date | null;
+  lastResult: string | null;
+  validatedAt: Date | null;
+}
+
+export interface CertificateRecord {
+  id: string;
+  orderId: string | null;
+  acmeOrderId: string | null;
+  serialHex: string;
+  certPem: string;
+  chainPem: string;
+  issuer: string;
+  notBefore: Date;
+  notAfter: Date;
+  revokedAt: Date | null;
+  revocationReason: number | null;
+  replacedBy: string | null;
+  createdAt: Date;
+}
+
+export interface CaMaterialStore {
+  get(id: string): Promise<CaMaterialRecord | undefined>;
+  /** Inserts unless a row with that id exists; returns the row that is stored afterwards. */
+  createIfAbsent(m: CaMaterialRecord): Promise<CaMaterialRecord>;
+  /** Atomically increments and returns the CRL number. */
+  nextCrlNumber(id: string): Promise<number>;
+}
+
+export interface DomainValidationStore {
+  createMany(v: DomainValidationRecord[]): Promise<void>;
+  forOrder(orderId: string): Promise<DomainValidationRecord[]>;
+  update(id: string, changes: Partial<Omit<DomainValidationRecord, 'id' | 'orderId'>>): Promise<void>;
+}
+
+export interface CertificateStore {
+  create(c: CertificateRecord): Promise<void>;
+  bySerial(serialHex: string): Promise<CertificateRecord | undefined>;
+  byId(id: string): Promise<CertificateRecord | undefined>;
+  /** The newest certificate of a tracking order. */
+  latestForOrder(orderId: string): Promise<CertificateRecord | undefined>;
+  forAcmeOrder(acmeOrderId: string): Promise<CertificateRecord | undefined>;
+  revoke(id: string, at: Date, reason: number, replacedBy?: string): Promise<boolean>;
+  revoked(): Promise<CertificateRecord[]>;
+}
+
 export interface Store {
   customers: CustomerStore;
   sessions: SessionStore;
   throttles: ThrottleStore;
   orders: OrderStore;
   unlockCodes: UnlockCodeStore;
+  caMaterial: CaMaterialStore;
+  domainValidations: DomainValidationStore;
+  certificates: CertificateStore;
 }

@@ -20,6 +20,8 @@ export const orders = sqliteTable(
     autoCsr: integer('auto_csr', { mode: 'boolean' }).notNull(),
     status: text('status').$type<OrderStatus>().notNull(),
     statusReason: text('status_reason'),
+    /** The issuer's handle while the order waits at an upstream CA. */
+    issuerHandle: text('issuer_handle'),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     processedAt: integer('processed_at', { mode: 'timestamp_ms' }).notNull(),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),

@@ -1,0 +1,85 @@
+import { sqliteTable, text, integer, index } from 'drizzle-orm/sqlite-core';
+import { subscriptions } from './caas.js';
+
+/** Replay-Nonce values: single use across instances (consumed with DELETE … RETURNING). */
+export const acmeNonces = sqliteTable(
+  'acme_nonces',
+  {
+    nonce: text('nonce').primaryKey(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('acme_nonces_expires_idx').on(t.expiresAt)],
+);
+
+export const acmeAccounts = sqliteTable(
+  'acme_accounts',
+  {
+    id: text('id').primaryKey(),
+    /** RFC 7638 thumbprint of the account key (unique: one account per key). */
+    thumbprint: text('thumbprint').notNull().unique(),
+    jwk: text('jwk', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    status: text('status', { enum: ['valid', 'deactivated', 'revoked'] }).notNull(),
+    contact: text('contact', { mode: 'json' }).$type<string[]>().notNull(),
+    eabKid: text('eab_kid').notNull(),
+    subscriptionId: text('subscription_id')
+      .notNull()
+      .references(() => subscriptions.id, { onDelete: 'cascade' }),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('acme_accounts_kid_idx').on(t.eabKid)],
+);
+
+export const acmeOrders = sqliteTable(
+  'acme_orders',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => acmeAccounts.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: ['pending', 'ready', 'processing', 'valid', 'invalid'] }).notNull(),
+    identifiers: text('identifiers', { mode: 'json' }).$type<{ type: string; value: string }[]>().notNull(),
+    notBefore: integer('not_before', { mode: 'timestamp_ms' }),
+    notAfter: integer('not_after', { mode: 'timestamp_ms' }),
+    expires: integer('expires', { mode: 'timestamp_ms' }).notNull(),
+    error: text('error', { mode: 'json' }).$type<Record<string, unknown>>(),
+    certificateId: text('certificate_id'),
+    issuerHandle: text('issuer_handle'),
+    replaces: text('replaces'),
+    profile: text('profile'),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('acme_orders_account_idx').on(t.accountId, t.createdAt)],
+);
+
+export const acmeAuthorizations = sqliteTable(
+  'acme_authorizations',
+  {
+    id: text('id').primaryKey(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => acmeOrders.id, { onDelete: 'cascade' }),
+    accountId: text('account_id').notNull(),
+    identifierType: text('identifier_type').notNull(),
+    identifierValue: text('identifier_value').notNull(),
+    wildcard: integer('wildcard', { mode: 'boolean' }).notNull(),
+    status: text('status', { enum: ['pending', 'valid', 'invalid', 'deactivated', 'expired', 'revoked'] }).notNull(),
+    expires: integer('expires', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('acme_authz_order_idx').on(t.orderId)],
+);
+
+export const acmeChallenges = sqliteTable(
+  'acme_challenges',
+  {
+    id: text('id').primaryKey(),
+    authzId: text('authz_id')
+      .notNull()
+      .references(() => acmeAuthorizations.id, { onDelete: 'cascade' }),
+    type: text('type').notNull(),
+    token: text('token').notNull(),
+    status: text('status', { enum: ['pending', 'processing', 'valid', 'invalid'] }).notNull(),
+    validated: integer('validated', { mode: 'timestamp_ms' }),
+    error: text('error', { mode: 'json' }).$type<Record<string, unknown>>(),
+  },
+  (t) => [index('acme_chall_authz_idx').on(t.authzId)],
+);
