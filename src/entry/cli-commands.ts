@@ -8,7 +8,7 @@ export interface CliCommand {
   run(deps: NodeDeps, args: string[], print: (line: string) => void): Promise<number>;
 }
 
-export const cliCommands: Record<string, CliCommand> = {
+const coreCommands: Record<string, CliCommand> = {
   purge: {
     summary: 'delete expired unlock codes, sessions and counters',
     async run(deps, _args, print) {
@@ -31,4 +31,9 @@ export const cliCommands: Record<string, CliCommand> = {
       return 0;
     },
   },
+};
+
+/** Every command; modules with commands of their own are spread in here. */
+export const cliCommands: Record<string, CliCommand> = {
+  ...coreCommands,
 };
