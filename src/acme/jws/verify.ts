@@ -1,0 +1,188 @@
+/**
+ * The authentication pipeline of the ACME front end (RFC 8555 §6.2–§6.5). Handlers receive the
+ * `VerifiedAcmeJws` it returns and never look at the raw body.
+ *
+ *   1. content type   (content-type.ts)   stateless
+ *   2. parse          (parse.ts)          stateless: shape, header members, alg allow-list, embedded key
+ *   3. key mode       (policy)            stateless: jwk only where the resource allows it
+ *   4. key lookup     (resolver)          read-only: the account's key for `kid`
+ *   5. signature      (jose)              proves the sender holds the key
+ *   6. url            (caller's URL)      an authentic request meant for another resource is refused
+ *   7. payload        (JSON object)       stateless
+ *   8. nonce          (NonceStore)        the one step that changes state, so it runs last
+ *
+ * Why the nonce is consumed last: every refusal before step 8 leaves the nonce store untouched, so
+ * garbage, forged or misdirected requests cannot burn nonces (nor load the store), and only a request
+ * the server would otherwise act on spends one. A replay of a request that was accepted still fails at
+ * step 8, because its nonce is already spent.
+ */
+import {
+  EmbeddedJWK,
+  errors,
+  flattenedVerify,
+  importJWK,
+  type CryptoKey,
+  type FlattenedJWSInput,
+  type JWK,
+  type JWSHeaderParameters,
+} from 'jose';
+import { acmeProblems } from '../../core/problem.js';
+import { checkJoseContentType } from './content-type.js';
+import { decodePayloadObject, quoted, type FlattenedJws } from './flattened.js';
+import { checkAlgorithmMatchesKey, checkPublicJwk, type PublicJwk } from './keys.js';
+import { parseAcmeJws, type AcmeProtectedHeader, type ParsedAcmeJws } from './parse.js';
+
+/**
+ * Anti-replay nonces (RFC 8555 §6.5), kept in the store so several instances can serve.
+ *
+ * The HTTP layer, not this pipeline, calls `issue()` for the Replay-Nonce header of every response to a
+ * POST or newNonce — error responses included. A `badNonce` problem from this module carries no fresh
+ * nonce itself: the HTTP layer MUST add one (RFC 8555 §6.5: clients retry with it).
+ */
+export interface NonceStore {
+  /** A fresh, unguessable base64url nonce, recorded as unused. */
+  issue(): Promise<string>;
+  /** Atomically marks `nonce` used: true exactly once per issued nonce; false if unknown, expired or spent. */
+  consume(nonce: string): Promise<boolean>;
+}
+
+/**
+ * Finds the key of the account whose URL is `kid`; undefined when there is none (→ `accountDoesNotExist`).
+ * It may throw a Problem of its own, e.g. `acmeProblems.unauthorized` for a deactivated account
+ * (RFC 8555 §7.3.6); it propagates unchanged.
+ */
+export type AccountKeyResolver = (kid: string) => Promise<JWK | undefined>;
+
+/**
+ * Which key reference a resource accepts: `jwk` for newAccount, `either` for revokeCert (the account key
+ * or the certificate's key, RFC 8555 §7.6), `kid` for everything else.
+ */
+export interface KeyPolicy {
+  keyMode: 'jwk' | 'kid' | 'either';
+}
+
+export interface VerifyContext extends KeyPolicy {
+  /** The URL this request was received at, built from the configured base URL, not the Host header. */
+  url: string;
+  /** Needed when the policy admits `kid`. */
+  resolveAccountKey?: AccountKeyResolver;
+  /** Needed when the JWS carries a nonce (every outer request). */
+  nonces?: NonceStore;
+}
+
+interface VerifiedCommon {
+  header: AcmeProtectedHeader;
+  /** The key that verified the signature, reduced to its RFC 7638 members (safe to store). */
+  jwk: PublicJwk;
+  /** The payload object; undefined for POST-as-GET. */
+  payload: Record<string, unknown> | undefined;
+  postAsGet: boolean;
+  /** The request as sent, e.g. for keyChange (its payload holds the inner JWS). */
+  jws: FlattenedJws;
+}
+
+/** An authenticated request: a handler can trust every member. */
+export type VerifiedAcmeJws =
+  | (VerifiedCommon & { keyMode: 'jwk' })
+  | (VerifiedCommon & { keyMode: 'kid'; /** the account URL */ kid: string });
+
+export interface AcmeRequest {
+  /** The Content-Type request header (null when absent). */
+  contentType: string | null | undefined;
+  /** The request body as text. */
+  body: string;
+  /** The URL this request was received at (see VerifyContext.url). */
+  url: string;
+}
+
+export interface AcmeRequestDeps {
+  nonces: NonceStore;
+  resolveAccountKey: AccountKeyResolver;
+}
+
+/** Raised by a key function so a key that cannot be imported is told apart from a bad signature. */
+class UnusableKey extends Error {}
+
+/** The whole pipeline for one POST: steps 1–8 above. */
+export async function verifyAcmeRequest(
+  request: AcmeRequest,
+  policy: KeyPolicy,
+  deps: AcmeRequestDeps,
+): Promise<VerifiedAcmeJws> {
+  checkJoseContentType(request.contentType);
+  const parsed = parseAcmeJws(request.body);
+  return verifyParsedJws(parsed, { ...policy, url: request.url, ...deps });
+}
+
+/** Steps 3–8 for an already parsed JWS (also usable for keyChange's inner JWS, parsed without nonce). */
+export async function verifyParsedJws(parsed: ParsedAcmeJws, ctx: VerifyContext): Promise<VerifiedAcmeJws> {
+  const { header, key } = parsed;
+
+  // 3. Key mode.
+  if (ctx.keyMode === 'jwk' && key.mode === 'kid') {
+    throw acmeProblems.malformed('This resource takes the account key in "jwk" (newAccount); "kid" is not accepted here.');
+  }
+  if (ctx.keyMode === 'kid' && key.mode === 'jwk') {
+    throw acmeProblems.malformed(
+      'This resource takes "kid" (your account URL); "jwk" is accepted only by newAccount and revokeCert (RFC 8555 §6.2).',
+    );
+  }
+
+  // 4. Key lookup.
+  let jwk: PublicJwk;
+  if (key.mode === 'jwk') {
+    jwk = key.jwk;
+  } else {
+    if (!ctx.resolveAccountKey) throw new Error('verifyParsedJws: a kid request needs resolveAccountKey');
+    const stored = await ctx.resolveAccountKey(key.kid);
+    if (!stored) throw acmeProblems.accountDoesNotExist(`No account exists at ${quoted(key.kid, 200)}.`);
+    jwk = checkPublicJwk(stored, 'Account key');
+    checkAlgorithmMatchesKey(header.alg, jwk);
+  }
+
+  // 5. Signature: jose verifies with the embedded key (EmbeddedJWK) or the account's key, `alg` pinned.
+  const getKey =
+    key.mode === 'jwk'
+      ? (h: JWSHeaderParameters, t: FlattenedJWSInput): Promise<CryptoKey> =>
+          EmbeddedJWK(h, t).catch((cause: unknown) => Promise.reject(new UnusableKey('embedded', { cause })))
+      : (): Promise<CryptoKey> =>
+          (importJWK(jwk, header.alg) as Promise<CryptoKey>).catch((cause: unknown) =>
+            Promise.reject(new UnusableKey('account', { cause })),
+          );
+  let payloadBytes: Uint8Array;
+  try {
+    ({ payload: payloadBytes } = await flattenedVerify(parsed.jws, getKey, { algorithms: [header.alg] }));
+  } catch (err) {
+    if (err instanceof UnusableKey) {
+      throw acmeProblems.badPublicKey(
+        key.mode === 'jwk' ? 'JWS "jwk" is not a usable public key.' : 'The account key cannot be used to verify.',
+      );
+    }
+    if (err instanceof errors.JWSSignatureVerificationFailed) {
+      throw acmeProblems.malformed(`JWS signature does not verify with the ${key.mode === 'jwk' ? 'embedded "jwk"' : 'account key'}.`);
+    }
+    if (err instanceof errors.JOSEError) throw acmeProblems.malformed(`JWS rejected: ${err.message}.`);
+    throw err;
+  }
+
+  // 6. url (RFC 8555 §6.4: mismatch → unauthorized).
+  if (header.url !== ctx.url) {
+    throw acmeProblems.unauthorized(
+      `JWS "url" ${quoted(header.url, 200)} does not match the URL this request was sent to (${quoted(ctx.url, 200)}).`,
+    );
+  }
+
+  // 7. Payload.
+  const payload = decodePayloadObject(payloadBytes);
+
+  // 8. Nonce: consumed only now.
+  if (header.nonce !== undefined) {
+    if (!ctx.nonces) throw new Error('verifyParsedJws: a JWS with a nonce needs a NonceStore');
+    if (!(await ctx.nonces.consume(header.nonce))) {
+      throw acmeProblems.badNonce('JWS "nonce" is unknown, expired or already used: retry with the Replay-Nonce of this response.');
+    }
+  }
+
+  const common: VerifiedCommon = { header, jwk, payload, postAsGet: payload === undefined, jws: parsed.jws };
+  return key.mode === 'jwk' ? { ...common, keyMode: 'jwk' } : { ...common, keyMode: 'kid', kid: key.kid };
+}
