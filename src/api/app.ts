@@ -11,17 +11,27 @@ import { onError, notFound, problemResponse } from './errors.js';
 import { problems } from '../core/problem.js';
 import { AccountService } from '../accounts/service.js';
 import { OrderService } from '../orders/service.js';
+import { CaasService } from '../caas/service.js';
+import { TrackingService } from '../tracking/service.js';
 import { healthRoutes } from './routes/health.js';
 import { accountRoutes } from './routes/accounts.js';
 import { orderRoutes } from './routes/orders.js';
+import { subscriptionRoutes } from './routes/subscriptions.js';
+import { adminSubscriptionRoutes } from './routes/admin-subscriptions.js';
+import { trackingRoutes } from './routes/tracking.js';
+import { caRoutes } from './routes/ca.js';
+import { adminOrderRoutes } from './routes/admin-orders.js';
 
 export const API_BODY_LIMIT = 64 * 1024;
 
 export function buildServices(deps: AppDeps): Services {
+  const orders = new OrderService(deps);
   return {
     ...deps,
     accounts: new AccountService(deps),
-    orders: new OrderService(deps),
+    caas: new CaasService(deps),
+    orders,
+    tracking: new TrackingService({ ...deps, orders }),
   };
 }
 
@@ -64,6 +74,11 @@ export function createApp(deps: AppDeps) {
   app.route('/', healthRoutes);
   app.route('/', accountRoutes);
   app.route('/', orderRoutes);
+  app.route('/', subscriptionRoutes);
+  app.route('/', adminSubscriptionRoutes);
+  app.route('/', trackingRoutes);
+  app.route('/', adminOrderRoutes);
+  app.route('/', caRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {

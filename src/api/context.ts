@@ -7,6 +7,11 @@ import type { PasswordHasher } from '../core/secrets/password.js';
 import type { Store, CustomerRecord } from '../core/store/types.js';
 import type { AccountService } from '../accounts/service.js';
 import type { OrderService } from '../orders/service.js';
+import type { CaasService } from '../caas/service.js';
+import type { TrackingService } from '../tracking/service.js';
+import type { ValidationAuthority } from '../va/va.js';
+import type { EmbeddedCa } from '../ca/embedded.js';
+import type { Issuer } from '../ca/issuer.js';
 
 export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -23,11 +28,19 @@ export interface AppDeps {
   logger: Logger;
   /** The client's address as the runtime sees it (socket on Node, CF-Connecting-IP on Workers). */
   clientAddress: (c: Context) => string;
+  /** Domain validation (http-01, dns-01, tls-alpn-01 where the runtime can) and CAA. */
+  va: ValidationAuthority;
+  /** The embedded CA: root and intermediate published by the gateway, CRL signer. */
+  ca: EmbeddedCa;
+  /** What signs orders: the embedded CA by default, an upstream CA in production. */
+  issuer: Issuer;
 }
 
 export interface Services extends AppDeps {
   accounts: AccountService;
   orders: OrderService;
+  caas: CaasService;
+  tracking: TrackingService;
 }
 
 export type AppEnv = {

@@ -2,6 +2,7 @@
  * Configuration from environment variables, validated at start. A bad value stops the start with a
  * message naming the variable (ConfigError). Runtime-agnostic: the entry point passes its environment.
  */
+import { loadVaConfig, type VaConfig } from '../va/config.js';
 
 export interface Config {
   host: string;
@@ -15,6 +16,12 @@ export interface Config {
   purgeIntervalSeconds: number;
   /** Log requests (never bodies). */
   logRequests: boolean;
+  /** Issuer domain names that CAA records must name (the ACME directory's caaIdentities). */
+  caaIdentities: string[];
+  /** The embedded CA's own maximum validity in days (the Baseline Requirements cap applies when lower). */
+  caMaxValidityDays: number | undefined;
+  /** Validation authority: http-01 / tls-alpn-01 ports, DNS server, DNS-over-HTTPS URL. */
+  va: VaConfig;
 }
 
 export class ConfigError extends Error {
@@ -98,7 +105,19 @@ export function loadConfig(env: Env): Config {
   }
   const secretKey = env.EABGATE_SECRET_KEY ? parseSecretKey('EABGATE_SECRET_KEY', env.EABGATE_SECRET_KEY) : undefined;
 
+  // Default: the base URL's host name (an IP address cannot be a CAA issuer domain: none then).
+  const baseHost = parsed.hostname.replace(/^\[|\]$/g, '');
+  const caaRaw = str(env, 'EABGATE_CAA_IDENTITIES', /^[a-z0-9.-]*[a-z][a-z0-9.-]*$/i.test(baseHost) ? baseHost : 'eabgate.invalid');
+  const caaIdentities = caaRaw.split(/[\s,]+/).filter(Boolean).map((s) => s.toLowerCase());
+  for (const id of caaIdentities) {
+    if (!/^[a-z0-9.-]+$/.test(id)) throw new ConfigError('EABGATE_CAA_IDENTITIES', `not a domain name: "${id}"`);
+  }
+  const caMax = env.EABGATE_CA_MAX_VALIDITY_DAYS ? int(env, 'EABGATE_CA_MAX_VALIDITY_DAYS', 0, 1, 398) : undefined;
+
   return {
+    va: loadVaConfig(env),
+    caaIdentities,
+    caMaxValidityDays: caMax,
     host,
     port,
     dataDir,

@@ -42,7 +42,8 @@ export class Problem extends Error {
   }
 
   toJSON(): ProblemDocument {
-    return { type: this.type, title: this.title, status: this.status, detail: this.detail, ...this.extensions };
+    // Extensions never override the members RFC 9457 defines.
+    return { ...this.extensions, type: this.type, title: this.title, status: this.status, detail: this.detail };
   }
 
   toResponse(extraHeaders: Record<string, string> = {}): Response {

@@ -12,6 +12,7 @@ import { newCaReference, newId, newOrderNumber, newUnlockCode } from '../core/se
 import { checkDomains, withWwwCounterparts } from '../csr/names.js';
 import { checkCsr } from '../csr/check.js';
 import { generateAutoCsr } from '../autocsr/generate.js';
+import { createValidations } from '../tracking/validations.js';
 import { buildKeyArchive, safeFileStem, type KeyArchive } from '../autocsr/key-archive.js';
 
 export const UNLOCK_CODE_TTL_MS = 7 * DAY_MS;
@@ -128,6 +129,7 @@ export class OrderService {
       updatedAt: now,
     };
     await this.deps.store.orders.create(order);
+    await createValidations(this.deps.store, this.deps.keyring, order);
     if (unlockCode !== undefined) await this.storeUnlockCode(order.id, unlockCode, now);
     return { order, caReference, keyArchive };
   }

@@ -21,7 +21,8 @@ export interface Harness {
   close(): void;
 }
 
-export async function harness(env: Record<string, string> = {}, start = '2026-11-22T10:00:00Z'): Promise<Harness> {
+/** `start` sets the manual clock; by default it starts at the real time (openssl checks chains against it). */
+export async function harness(env: Record<string, string> = {}, start: string | number = Date.now()): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'eabgate-test-'));
   const config = loadConfig({ EABGATE_DATA_DIR: dataDir, EABGATE_BASE_URL: 'http://127.0.0.1:8080', ...env });
   const clock = new ManualClock(start);

@@ -11,6 +11,12 @@ import { openSqliteStore, type SqliteHandle } from './sqlite.js';
 import { loadOrCreateSecretKey } from './secret-key.js';
 import { hashWasmArgon2id } from './argon2.js';
 import { jsonLogger } from './logger.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { ValidationAuthority } from '../../va/va.js';
+import { loadOrCreateEmbeddedCa } from '../../issuance/embedded-ca.js';
+import { nodeDnsResolver } from './dns-resolver.js';
+import { createHttp01Getter } from './http01-getter.js';
+import { createTlsAlpnProber } from './tls-alpn-prober.js';
 
 export interface NodeDeps extends AppDeps {
   sqlite: SqliteHandle;
@@ -19,13 +25,29 @@ export interface NodeDeps extends AppDeps {
 export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: Logger; dbFile?: string } = {}): Promise<NodeDeps> {
   const sqlite = openSqliteStore(opts.dbFile ?? join(config.dataDir, 'eabgate.db'));
   const keyring = await Keyring.fromSecret(loadOrCreateSecretKey(config.dataDir, config.secretKey));
+  const clock = opts.clock ?? systemClock;
+  const ca = await loadOrCreateEmbeddedCa({ store: sqlite.store, keyring, clock, config });
+  // Publish the root where users and tests can trust it.
+  mkdirSync(join(config.dataDir, 'ca'), { recursive: true });
+  writeFileSync(join(config.dataDir, 'ca', 'root.pem'), ca.rootPem);
+  const va = new ValidationAuthority({
+    resolver: nodeDnsResolver(config.va),
+    http: createHttp01Getter(),
+    tlsAlpn: createTlsAlpnProber(),
+    httpPort: config.va.httpPort,
+    tlsAlpnPort: config.va.tlsAlpnPort,
+    caaIdentities: config.caaIdentities,
+  });
   return {
+    va,
+    ca,
+    issuer: ca,
     config,
     store: sqlite.store,
     sqlite,
     keyring,
     hasher: argon2idHasher(hashWasmArgon2id),
-    clock: opts.clock ?? systemClock,
+    clock,
     logger: opts.logger ?? jsonLogger(),
     clientAddress: (c) => {
       try {

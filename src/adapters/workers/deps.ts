@@ -10,6 +10,10 @@ import { drizzleStore } from '../../db/drizzle-store.js';
 import type { AppDeps, Logger } from '../../api/context.js';
 import { nobleArgon2id } from './argon2.js';
 import { consoleLogger } from './logger.js';
+import { createDohResolver } from './doh.js';
+import { fetchHttpGetter } from './http01-fetch.js';
+import { ValidationAuthority } from '../../va/va.js';
+import { loadOrCreateEmbeddedCa } from '../../issuance/embedded-ca.js';
 
 /** The Worker's bindings (wrangler.toml): the D1 database, plain vars and secrets. */
 export interface WorkersEnv {
@@ -40,13 +44,27 @@ export async function workersDeps(env: WorkersEnv, logger: Logger = consoleLogge
   if (!env.DB || typeof (env.DB as { prepare?: unknown }).prepare !== 'function') {
     throw new ConfigError('DB', 'the D1 binding is missing: see [[d1_databases]] in wrangler.toml');
   }
+  const store = drizzleStore(drizzle(env.DB, { schema }));
+  const keyring = await Keyring.fromSecret(config.secretKey);
+  const clock = systemClock;
+  const ca = await loadOrCreateEmbeddedCa({ store, keyring, clock, config });
+  // No raw TLS client on Workers: tls-alpn-01 is not offered there.
+  const va = new ValidationAuthority({
+    resolver: createDohResolver({ url: config.va.dohUrl }),
+    http: fetchHttpGetter(),
+    httpPort: config.va.httpPort,
+    caaIdentities: config.caaIdentities,
+  });
   return {
     config,
-    store: drizzleStore(drizzle(env.DB, { schema })),
-    keyring: await Keyring.fromSecret(config.secretKey),
+    store,
+    keyring,
     hasher: argon2idHasher(nobleArgon2id),
-    clock: systemClock,
+    clock,
     logger,
     clientAddress: (c) => c.req.header('cf-connecting-ip') ?? 'unknown',
+    va,
+    ca,
+    issuer: ca,
   };
 }

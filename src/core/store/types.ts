@@ -3,6 +3,7 @@
  * through one Drizzle schema. Nothing stored here is a private key or a secret in plain text: sealed values
  * are AES-256-GCM ciphertexts bound to their row, credentials are keyed digests.
  */
+import type { CaasStore } from './caas.js';
 
 export type Product = 'dv' | 'ov' | 'ev';
 
@@ -185,4 +186,5 @@ export interface Store {
   caMaterial: CaMaterialStore;
   domainValidations: DomainValidationStore;
   certificates: CertificateStore;
+  caas: CaasStore;
 }

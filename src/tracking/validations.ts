@@ -1,0 +1,96 @@
+/**
+ * Domain validation of tracking orders, as RFC 8555 defines it: per domain a token, and the customer may
+ * satisfy either http-01 (a file under /.well-known/acme-challenge/) or dns-01 (a TXT record). There is no
+ * ACME account behind such an order, so the key authorization binds the token to the order instead: its
+ * second half is the RFC 7638 thumbprint of a per-order symmetric JWK derived from the order id.
+ */
+import type { JWK } from 'jose';
+import type { Clock } from '../core/clock.js';
+import type { Keyring } from '../core/secrets/keyring.js';
+import type { DomainValidationRecord, OrderRecord, Store } from '../core/store/types.js';
+import { toBase64Url } from '../core/encoding.js';
+import { newId } from '../core/secrets/tokens.js';
+import type { ValidationAuthority } from '../va/va.js';
+import { keyAuthorization, dns01TxtValue } from '../va/key-authorization.js';
+
+export interface ValidationInstructions {
+  http01?: { url: string; body: string };
+  dns01: { name: string; type: 'TXT'; value: string };
+}
+
+export interface CheckOutcome {
+  domain: string;
+  status: 'valid' | 'pending';
+  method?: string;
+  /** What each method found (customer-facing sentences). */
+  found: { 'http-01'?: string; 'dns-01'?: string };
+}
+
+const baseName = (domain: string) => domain.replace(/^\*\./, '');
+
+export async function orderBindingJwk(keyring: Keyring, orderId: string): Promise<JWK> {
+  const digest = await keyring.lookupDigest('validation-binding', orderId);
+  return { kty: 'oct', k: toBase64Url(Uint8Array.from(digest.match(/../g)!.map((h) => parseInt(h, 16)))) };
+}
+
+export async function createValidations(store: Store, keyring: Keyring, order: OrderRecord): Promise<void> {
+  const jwk = await orderBindingJwk(keyring, order.id);
+  const rows: DomainValidationRecord[] = [];
+  for (const domain of order.domains) {
+    const token = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
+    rows.push({
+      id: newId(),
+      orderId: order.id,
+      domain,
+      token,
+      keyAuthorization: await keyAuthorization(token, jwk),
+      status: 'pending',
+      method: null,
+      lastCheckedAt: null,
+      lastResult: null,
+      validatedAt: null,
+    });
+  }
+  await store.domainValidations.createMany(rows);
+}
+
+export async function instructionsFor(v: DomainValidationRecord): Promise<ValidationInstructions> {
+  const base = baseName(v.domain);
+  const dns01 = { name: `_acme-challenge.${base}`, type: 'TXT' as const, value: await dns01TxtValue(v.keyAuthorization) };
+  if (v.domain.startsWith('*.')) return { dns01 };
+  return { http01: { url: `http://${v.domain}/.well-known/acme-challenge/${v.token}`, body: v.keyAuthorization }, dns01 };
+}
+
+/** Checks every domain not yet valid, by both methods; records what was found. */
+export async function checkDomains(
+  deps: { store: Store; keyring: Keyring; clock: Clock; va: ValidationAuthority },
+  order: OrderRecord,
+): Promise<CheckOutcome[]> {
+  const jwk = await orderBindingJwk(deps.keyring, order.id);
+  const rows = await deps.store.domainValidations.forOrder(order.id);
+  return Promise.all(
+    rows.map(async (v): Promise<CheckOutcome> => {
+      if (v.status === 'valid') return { domain: v.domain, status: 'valid', method: v.method ?? undefined, found: {} };
+      const found: CheckOutcome['found'] = {};
+      let method: string | undefined;
+      for (const type of deps.va.challengeTypesFor(v.domain).filter((t) => t !== 'tls-alpn-01')) {
+        const r = await deps.va.validate(type, v.domain, v.token, jwk);
+        if (r.valid) {
+          found[type] = 'the expected value was found';
+          method = type;
+          break;
+        }
+        found[type] = r.problem.detail;
+      }
+      const now = deps.clock.now();
+      await deps.store.domainValidations.update(v.id, {
+        status: method ? 'valid' : 'pending',
+        method: method ?? null,
+        lastCheckedAt: now,
+        lastResult: JSON.stringify(found),
+        validatedAt: method ? now : null,
+      });
+      return { domain: v.domain, status: method ? 'valid' : 'pending', method, found };
+    }),
+  );
+}
