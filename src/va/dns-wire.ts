@@ -1,0 +1,410 @@
+/**
+ * A small DNS message codec (RFC 1035 §4, RFC 3596 AAAA, RFC 8659 CAA) on Uint8Array only, so the same code
+ * serves the UDP/TCP adapter on Node, DNS-over-HTTPS on Workers and the loopback test server. It decodes
+ * compressed names with a jump limit, checks every length against the buffer, and encodes without
+ * compression (enough for queries and for the test server's answers).
+ */
+
+export const RRType = { A: 1, CNAME: 5, TXT: 16, AAAA: 28, OPT: 41, CAA: 257 } as const;
+export type RRTypeName = keyof typeof RRType;
+
+export const RCode = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
+
+export interface Question {
+  name: string;
+  type: number;
+  class: number;
+}
+
+export interface ResourceRecord {
+  name: string;
+  type: number;
+  class: number;
+  ttl: number;
+  /** The raw RDATA; `parseRdata` reads it for the types this module knows. */
+  rdata: Uint8Array;
+  /** Where RDATA starts in the whole message (CNAME targets may point back into it). */
+  rdataOffset: number;
+}
+
+export interface DnsMessage {
+  id: number;
+  /** QR bit: true for a response. */
+  response: boolean;
+  opcode: number;
+  authoritative: boolean;
+  truncated: boolean;
+  recursionDesired: boolean;
+  recursionAvailable: boolean;
+  authenticData: boolean;
+  rcode: number;
+  questions: Question[];
+  answers: ResourceRecord[];
+  authorities: ResourceRecord[];
+  additionals: ResourceRecord[];
+}
+
+export interface CaaRdata {
+  flags: number;
+  tag: string;
+  value: string;
+}
+
+export class DnsWireError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DnsWireError';
+  }
+}
+
+/** Lower-cases and drops one trailing dot; the root is "". */
+export function normalizeName(name: string): string {
+  const n = name.toLowerCase();
+  return n.endsWith('.') ? n.slice(0, -1) : n;
+}
+
+// ---------------------------------------------------------------- encoding
+
+class Writer {
+  private buf = new Uint8Array(512);
+  length = 0;
+
+  private ensure(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+  }
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf[this.length++] = v & 0xff;
+  }
+  u16(v: number): void {
+    this.u8(v >>> 8);
+    this.u8(v);
+  }
+  u32(v: number): void {
+    this.u16(v >>> 16);
+    this.u16(v & 0xffff);
+  }
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
+  }
+  name(name: string): void {
+    const n = normalizeName(name);
+    if (n !== '') {
+      for (const label of n.split('.')) {
+        const b = new TextEncoder().encode(label);
+        if (b.length === 0 || b.length > 63) throw new DnsWireError(`bad label in name "${name}"`);
+        this.u8(b.length);
+        this.bytes(b);
+      }
+    }
+    this.u8(0);
+  }
+  result(): Uint8Array {
+    return this.buf.slice(0, this.length);
+  }
+}
+
+export interface EncodeRecord {
+  name: string;
+  type: number;
+  ttl?: number;
+  rdata: Uint8Array;
+}
+
+export interface EncodeMessage {
+  id: number;
+  response?: boolean;
+  opcode?: number;
+  authoritative?: boolean;
+  truncated?: boolean;
+  recursionDesired?: boolean;
+  recursionAvailable?: boolean;
+  rcode?: number;
+  questions: Question[];
+  answers?: EncodeRecord[];
+}
+
+export function encodeMessage(m: EncodeMessage): Uint8Array {
+  const w = new Writer();
+  w.u16(m.id);
+  const flags =
+    (m.response ? 0x8000 : 0) |
+    ((m.opcode ?? 0) << 11) |
+    (m.authoritative ? 0x0400 : 0) |
+    (m.truncated ? 0x0200 : 0) |
+    (m.recursionDesired ? 0x0100 : 0) |
+    (m.recursionAvailable ? 0x0080 : 0) |
+    ((m.rcode ?? 0) & 0x0f);
+  w.u16(flags);
+  const answers = m.answers ?? [];
+  w.u16(m.questions.length);
+  w.u16(answers.length);
+  w.u16(0);
+  w.u16(0);
+  for (const q of m.questions) {
+    w.name(q.name);
+    w.u16(q.type);
+    w.u16(q.class);
+  }
+  for (const rr of answers) {
+    if (rr.rdata.length > 0xffff) throw new DnsWireError('RDATA too long');
+    w.name(rr.name);
+    w.u16(rr.type);
+    w.u16(1);
+    w.u32(rr.ttl ?? 60);
+    w.u16(rr.rdata.length);
+    w.bytes(rr.rdata);
+  }
+  return w.result();
+}
+
+/** A recursive query (RD set) for one name and type, class IN. */
+export function encodeQuery(id: number, name: string, type: number): Uint8Array {
+  return encodeMessage({ id, recursionDesired: true, questions: [{ name, type, class: 1 }] });
+}
+
+export function encodeA(address: string): Uint8Array {
+  const parts = address.split('.');
+  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) {
+    throw new DnsWireError(`not an IPv4 address: ${address}`);
+  }
+  return Uint8Array.from(parts, Number);
+}
+
+export function encodeAaaa(address: string): Uint8Array {
+  const bad = () => new DnsWireError(`not an IPv6 address: ${address}`);
+  let s = address.toLowerCase();
+  // An embedded IPv4 tail (::ffff:192.0.2.1) becomes two hex groups.
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
+  if (v4) {
+    const b = encodeA(v4[1]!);
+    s = s.slice(0, v4.index) + ((b[0]! << 8) | b[1]!).toString(16) + ':' + ((b[2]! << 8) | b[3]!).toString(16);
+  }
+  const halves = s.split('::');
+  if (halves.length > 2) throw bad();
+  const parse = (h: string) =>
+    h === ''
+      ? []
+      : h.split(':').map((g) => {
+          if (!/^[0-9a-f]{1,4}$/.test(g)) throw bad();
+          return parseInt(g, 16);
+        });
+  const head = parse(halves[0]!);
+  const rest = halves.length === 2 ? parse(halves[1]!) : [];
+  const total = head.length + rest.length;
+  if (halves.length === 1 ? total !== 8 : total > 7) throw bad();
+  const groups = [...head, ...new Array<number>(8 - total).fill(0), ...rest];
+  const out = new Uint8Array(16);
+  groups.forEach((g, i) => {
+    out[i * 2] = g >>> 8;
+    out[i * 2 + 1] = g & 0xff;
+  });
+  return out;
+}
+
+/** One TXT record: each string becomes one <character-string> (split further at 255 bytes). */
+export function encodeTxt(strings: string | string[]): Uint8Array {
+  const w = new Writer();
+  for (const s of Array.isArray(strings) ? strings : [strings]) {
+    const b = new TextEncoder().encode(s);
+    if (b.length === 0) w.u8(0);
+    for (let i = 0; i < b.length; i += 255) {
+      const chunk = b.subarray(i, i + 255);
+      w.u8(chunk.length);
+      w.bytes(chunk);
+    }
+  }
+  return w.result();
+}
+
+export function encodeCaa(caa: CaaRdata): Uint8Array {
+  const tag = new TextEncoder().encode(caa.tag);
+  if (tag.length === 0 || tag.length > 255) throw new DnsWireError('bad CAA tag');
+  const w = new Writer();
+  w.u8(caa.flags);
+  w.u8(tag.length);
+  w.bytes(tag);
+  w.bytes(new TextEncoder().encode(caa.value));
+  return w.result();
+}
+
+export function encodeName(name: string): Uint8Array {
+  const w = new Writer();
+  w.name(name);
+  return w.result();
+}
+
+// ---------------------------------------------------------------- decoding
+
+const latin1 = (b: Uint8Array) => String.fromCharCode(...b);
+const utf8 = (b: Uint8Array) => new TextDecoder('utf-8', { fatal: false }).decode(b);
+
+class Reader {
+  pos = 0;
+  constructor(readonly msg: Uint8Array) {}
+
+  need(n: number): void {
+    if (this.pos + n > this.msg.length) throw new DnsWireError('message truncated');
+  }
+  u8(): number {
+    this.need(1);
+    return this.msg[this.pos++]!;
+  }
+  u16(): number {
+    this.need(2);
+    const v = (this.msg[this.pos]! << 8) | this.msg[this.pos + 1]!;
+    this.pos += 2;
+    return v;
+  }
+  u32(): number {
+    return this.u16() * 0x10000 + this.u16();
+  }
+  bytes(n: number): Uint8Array {
+    this.need(n);
+    const b = this.msg.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
+  }
+  name(): string {
+    const { name, end } = readName(this.msg, this.pos);
+    this.pos = end;
+    return name;
+  }
+}
+
+/** Reads a possibly compressed name at `offset`; `end` is where the name ends in the stream. */
+export function readName(msg: Uint8Array, offset: number): { name: string; end: number } {
+  const labels: string[] = [];
+  let pos = offset;
+  let end = -1;
+  let jumps = 0;
+  let length = 0;
+  for (;;) {
+    if (pos >= msg.length) throw new DnsWireError('name runs past the message');
+    const len = msg[pos]!;
+    if ((len & 0xc0) === 0xc0) {
+      if (pos + 1 >= msg.length) throw new DnsWireError('name runs past the message');
+      if (++jumps > 32) throw new DnsWireError('too many compression pointers');
+      if (end < 0) end = pos + 2;
+      pos = ((len & 0x3f) << 8) | msg[pos + 1]!;
+      continue;
+    }
+    if ((len & 0xc0) !== 0) throw new DnsWireError('unsupported label type');
+    if (len === 0) {
+      if (end < 0) end = pos + 1;
+      break;
+    }
+    if (pos + 1 + len > msg.length) throw new DnsWireError('name runs past the message');
+    length += len + 1;
+    if (length > 255) throw new DnsWireError('name longer than 255 octets');
+    labels.push(latin1(msg.subarray(pos + 1, pos + 1 + len)).toLowerCase());
+    pos += 1 + len;
+  }
+  return { name: labels.join('.'), end };
+}
+
+function readRecord(r: Reader): ResourceRecord {
+  const name = r.name();
+  const type = r.u16();
+  const klass = r.u16();
+  const ttl = r.u32();
+  const rdlength = r.u16();
+  const rdataOffset = r.pos;
+  const rdata = r.bytes(rdlength);
+  return { name, type, class: klass, ttl, rdata, rdataOffset };
+}
+
+export function decodeMessage(msg: Uint8Array): DnsMessage {
+  const r = new Reader(msg);
+  const id = r.u16();
+  const flags = r.u16();
+  const qd = r.u16();
+  const an = r.u16();
+  const ns = r.u16();
+  const ar = r.u16();
+  const questions: Question[] = [];
+  for (let i = 0; i < qd; i++) questions.push({ name: r.name(), type: r.u16(), class: r.u16() });
+  const section = (n: number) => Array.from({ length: n }, () => readRecord(r));
+  const answers = section(an);
+  const authorities = section(ns);
+  const additionals = section(ar);
+  return {
+    id,
+    response: (flags & 0x8000) !== 0,
+    opcode: (flags >>> 11) & 0x0f,
+    authoritative: (flags & 0x0400) !== 0,
+    truncated: (flags & 0x0200) !== 0,
+    recursionDesired: (flags & 0x0100) !== 0,
+    recursionAvailable: (flags & 0x0080) !== 0,
+    authenticData: (flags & 0x0020) !== 0,
+    rcode: flags & 0x0f,
+    questions,
+    answers,
+    authorities,
+    additionals,
+  };
+}
+
+export function decodeA(rdata: Uint8Array): string {
+  if (rdata.length !== 4) throw new DnsWireError('A record is not 4 bytes');
+  return Array.from(rdata).join('.');
+}
+
+/** RFC 5952 text form (lower case, longest zero run compressed). */
+export function decodeAaaa(rdata: Uint8Array): string {
+  if (rdata.length !== 16) throw new DnsWireError('AAAA record is not 16 bytes');
+  const groups = Array.from({ length: 8 }, (_, i) => (rdata[i * 2]! << 8) | rdata[i * 2 + 1]!);
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return hex.slice(0, bestStart).join(':') + '::' + hex.slice(bestStart + bestLen).join(':');
+}
+
+/** The character-strings of one TXT record. */
+export function decodeTxt(rdata: Uint8Array): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < rdata.length) {
+    const len = rdata[i]!;
+    if (i + 1 + len > rdata.length) throw new DnsWireError('TXT string runs past RDATA');
+    out.push(utf8(rdata.subarray(i + 1, i + 1 + len)));
+    i += 1 + len;
+  }
+  return out;
+}
+
+export function decodeCaa(rdata: Uint8Array): CaaRdata {
+  if (rdata.length < 2) throw new DnsWireError('CAA record too short');
+  const flags = rdata[0]!;
+  const tagLen = rdata[1]!;
+  if (tagLen === 0 || 2 + tagLen > rdata.length) throw new DnsWireError('bad CAA tag length');
+  return {
+    flags,
+    tag: latin1(rdata.subarray(2, 2 + tagLen)),
+    value: utf8(rdata.subarray(2 + tagLen)),
+  };
+}
+
+/** A CNAME target; it may be compressed against the whole message. */
+export function decodeCname(msg: Uint8Array, rr: ResourceRecord): string {
+  return readName(msg, rr.rdataOffset).name;
+}

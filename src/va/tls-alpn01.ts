@@ -1,0 +1,97 @@
+/**
+ * tls-alpn-01 (RFC 8737 §3): a TLS handshake to <domain>:443 with SNI = domain and ALPN "acme-tls/1" only.
+ * The server must select "acme-tls/1" and present a certificate whose subjectAltName holds exactly one
+ * entry, the dNSName being validated, and which carries a critical acmeIdentifier extension
+ * (1.3.6.1.5.5.7.1.31) whose value is an OCTET STRING of SHA-256(key authorization).
+ * The certificate's signature, issuer and validity period are not checked (RFC 8737 does not ask for it).
+ */
+import { acmeProblems } from '../core/problem.js';
+import { timingSafeEqual } from '../core/encoding.js';
+import { x509 } from '../core/x509.js';
+import type { DnsResolver, TlsAlpnProbeResult, TlsAlpnProber } from './ports.js';
+import { isReachabilityFailure, resolveAddresses } from './addresses.js';
+import { tlsAlpn01Digest } from './key-authorization.js';
+import { hostPort } from './names.js';
+import { invalid, valid, type ValidationResult } from './result.js';
+
+export const ACME_TLS_ALPN = 'acme-tls/1';
+export const ACME_IDENTIFIER_OID = '1.3.6.1.5.5.7.1.31';
+const SAN_OID = '2.5.29.17';
+
+export interface TlsAlpn01Options {
+  resolver: DnsResolver;
+  prober: TlsAlpnProber;
+  /** 443 unless configured (EABGATE_VA_TLS_ALPN_PORT). */
+  port: number;
+  timeoutMs: number;
+}
+
+export async function validateTlsAlpn01(domain: string, keyAuth: string, opts: TlsAlpn01Options): Promise<ValidationResult> {
+  const resolved = await resolveAddresses(opts.resolver, domain);
+  if (!resolved.ok) return invalid(resolved.problem);
+
+  let result: TlsAlpnProbeResult | undefined;
+  let target = '';
+  for (const address of resolved.addresses) {
+    target = hostPort(address, opts.port);
+    result = await opts.prober.probe(domain, address, opts.port, { timeoutMs: opts.timeoutMs });
+    if (result.kind === 'handshake' || !isReachabilityFailure(result.reason)) break;
+  }
+  if (!result) return invalid(acmeProblems.dns(`no address to connect to for ${domain}`));
+  const where = `TLS connection to ${domain} (${target})`;
+  if (result.kind === 'error') {
+    const make = result.reason === 'tls' ? acmeProblems.tls : acmeProblems.connection;
+    return invalid(make(`${where}: ${result.detail}`));
+  }
+  if (result.alpnProtocol !== ACME_TLS_ALPN) {
+    return invalid(
+      acmeProblems.tls(
+        `${where}: the server did not select ALPN protocol "${ACME_TLS_ALPN}"` +
+          (result.alpnProtocol ? ` (it selected "${result.alpnProtocol}")` : ''),
+      ),
+    );
+  }
+  const fault = checkAcmeCertificate(result.certificate, domain, await tlsAlpn01Digest(keyAuth));
+  if (fault) return invalid(acmeProblems.incorrectResponse(`${where}: the certificate presented ${fault}`));
+  return valid();
+}
+
+/** Returns null when the certificate answers the challenge, otherwise what is wrong with it. */
+export function checkAcmeCertificate(der: Uint8Array, domain: string, digest: Uint8Array): string | null {
+  let cert: x509.X509Certificate;
+  try {
+    cert = new x509.X509Certificate(new Uint8Array(der));
+  } catch {
+    return 'cannot be parsed as an X.509 certificate';
+  }
+
+  const sans = cert.extensions.filter((e) => e.type === SAN_OID);
+  if (sans.length !== 1) return 'has no subjectAltName extension';
+  let names: readonly x509.GeneralName[];
+  try {
+    names = new x509.SubjectAlternativeNameExtension(sans[0]!.rawData).names.items;
+  } catch {
+    return `has a subjectAltName with entries other than the dNSName ${domain}`;
+  }
+  const dnsNames = names.filter((n) => n.type === 'dns').map((n) => n.value.toLowerCase());
+  if (!dnsNames.includes(domain)) {
+    return `does not name ${domain} in its subjectAltName (it names ${dnsNames.join(', ') || 'no DNS name'})`;
+  }
+  if (names.length !== 1) {
+    return `must name only ${domain} in its subjectAltName, but it has ${names.length} entries`;
+  }
+
+  const ids = cert.extensions.filter((e) => e.type === ACME_IDENTIFIER_OID);
+  if (ids.length === 0) return `has no acmeIdentifier extension (${ACME_IDENTIFIER_OID})`;
+  if (ids.length > 1) return `has more than one acmeIdentifier extension`;
+  const ext = ids[0]!;
+  if (!ext.critical) return 'has an acmeIdentifier extension that is not marked critical';
+  // extnValue holds the DER of the OCTET STRING: 04 20 <32 bytes of SHA-256>.
+  const expected = new Uint8Array(2 + digest.length);
+  expected.set([0x04, digest.length]);
+  expected.set(digest, 2);
+  if (!timingSafeEqual(new Uint8Array(ext.value), expected)) {
+    return 'has an acmeIdentifier extension that does not hold SHA-256 of the key authorization';
+  }
+  return null;
+}

@@ -1,0 +1,118 @@
+/**
+ * The validation authority: proves control of a domain name by one of the RFC 8555 challenges and checks
+ * CAA before issuance. It talks to the network only through its ports (DNS resolver, HTTP getter, TLS
+ * prober), so it runs on Node and Workers alike; tls-alpn-01 needs a raw TLS client and is offered only
+ * when a prober is given.
+ */
+import type { JWK } from 'jose';
+import { acmeProblems } from '../core/problem.js';
+import type { DnsResolver, HttpGetter, TlsAlpnProber } from './ports.js';
+import { keyAuthorization } from './key-authorization.js';
+import { validateHttp01 } from './http01.js';
+import { validateDns01 } from './dns01.js';
+import { validateTlsAlpn01 } from './tls-alpn01.js';
+import { checkCaa, type CaaCheckOptions } from './caa.js';
+import { isDomainName, isToken, isWildcard, normalizeDomain } from './names.js';
+import { invalid, type CaaResult, type ValidationResult } from './result.js';
+
+export type ChallengeType = 'http-01' | 'dns-01' | 'tls-alpn-01';
+
+export interface ValidationAuthorityOptions {
+  resolver: DnsResolver;
+  http: HttpGetter;
+  tlsAlpn?: TlsAlpnProber;
+  /** http-01 port (EABGATE_VA_HTTP_PORT); 80 by default. */
+  httpPort?: number;
+  /** Port accepted for https:// redirect targets during http-01; 443 by default. */
+  httpsPort?: number;
+  /** tls-alpn-01 port; 443 by default. */
+  tlsAlpnPort?: number;
+  /** Issuer domain names that CAA `issue`/`issuewild` properties must name (the directory's caaIdentities). */
+  caaIdentities: readonly string[];
+  /** Per connection attempt; 10 s by default. */
+  timeoutMs?: number;
+  /** Largest http-01 body read; 1024 bytes by default (a key authorization is about 87). */
+  maxBodyBytes?: number;
+  /** http-01 redirects followed; 10 by default. */
+  maxRedirects?: number;
+}
+
+export class ValidationAuthority {
+  private readonly httpPort: number;
+  private readonly httpsPort: number;
+  private readonly tlsAlpnPort: number;
+  private readonly timeoutMs: number;
+  private readonly maxBodyBytes: number;
+  private readonly maxRedirects: number;
+
+  constructor(private readonly opts: ValidationAuthorityOptions) {
+    this.httpPort = opts.httpPort ?? 80;
+    this.httpsPort = opts.httpsPort ?? 443;
+    this.tlsAlpnPort = opts.tlsAlpnPort ?? 443;
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.maxBodyBytes = opts.maxBodyBytes ?? 1024;
+    this.maxRedirects = opts.maxRedirects ?? 10;
+  }
+
+  /** The challenge types this deployment can check (tls-alpn-01 only with a TLS prober). */
+  get challengeTypes(): ChallengeType[] {
+    return this.opts.tlsAlpn ? ['http-01', 'dns-01', 'tls-alpn-01'] : ['http-01', 'dns-01'];
+  }
+
+  /** Challenge types that may be offered for `domain` (wildcards: dns-01 only, RFC 8555 §7.1.3). */
+  challengeTypesFor(domain: string): ChallengeType[] {
+    return isWildcard(normalizeDomain(domain)) ? ['dns-01'] : this.challengeTypes;
+  }
+
+  async validate(challengeType: string, domain: string, token: string, accountJwk: JWK): Promise<ValidationResult> {
+    const name = normalizeDomain(domain);
+    if (!isDomainName(name)) return invalid(acmeProblems.rejectedIdentifier(`${JSON.stringify(domain)} is not a DNS name`));
+    if (!isToken(token)) return invalid(acmeProblems.malformed('the challenge token is not base64url'));
+    if (!(this.challengeTypes as string[]).includes(challengeType)) {
+      return invalid(acmeProblems.malformed(`challenge type ${JSON.stringify(challengeType)} is not supported here`));
+    }
+    if (isWildcard(name) && challengeType !== 'dns-01') {
+      return invalid(acmeProblems.malformed(`${name} is a wildcard; only dns-01 can validate it`));
+    }
+
+    try {
+      const keyAuth = await keyAuthorization(token, accountJwk);
+      switch (challengeType as ChallengeType) {
+        case 'http-01':
+          return await validateHttp01(name, token, keyAuth, {
+            resolver: this.opts.resolver,
+            http: this.opts.http,
+            httpPort: this.httpPort,
+            httpsPort: this.httpsPort,
+            timeoutMs: this.timeoutMs,
+            maxBytes: this.maxBodyBytes,
+            maxRedirects: this.maxRedirects,
+          });
+        case 'dns-01':
+          return await validateDns01(name, keyAuth, this.opts.resolver);
+        case 'tls-alpn-01':
+          return await validateTlsAlpn01(name, keyAuth, {
+            resolver: this.opts.resolver,
+            prober: this.opts.tlsAlpn!,
+            port: this.tlsAlpnPort,
+            timeoutMs: this.timeoutMs,
+          });
+      }
+    } catch {
+      // A port broke its promise not to throw, or the account key is unusable: nothing internal leaks.
+      return invalid(acmeProblems.serverInternal(`${challengeType} validation of ${name} could not be completed`));
+    }
+  }
+
+  async checkCaa(domain: string, opts: CaaCheckOptions = {}): Promise<CaaResult> {
+    const name = normalizeDomain(domain);
+    if (!isDomainName(name)) {
+      return { ok: false, problem: acmeProblems.rejectedIdentifier(`${JSON.stringify(domain)} is not a DNS name`) };
+    }
+    try {
+      return await checkCaa(this.opts.resolver, name, this.opts.caaIdentities, opts);
+    } catch {
+      return { ok: false, problem: acmeProblems.serverInternal(`the CAA check of ${name} could not be completed`) };
+    }
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * A real authoritative-style DNS server on loopback for tests: UDP and TCP on the same OS-chosen port of
+ * 127.0.0.1, answering A, AAAA, TXT, CAA and CNAME from a mutable record map. Unknown names get NXDOMAIN,
+ * known names without the asked type get NOERROR with no answer (empty non-terminals count as known).
+ * A name can be told to SERVFAIL or to stay silent (so clients time out). UDP answers over 512 bytes are
+ * truncated (TC) so clients must retry over TCP. `startDoh()` adds an RFC 8484 POST endpoint.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { createServer as createTcpServer, type Server as TcpServer, type Socket as TcpSocket } from 'node:net';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  RCode,
+  RRType,
+  decodeMessage,
+  encodeA,
+  encodeAaaa,
+  encodeCaa,
+  encodeMessage,
+  encodeName,
+  encodeTxt,
+  normalizeName,
+  type CaaRdata,
+  type EncodeRecord,
+} from '../../src/va/dns-wire.js';
+
+export interface RecordSets {
+  A?: string[];
+  AAAA?: string[];
+  /** One entry per TXT record; an array gives several character-strings in one record. */
+  TXT?: (string | string[])[];
+  CAA?: CaaRdata[];
+  CNAME?: string;
+}
+type RecordType = keyof RecordSets;
+
+export interface LoggedQuery {
+  id: number;
+  name: string;
+  type: string;
+  transport: 'udp' | 'tcp' | 'doh';
+}
+
+const TYPE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(RRType).map(([k, v]) => [v, k]));
+
+export class TestDnsServer {
+  readonly host = '127.0.0.1';
+  readonly queries: LoggedQuery[] = [];
+  private readonly zones = new Map<string, RecordSets>();
+  private readonly failing = new Set<string>();
+  private readonly silent = new Set<string>();
+  private readonly tcpSockets = new Set<TcpSocket>();
+  private doh: HttpServer | undefined;
+
+  private constructor(
+    private readonly udp: Socket,
+    private readonly tcp: TcpServer,
+    readonly port: number,
+  ) {}
+
+  /** "127.0.0.1:<port>", the form EABGATE_VA_DNS_SERVER takes. */
+  get address(): string {
+    return `${this.host}:${this.port}`;
+  }
+
+  static async start(): Promise<TestDnsServer> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const udp = createSocket('udp4');
+      await new Promise<void>((resolve, reject) => {
+        udp.once('error', reject);
+        udp.bind(0, '127.0.0.1', () => resolve());
+      });
+      const port = udp.address().port;
+      const tcp = createTcpServer();
+      const ok = await new Promise<boolean>((resolve) => {
+        tcp.once('error', () => resolve(false));
+        tcp.listen(port, '127.0.0.1', () => resolve(true));
+      });
+      if (!ok) {
+        udp.close();
+        continue;
+      }
+      const server = new TestDnsServer(udp, tcp, port);
+      server.listen();
+      return server;
+    }
+    throw new Error('could not bind UDP and TCP on the same loopback port');
+  }
+
+  // ------------------------------------------------------------ records
+
+  /** Replaces the records of one type at `name`. */
+  set<T extends RecordType>(name: string, type: T, values: NonNullable<RecordSets[T]>): this {
+    const key = normalizeName(name);
+    const sets = this.zones.get(key) ?? {};
+    sets[type] = values;
+    this.zones.set(key, sets);
+    return this;
+  }
+
+  /** Removes one type at `name`, or every record there. */
+  remove(name: string, type?: RecordType): this {
+    const key = normalizeName(name);
+    if (!type) this.zones.delete(key);
+    else delete this.zones.get(key)?.[type];
+    return this;
+  }
+
+  /** Answer SERVFAIL for every query at `name` (until turned off). */
+  servfail(name: string, on = true): this {
+    const key = normalizeName(name);
+    if (on) this.failing.add(key);
+    else this.failing.delete(key);
+    return this;
+  }
+
+  /** Never answer queries at `name` (clients time out). */
+  silence(name: string, on = true): this {
+    const key = normalizeName(name);
+    if (on) this.silent.add(key);
+    else this.silent.delete(key);
+    return this;
+  }
+
+  reset(): this {
+    this.zones.clear();
+    this.failing.clear();
+    this.silent.clear();
+    this.queries.length = 0;
+    return this;
+  }
+
+  // ------------------------------------------------------------ answering
+
+  private exists(name: string): boolean {
+    if (this.zones.has(name)) return true;
+    for (const k of this.zones.keys()) if (k.endsWith('.' + name)) return true;
+    return false;
+  }
+
+  private rrs(name: string, type: number): EncodeRecord[] {
+    const sets = this.zones.get(name);
+    if (!sets) return [];
+    switch (type) {
+      case RRType.A:
+        return (sets.A ?? []).map((a) => ({ name, type, rdata: encodeA(a) }));
+      case RRType.AAAA:
+        return (sets.AAAA ?? []).map((a) => ({ name, type, rdata: encodeAaaa(a) }));
+      case RRType.TXT:
+        return (sets.TXT ?? []).map((t) => ({ name, type, rdata: encodeTxt(t) }));
+      case RRType.CAA:
+        return (sets.CAA ?? []).map((c) => ({ name, type, rdata: encodeCaa(c) }));
+      case RRType.CNAME:
+        return sets.CNAME ? [{ name, type, rdata: encodeName(sets.CNAME) }] : [];
+      default:
+        return [];
+    }
+  }
+
+  /**
+   * The answer to one query message, or null to stay silent. `maxSize` truncates (TC, no records) the way
+   * a UDP server without EDNS must.
+   */
+  answer(query: Uint8Array, transport: LoggedQuery['transport'], maxSize = 65_535): Uint8Array | null {
+    let q;
+    try {
+      q = decodeMessage(query);
+    } catch {
+      return null;
+    }
+    const base = { id: q.id, response: true, recursionDesired: q.recursionDesired, recursionAvailable: true, questions: q.questions };
+    const question = q.questions[0];
+    if (q.response || q.opcode !== 0 || q.questions.length !== 1 || !question) {
+      return encodeMessage({ ...base, rcode: RCode.FORMERR });
+    }
+    const name = normalizeName(question.name);
+    this.queries.push({ id: q.id, name, type: TYPE_NAMES[question.type] ?? String(question.type), transport });
+    if (this.silent.has(name)) return null;
+    if (this.failing.has(name)) return encodeMessage({ ...base, rcode: RCode.SERVFAIL });
+
+    // Follow CNAMEs the way a recursive resolver does: the chain first, then the records at its end.
+    const answers: EncodeRecord[] = [];
+    let current = name;
+    for (let hops = 0; hops < 8 && question.type !== RRType.CNAME; hops++) {
+      const target = this.zones.get(current)?.CNAME;
+      if (!target) break;
+      answers.push({ name: current, type: RRType.CNAME, rdata: encodeName(target) });
+      current = normalizeName(target);
+      if (this.failing.has(current)) return encodeMessage({ ...base, rcode: RCode.SERVFAIL });
+    }
+    answers.push(...this.rrs(current, question.type));
+    const rcode = answers.length === 0 && !this.exists(current) ? RCode.NXDOMAIN : RCode.NOERROR;
+    const full = encodeMessage({ ...base, authoritative: true, rcode, answers });
+    if (full.length <= maxSize) return full;
+    return encodeMessage({ ...base, authoritative: true, truncated: true, rcode });
+  }
+
+  // ------------------------------------------------------------ transports
+
+  private listen(): void {
+    this.udp.on('message', (msg, rinfo) => {
+      const out = this.answer(new Uint8Array(msg), 'udp', 512);
+      if (out) this.udp.send(out, rinfo.port, rinfo.address);
+    });
+    this.tcp.on('connection', (socket) => {
+      this.tcpSockets.add(socket);
+      socket.on('close', () => this.tcpSockets.delete(socket));
+      socket.on('error', () => socket.destroy());
+      let buf = Buffer.alloc(0);
+      socket.on('data', (chunk) => {
+        buf = Buffer.concat([buf, chunk]);
+        while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+          const len = buf.readUInt16BE(0);
+          const out = this.answer(new Uint8Array(buf.subarray(2, 2 + len)), 'tcp');
+          buf = buf.subarray(2 + len);
+          if (out) {
+            const framed = Buffer.alloc(2 + out.length);
+            framed.writeUInt16BE(out.length, 0);
+            framed.set(out, 2);
+            socket.write(framed);
+          }
+        }
+      });
+    });
+  }
+
+  /** An RFC 8484 endpoint (POST application/dns-message) on another loopback port; returns its URL. */
+  async startDoh(): Promise<string> {
+    const server = createHttpServer((req, res) => {
+      if (req.method !== 'POST' || req.url !== '/dns-query' || req.headers['content-type'] !== 'application/dns-message') {
+        res.writeHead(415).end();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const out = this.answer(new Uint8Array(Buffer.concat(chunks)), 'doh');
+        if (!out) {
+          res.writeHead(504).end();
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/dns-message', 'content-length': out.length }).end(out);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.doh = server;
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/dns-query`;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.tcpSockets) s.destroy();
+    await Promise.all([
+      new Promise<void>((resolve) => this.udp.close(() => resolve())),
+      new Promise<void>((resolve) => this.tcp.close(() => resolve())),
+      this.doh
+        ? new Promise<void>((resolve) => {
+            this.doh!.closeAllConnections();
+            this.doh!.close(() => resolve());
+          })
+        : Promise.resolve(),
+    ]);
+  }
+}
