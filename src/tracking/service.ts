@@ -103,9 +103,11 @@ export class TrackingService {
     const domains = await checkDomains(this.deps, order);
     if (domains.some((d) => d.status !== 'valid')) return { order, domains, caa: [] };
 
+    // RFC 8657: a record limited to some validation methods authorizes only the method that validated.
+    const methodOf = new Map(domains.map((d) => [d.domain, d.method]));
     const caa = await Promise.all(
       order.domains.map(async (domain) => {
-        const r = await this.deps.va.checkCaa(domain);
+        const r = await this.deps.va.checkCaa(domain, { method: methodOf.get(domain) });
         return r.ok ? { domain, ok: true } : { domain, ok: false, detail: r.problem.detail };
       }),
     );
