@@ -1,0 +1,161 @@
+/**
+ * The embedded CA's hierarchy: a self-signed root and one intermediate that signs leaves and CRLs.
+ * Both keys are ECDSA P-384 made with WebCrypto. This module stores nothing: createHierarchy hands back
+ * the certificates as PEM and the private keys as PKCS#8 bytes for the caller to seal at rest, and loadCa
+ * turns that material back into a signer (the key imported non-extractable).
+ */
+import { x509 } from '../core/x509.js';
+import { DAY_MS, systemClock, type Clock } from '../core/clock.js';
+import { CA_KEY_ALGORITHM, CA_SIGNATURE_ALGORITHM } from './algorithms.js';
+import { newSerialHex } from './serial.js';
+import { wholeSeconds } from './validity.js';
+
+export interface HierarchyOptions {
+  clock?: Clock;
+  /** Organization (O) of both CA certificates. */
+  organization?: string;
+  rootCommonName?: string;
+  intermediateCommonName?: string;
+  /** Two-letter country code (C) of both CA certificates, if any. */
+  country?: string;
+  rootValidityDays?: number;
+  intermediateValidityDays?: number;
+}
+
+/** What the caller keeps: certificates in the clear, private keys to be sealed. */
+export interface CaMaterial {
+  rootCertPem: string;
+  intermediateCertPem: string;
+  rootKeyPkcs8: Uint8Array;
+  intermediateKeyPkcs8: Uint8Array;
+}
+
+/** The material loadCa needs: the root key stays out of it (it signs nothing day to day). */
+export interface CaMaterialToLoad {
+  rootCertPem: string;
+  intermediateCertPem: string;
+  intermediateKeyPkcs8: Uint8Array;
+}
+
+/** A loaded intermediate, ready to sign leaves and CRLs. */
+export interface LoadedCa {
+  root: x509.X509Certificate;
+  intermediate: x509.X509Certificate;
+  /** The intermediate's private key, not extractable. */
+  signingKey: CryptoKey;
+  /** The intermediate's subject key identifier (hex): the authority key identifier of what it signs. */
+  keyIdHex: string;
+  rootPem: string;
+  intermediatePem: string;
+}
+
+const ROOT_DAYS = 25 * 365;
+const INTERMEDIATE_DAYS = 8 * 365;
+
+function caName(commonName: string, opts: HierarchyOptions): x509.JsonName {
+  const name: x509.JsonName = [];
+  if (opts.country) name.push({ C: [opts.country] });
+  name.push({ O: [opts.organization ?? 'eabgate'] });
+  name.push({ CN: [commonName] });
+  return name;
+}
+
+const caKeyUsage = () =>
+  new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true);
+
+export async function createHierarchy(opts: HierarchyOptions = {}): Promise<CaMaterial> {
+  const now = wholeSeconds((opts.clock ?? systemClock).now());
+  const rootDays = opts.rootValidityDays ?? ROOT_DAYS;
+  const interDays = opts.intermediateValidityDays ?? INTERMEDIATE_DAYS;
+  if (interDays >= rootDays) throw new RangeError('the intermediate must expire before the root');
+
+  const rootKeys = (await crypto.subtle.generateKey(CA_KEY_ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const interKeys = (await crypto.subtle.generateKey(CA_KEY_ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const rootSki = await x509.SubjectKeyIdentifierExtension.create(rootKeys.publicKey);
+  const interSki = await x509.SubjectKeyIdentifierExtension.create(interKeys.publicKey);
+
+  const rootName = caName(opts.rootCommonName ?? 'eabgate Root CA', opts);
+  const root = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: newSerialHex(),
+    name: rootName,
+    notBefore: now,
+    notAfter: new Date(now.getTime() + rootDays * DAY_MS - 1000),
+    keys: rootKeys,
+    signingAlgorithm: CA_SIGNATURE_ALGORITHM,
+    extensions: [new x509.BasicConstraintsExtension(true, undefined, true), caKeyUsage(), rootSki],
+  });
+
+  const intermediate = await x509.X509CertificateGenerator.create({
+    serialNumber: newSerialHex(),
+    subject: caName(opts.intermediateCommonName ?? 'eabgate Intermediate CA', opts),
+    issuer: root.subjectName,
+    notBefore: now,
+    notAfter: new Date(now.getTime() + interDays * DAY_MS - 1000),
+    publicKey: interKeys.publicKey,
+    signingKey: rootKeys.privateKey,
+    signingAlgorithm: CA_SIGNATURE_ALGORITHM,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      caKeyUsage(),
+      // A TLS issuing CA: serverAuth only (BR §7.1.2.10.6), any policy of this CA (§7.1.2.10.5).
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
+      new x509.CertificatePolicyExtension(['2.5.29.32.0'], false),
+      interSki,
+      new x509.AuthorityKeyIdentifierExtension(rootSki.keyId, false),
+    ],
+  });
+
+  return {
+    rootCertPem: root.toString('pem') + '\n',
+    intermediateCertPem: intermediate.toString('pem') + '\n',
+    rootKeyPkcs8: new Uint8Array(await crypto.subtle.exportKey('pkcs8', rootKeys.privateKey)),
+    intermediateKeyPkcs8: new Uint8Array(await crypto.subtle.exportKey('pkcs8', interKeys.privateKey)),
+  };
+}
+
+function parseCert(what: string, pem: string): x509.X509Certificate {
+  try {
+    return new x509.X509Certificate(pem);
+  } catch {
+    throw new Error(`loadCa: the ${what} certificate does not parse`);
+  }
+}
+
+/**
+ * Imports the intermediate's key and checks the material hangs together: the intermediate is a CA signed
+ * by the root, and the key is the one its certificate names (a test signature verifies with it).
+ */
+export async function loadCa(material: CaMaterialToLoad): Promise<LoadedCa> {
+  const root = parseCert('root', material.rootCertPem);
+  const intermediate = parseCert('intermediate', material.intermediateCertPem);
+  if (intermediate.toString('base64') === root.toString('base64')) throw new Error('loadCa: the intermediate is the root: leaves must not be signed by the root');
+  if (!(await intermediate.verify({ publicKey: root, signatureOnly: true }))) {
+    throw new Error('loadCa: the intermediate certificate is not signed by the root');
+  }
+  const bc = intermediate.getExtension(x509.BasicConstraintsExtension);
+  if (!bc?.ca) throw new Error('loadCa: the intermediate certificate is not a CA certificate');
+  const ski = intermediate.getExtension(x509.SubjectKeyIdentifierExtension);
+  if (!ski) throw new Error('loadCa: the intermediate certificate has no subject key identifier');
+
+  let signingKey: CryptoKey;
+  try {
+    signingKey = await crypto.subtle.importKey('pkcs8', new Uint8Array(material.intermediateKeyPkcs8), CA_KEY_ALGORITHM, false, ['sign']);
+  } catch {
+    throw new Error('loadCa: the intermediate key is not a PKCS#8 ECDSA P-384 private key');
+  }
+  const probe = crypto.getRandomValues(new Uint8Array(32));
+  const sig = await crypto.subtle.sign(CA_SIGNATURE_ALGORITHM, signingKey, probe);
+  const publicKey = await intermediate.publicKey.export(CA_KEY_ALGORITHM, ['verify']);
+  if (!(await crypto.subtle.verify(CA_SIGNATURE_ALGORITHM, publicKey, sig, probe))) {
+    throw new Error("loadCa: the intermediate key does not match the intermediate certificate's public key");
+  }
+
+  return {
+    root,
+    intermediate,
+    signingKey,
+    keyIdHex: ski.keyId,
+    rootPem: root.toString('pem') + '\n',
+    intermediatePem: intermediate.toString('pem') + '\n',
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * What the order flow asks of a certificate authority. The embedded CA answers at once; an upstream CA
+ * (ACME) may answer "pending" with a handle to poll. Implementations return "failed" for a request the CA
+ * refuses, and throw only for faults of their own.
+ */
+import type { Organization, Product } from '../core/store/types.js';
+import type { RevocationReason } from './revocation.js';
+
+export interface IssueRequest {
+  /** The gateway's order id: lets an upstream implementation make its handle and keep its idempotence. */
+  orderId: string;
+  product: Product;
+  /** Normalized DNS names; the first is the CN. */
+  domains: string[];
+  /** PKCS#10 CSR (PEM), already checked against the order. */
+  csrPem: string;
+  /** The order's organization, for OV and EV. */
+  organization?: Organization;
+  /** Validity asked for, in days; the CA applies its own and the Baseline Requirements' caps. */
+  validityDays?: number;
+}
+
+export interface Issued {
+  state: 'issued';
+  /** The leaf certificate (PEM). */
+  certificatePem: string;
+  /** The intermediate(s) (PEM), issuer of the leaf first, no root. */
+  chainPem: string;
+  /** Lower-case hex, without leading zero bytes: as it appears on a CRL. */
+  serialHex: string;
+  notBefore: Date;
+  notAfter: Date;
+  /** The issuer's distinguished name, e.g. "O=eabgate, CN=eabgate Intermediate CA" (RDNs in certificate order). */
+  issuer: string;
+}
+
+export interface Pending {
+  state: 'pending';
+  /** Opaque to the caller: handed back to poll(). */
+  handle: string;
+  retryAfterSeconds: number;
+}
+
+export interface Failed {
+  state: 'failed';
+  reason: string;
+}
+
+export type IssueResult = Issued | Pending | Failed;
+
+export interface Issuer {
+  submit(request: IssueRequest): Promise<IssueResult>;
+  poll(handle: string): Promise<IssueResult>;
+  revoke?(serialHex: string, reason: RevocationReason): Promise<void>;
+}
