@@ -45,6 +45,7 @@ export class EmbeddedCa implements Issuer {
           product: request.product,
           organization: request.organization,
           requestedDays: request.validityDays,
+          internalNames: request.internalNames,
         },
       );
       return {

@@ -18,6 +18,8 @@ export interface IssueRequest {
   organization?: Organization;
   /** Validity asked for, in days; the CA applies its own and the Baseline Requirements' caps. */
   validityDays?: number;
+  /** The gateway's own certificate (EABGATE_TLS=auto): single-label names such as "localhost" allowed. */
+  internalNames?: boolean;
 }
 
 export interface Issued {

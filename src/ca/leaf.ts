@@ -38,6 +38,8 @@ export interface LeafRequest {
   /** The order's organization: required for OV and EV, ignored for DV. */
   organization?: Organization;
   requestedDays?: number;
+  /** Allows single-label names such as "localhost": only for the gateway's own EABGATE_TLS=auto certificate. */
+  internalNames?: boolean;
 }
 
 export interface SignedLeaf {
@@ -50,11 +52,12 @@ export interface SignedLeaf {
 }
 
 const DNS_NAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
+const INTERNAL_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
-function checkDomains(domains: string[]): void {
+function checkDomains(domains: string[], internal = false): void {
   if (domains.length === 0) throw problems.validation('domains: at least one name is required', { field: 'domains' });
   for (const d of domains) {
-    if (d.length > 253 || !DNS_NAME.test(d)) {
+    if (d.length > 253 || !(DNS_NAME.test(d) || (internal && INTERNAL_NAME.test(d)))) {
       throw problems.validation(`domains: "${d}" is not a lower-case DNS name`, { field: 'domains' });
     }
   }
@@ -132,7 +135,7 @@ function sharedExtensions(ca: LoadedCa, urls: CaUrls): SharedExtensions {
 }
 
 export async function signLeaf(ctx: LeafContext, req: LeafRequest): Promise<SignedLeaf> {
-  checkDomains(req.domains);
+  checkDomains(req.domains, req.internalNames);
   const csr = parseCsr(req.csrPem);
   const publicKey = csr.publicKey;
   const key = leafKeyOf(publicKey);

@@ -22,6 +22,8 @@ export interface Config {
   caMaxValidityDays: number | undefined;
   /** Validation authority: http-01 / tls-alpn-01 ports, DNS server, DNS-over-HTTPS URL. */
   va: VaConfig;
+  /** HTTPS on Node: off (plain HTTP, e.g. behind a TLS-terminating proxy), from files, or auto (embedded CA). */
+  tls: { mode: 'off' } | { mode: 'files'; certFile: string; keyFile: string } | { mode: 'auto' };
 }
 
 export class ConfigError extends Error {
@@ -77,6 +79,23 @@ export function parseSecretKey(name: string, v: string): Uint8Array {
   return bytes;
 }
 
+function loadTls(env: Env): Config['tls'] {
+  const mode = env.EABGATE_TLS || undefined;
+  const certFile = env.EABGATE_TLS_CERT || undefined;
+  const keyFile = env.EABGATE_TLS_KEY || undefined;
+  if (mode !== undefined && mode !== 'auto' && mode !== 'off') {
+    throw new ConfigError('EABGATE_TLS', `must be "auto" or "off", got "${mode}"`);
+  }
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new ConfigError(certFile ? 'EABGATE_TLS_KEY' : 'EABGATE_TLS_CERT', 'EABGATE_TLS_CERT and EABGATE_TLS_KEY go together');
+  }
+  if (certFile && keyFile) {
+    if (mode === 'auto') throw new ConfigError('EABGATE_TLS', '"auto" cannot be combined with EABGATE_TLS_CERT/EABGATE_TLS_KEY');
+    return { mode: 'files', certFile, keyFile };
+  }
+  return mode === 'auto' ? { mode: 'auto' } : { mode: 'off' };
+}
+
 export function loadConfig(env: Env): Config {
   const host = str(env, 'EABGATE_HOST', '127.0.0.1');
   if (!/^[A-Za-z0-9.:-]+$/.test(host) && host !== '::') {
@@ -84,9 +103,13 @@ export function loadConfig(env: Env): Config {
   }
   const port = int(env, 'EABGATE_PORT', 8080, 0, 65535);
   const dataDir = str(env, 'EABGATE_DATA_DIR', './data');
+  const tls = loadTls(env);
 
   const hostForUrl = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
-  let baseUrl = str(env, 'EABGATE_BASE_URL', `http://${hostForUrl}:${port}`);
+  // With EABGATE_TLS=auto the certificate names DNS hosts only: "localhost" stands for a loopback address.
+  const defaultBase =
+    tls.mode === 'off' ? `http://${hostForUrl}:${port}` : `https://${/^[\d.]+$|:/.test(host) ? 'localhost' : hostForUrl}:${port}`;
+  let baseUrl = str(env, 'EABGATE_BASE_URL', defaultBase);
   let parsed: URL;
   try {
     parsed = new URL(baseUrl);
@@ -115,6 +138,7 @@ export function loadConfig(env: Env): Config {
   const caMax = env.EABGATE_CA_MAX_VALIDITY_DAYS ? int(env, 'EABGATE_CA_MAX_VALIDITY_DAYS', 0, 1, 398) : undefined;
 
   return {
+    tls,
     va: loadVaConfig(env),
     caaIdentities,
     caMaxValidityDays: caMax,

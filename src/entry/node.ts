@@ -4,6 +4,8 @@ import { loadConfig, ConfigError } from '../core/config.js';
 import { purgeExpired } from '../core/purge.js';
 import { createApp } from '../api/app.js';
 import { nodeDeps } from '../adapters/node/deps.js';
+import { tlsMaterial } from '../adapters/node/tls.js';
+import { createServer as createHttpsServer } from 'node:https';
 
 async function main(): Promise<void> {
   let config;
@@ -31,9 +33,12 @@ async function main(): Promise<void> {
   const timer = config.purgeIntervalSeconds > 0 ? setInterval(purge, config.purgeIntervalSeconds * 1000) : undefined;
   timer?.unref();
 
-  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
-    deps.logger.info('listening', { address: info.address, port: info.port, baseUrl: config.baseUrl, dataDir: config.dataDir });
-  });
+  const tls = await tlsMaterial(config, deps.ca);
+  const listening = (info: { address: string; port: number }) =>
+    deps.logger.info('listening', { address: info.address, port: info.port, baseUrl: config.baseUrl, dataDir: config.dataDir, tls: config.tls.mode });
+  const server = tls
+    ? serve({ fetch: app.fetch, hostname: config.host, port: config.port, createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } }, listening)
+    : serve({ fetch: app.fetch, hostname: config.host, port: config.port }, listening);
   const stop = () => {
     clearInterval(timer);
     server.close(() => {

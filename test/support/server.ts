@@ -1,6 +1,7 @@
 /** Starts the real Node server as a child process (node directly, so the PID is the server). */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { get as httpsGet } from 'node:https';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,17 @@ export async function freePort(): Promise<number> {
       const port = (s.address() as { port: number }).port;
       s.close(() => resolve(port));
     });
+  });
+}
+
+/** Start-up probe over HTTPS: the certificate is checked by the tests themselves, not here. */
+function httpsProbe(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const req = httpsGet({ host: '127.0.0.1', port, path: '/healthz', rejectUnauthorized: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolve(0));
   });
 }
 
@@ -35,13 +47,13 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   });
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
-  const baseUrl = env.EABGATE_BASE_URL ?? `http://127.0.0.1:${port}`;
+  const tls = env.EABGATE_TLS === 'auto' || env.EABGATE_TLS_CERT !== undefined;
+  const baseUrl = env.EABGATE_BASE_URL ?? (tls ? `https://localhost:${port}` : `http://127.0.0.1:${port}`);
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`server exited ${proc.exitCode}: ${out}`);
     try {
-      const r = await fetch(`http://127.0.0.1:${port}/healthz`);
-      if (r.ok) break;
+      if (tls ? (await httpsProbe(port)) === 200 : (await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
     } catch {
       /* not up yet */
     }
