@@ -7,6 +7,7 @@ import { and, desc, eq, isNotNull, isNull, lte, lt, sql } from 'drizzle-orm';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import * as schema from './schema/index.js';
 import type { Store, OrderRecord, CaMaterialRecord } from '../core/store/types.js';
+import { caasStore } from './store/caas.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Db = BaseSQLiteDatabase<'sync' | 'async', any, typeof schema>;
@@ -168,6 +169,7 @@ export function drizzleStore(db: Db): Store {
         return db.select().from(certificates).where(isNotNull(certificates.revokedAt)).orderBy(certificates.revokedAt);
       },
     },
+    caas: caasStore(db),
   };
 }
 

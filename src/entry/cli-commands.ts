@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { purgeExpired } from '../core/purge.js';
 import type { NodeDeps } from '../adapters/node/deps.js';
+import { caasCommands } from './cli-caas.js';
 
 export interface CliCommand {
   summary: string;
@@ -36,4 +37,5 @@ const coreCommands: Record<string, CliCommand> = {
 /** Every command; modules with commands of their own are spread in here. */
 export const cliCommands: Record<string, CliCommand> = {
   ...coreCommands,
+  ...caasCommands,
 };
