@@ -1,6 +1,7 @@
 /** The operator CLI's commands: each gets the Node deps, its own arguments and a line printer. */
 import { parseArgs } from 'node:util';
 import { purgeExpired } from '../core/purge.js';
+import { orderCommands } from './cli-orders.js';
 import type { NodeDeps } from '../adapters/node/deps.js';
 import { caasCommands } from './cli-caas.js';
 
@@ -37,5 +38,6 @@ const coreCommands: Record<string, CliCommand> = {
 /** Every command; modules with commands of their own are spread in here. */
 export const cliCommands: Record<string, CliCommand> = {
   ...coreCommands,
+  ...orderCommands,
   ...caasCommands,
 };

@@ -145,3 +145,25 @@ describe('OV and EV', () => {
     expect(mine.statusReason).toMatch(/company register/);
   });
 });
+
+describe('operator CLI', () => {
+  it('lists, approves and rejects OV orders', async () => {
+    const { execFileSync } = await import('node:child_process');
+    hostAt127(w.dns, 'cli1.example.net', 'cli2.example.net');
+    const a = await placeAutoCsr(w.h, token, { product: 'ov', domains: ['cli1.example.net'], organization: ORG, addWwwVariant: false });
+    const b = await placeAutoCsr(w.h, token, { product: 'ov', domains: ['cli2.example.net'], organization: ORG, addWwwVariant: false });
+    for (const o of [a, b]) {
+      satisfy(w, await track(w.h, o.caReference));
+      await w.h.request('POST', '/api/v1/tracking/validate', { json: { caReference: o.caReference } });
+    }
+    const cli = (...args: string[]) =>
+      execFileSync(process.execPath, ['bin/eabgate.mjs', ...args], { env: { ...process.env, EABGATE_DATA_DIR: w.h.dataDir }, encoding: 'utf8' });
+    const list = cli('orders', 'list');
+    expect(list).toContain(a.orderNumber);
+    expect(list).toContain(b.orderNumber);
+    expect(cli('orders', 'approve', a.orderNumber)).toMatch(/issued/);
+    expect(cli('orders', 'reject', b.orderNumber, '--reason', 'Not in the register')).toMatch(/rejected/);
+    expect((await track(w.h, a.caReference)).status).toBe('issued');
+    expect((await track(w.h, b.caReference)).statusReason).toBe('Not in the register');
+  });
+});
