@@ -8,6 +8,7 @@ import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import * as schema from './schema/index.js';
 import type { Store, OrderRecord, CaMaterialRecord } from '../core/store/types.js';
 import { caasStore } from './store/caas.js';
+import { acmeStore } from './store/acme.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Db = BaseSQLiteDatabase<'sync' | 'async', any, typeof schema>;
@@ -170,6 +171,7 @@ export function drizzleStore(db: Db): Store {
       },
     },
     caas: caasStore(db),
+    acme: acmeStore(db),
   };
 }
 

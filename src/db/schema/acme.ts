@@ -48,7 +48,7 @@ export const acmeOrders = sqliteTable(
     profile: text('profile'),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   },
-  (t) => [index('acme_orders_account_idx').on(t.accountId, t.createdAt)],
+  (t) => [index('acme_orders_account_idx').on(t.accountId, t.createdAt), index('acme_orders_replaces_idx').on(t.replaces)],
 );
 
 export const acmeAuthorizations = sqliteTable(
@@ -65,7 +65,7 @@ export const acmeAuthorizations = sqliteTable(
     status: text('status', { enum: ['pending', 'valid', 'invalid', 'deactivated', 'expired', 'revoked'] }).notNull(),
     expires: integer('expires', { mode: 'timestamp_ms' }).notNull(),
   },
-  (t) => [index('acme_authz_order_idx').on(t.orderId)],
+  (t) => [index('acme_authz_order_idx').on(t.orderId), index('acme_authz_account_idx').on(t.accountId, t.status)],
 );
 
 export const acmeChallenges = sqliteTable(

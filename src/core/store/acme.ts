@@ -1,0 +1,139 @@
+/**
+ * Storage of the ACME server (RFC 8555): anti-replay nonces, accounts, orders, authorizations and
+ * challenges. Every write is one atomic statement (D1 has no multi-statement transactions), and state
+ * changes that race (two finalizes, two challenge POSTs) are conditional on the state they start from:
+ * the method returns false when another request got there first.
+ */
+
+export type AcmeAccountStatus = 'valid' | 'deactivated' | 'revoked';
+export type AcmeOrderStatus = 'pending' | 'ready' | 'processing' | 'valid' | 'invalid';
+export type AcmeAuthzStatus = 'pending' | 'valid' | 'invalid' | 'deactivated' | 'expired' | 'revoked';
+export type AcmeChallengeStatus = 'pending' | 'processing' | 'valid' | 'invalid';
+
+export interface AcmeIdentifier {
+  type: string;
+  value: string;
+}
+
+/** A problem document as stored on an order or challenge (RFC 9457 members). */
+export type StoredProblem = Record<string, unknown>;
+
+export interface AcmeAccountRecord {
+  id: string;
+  /** RFC 7638 SHA-256 thumbprint of the account key: one account per key. */
+  thumbprint: string;
+  /** The public key, RFC 7638 members only. */
+  jwk: Record<string, unknown>;
+  status: AcmeAccountStatus;
+  contact: string[];
+  /** The EAB key id that bound the account. */
+  eabKid: string;
+  subscriptionId: string;
+  createdAt: Date;
+}
+
+export interface AcmeOrderRecord {
+  id: string;
+  accountId: string;
+  status: AcmeOrderStatus;
+  /** As ordered, normalized: wildcards keep their "*." here. */
+  identifiers: AcmeIdentifier[];
+  notBefore: Date | null;
+  notAfter: Date | null;
+  expires: Date;
+  error: StoredProblem | null;
+  certificateId: string | null;
+  /** The issuer's handle while it is "pending" (processing). */
+  issuerHandle: string | null;
+  /** RFC 9773 certID of the certificate this order replaces. */
+  replaces: string | null;
+  profile: string | null;
+  createdAt: Date;
+}
+
+export interface AcmeAuthorizationRecord {
+  id: string;
+  orderId: string;
+  accountId: string;
+  identifierType: string;
+  /** Without "*." (RFC 8555 §7.1.4); `wildcard` says whether the order asked for the wildcard. */
+  identifierValue: string;
+  wildcard: boolean;
+  status: AcmeAuthzStatus;
+  expires: Date;
+}
+
+export interface AcmeChallengeRecord {
+  id: string;
+  authzId: string;
+  type: string;
+  token: string;
+  status: AcmeChallengeStatus;
+  validated: Date | null;
+  error: StoredProblem | null;
+}
+
+export interface AcmeNonceStore {
+  /** Records a fresh nonce as unused until `expiresAt`. */
+  issue(nonce: string, expiresAt: Date): Promise<void>;
+  /** Deletes the nonce and says whether it was there and unexpired: true exactly once per nonce. */
+  consume(nonce: string, now: Date): Promise<boolean>;
+  /** Deletes nonces that expired at or before `now`; returns how many. */
+  purgeExpired(now: Date): Promise<number>;
+}
+
+export interface AcmeAccountStore {
+  /**
+   * Inserts the account unless its key already has one ('exists'). With `maxPerKid`, the insert is
+   * conditional on fewer than that many accounts bound with the same EAB key id ('limit'), in the same
+   * statement, so concurrent registrations cannot overrun the plan.
+   */
+  create(a: AcmeAccountRecord, maxPerKid: number | null): Promise<'created' | 'exists' | 'limit'>;
+  byId(id: string): Promise<AcmeAccountRecord | undefined>;
+  byThumbprint(thumbprint: string): Promise<AcmeAccountRecord | undefined>;
+  /** Changes contact and/or status; returns the record afterwards (undefined when there is none). */
+  update(id: string, changes: Partial<Pick<AcmeAccountRecord, 'contact' | 'status'>>): Promise<AcmeAccountRecord | undefined>;
+  /**
+   * Rolls the key over if the account still has `fromThumbprint`: 'changed', 'stale' (the key changed in
+   * between) or 'conflict' (another account holds the new key).
+   */
+  changeKey(id: string, fromThumbprint: string, to: { thumbprint: string; jwk: Record<string, unknown> }): Promise<'changed' | 'stale' | 'conflict'>;
+}
+
+export interface AcmeOrderStore {
+  /** The order, then its authorizations, then their challenges: three statements, order first. */
+  create(o: AcmeOrderRecord, authorizations: AcmeAuthorizationRecord[], challenges: AcmeChallengeRecord[]): Promise<void>;
+  byId(id: string): Promise<AcmeOrderRecord | undefined>;
+  /** The account's orders that are not invalid, newest first, `limit` from `offset`. */
+  listByAccount(accountId: string, page: { offset: number; limit: number }): Promise<AcmeOrderRecord[]>;
+  /** Orders whose `replaces` is this certID, any status. */
+  replacing(certId: string): Promise<AcmeOrderRecord[]>;
+  /** Applies `changes` when the order's status is one of `from` (any status when omitted); true if applied. */
+  update(id: string, changes: Partial<Omit<AcmeOrderRecord, 'id' | 'accountId'>>, from?: AcmeOrderStatus[]): Promise<boolean>;
+  /** Invalidates the account's pending and ready orders (account deactivation); returns how many. */
+  invalidateOpen(accountId: string, error: StoredProblem): Promise<number>;
+}
+
+export interface AcmeAuthorizationStore {
+  byId(id: string): Promise<AcmeAuthorizationRecord | undefined>;
+  forOrder(orderId: string): Promise<AcmeAuthorizationRecord[]>;
+  /** The account's valid, unexpired authorizations (revocation by an authorized account, RFC 8555 §7.6). */
+  validForAccount(accountId: string, now: Date): Promise<AcmeAuthorizationRecord[]>;
+  update(id: string, changes: Partial<Pick<AcmeAuthorizationRecord, 'status'>>, from?: AcmeAuthzStatus[]): Promise<boolean>;
+  /** Deactivates the account's pending and valid authorizations (account deactivation); returns how many. */
+  deactivateForAccount(accountId: string): Promise<number>;
+}
+
+export interface AcmeChallengeStore {
+  byId(id: string): Promise<AcmeChallengeRecord | undefined>;
+  forAuthorizations(authzIds: string[]): Promise<AcmeChallengeRecord[]>;
+  update(id: string, changes: Partial<Omit<AcmeChallengeRecord, 'id' | 'authzId'>>, from?: AcmeChallengeStatus[]): Promise<boolean>;
+}
+
+export interface AcmeStore {
+  nonces: AcmeNonceStore;
+  accounts: AcmeAccountStore;
+  orders: AcmeOrderStore;
+  authorizations: AcmeAuthorizationStore;
+  challenges: AcmeChallengeStore;
+}
