@@ -124,5 +124,7 @@ export const acmeProblems = {
   unsupportedIdentifier: acme('unsupportedIdentifier', 'Unsupported identifier', 400),
   userActionRequired: acme('userActionRequired', 'User action required', 403),
   alreadyReplaced: acme('alreadyReplaced', 'Certificate already replaced', 409),
+  /** draft-ietf-acme-profiles: a newOrder `profile` the server does not offer. */
+  invalidProfile: acme('invalidProfile', 'Invalid profile', 400),
   conflict: acme('conflict', 'Conflict', 409),
 };

@@ -1,0 +1,49 @@
+/**
+ * The finalize CSR (RFC 8555 §7.4): base64url DER in `csr`, checked by src/csr/check.ts (signature, key
+ * type and size, CN and SANs equal to the order's names) and reported as `badCSR`, naming the names that
+ * are missing from or extra in the CSR.
+ */
+import { x509 } from '../../core/x509.js';
+import { Problem, acmeProblems } from '../../core/problem.js';
+import { fromBase64Url, toPem } from '../../core/encoding.js';
+import { checkCsr, type CheckedCsr } from '../../csr/check.js';
+import { normalizeName } from '../../csr/names.js';
+
+/** Names in the CSR (CN and DNS SANs), or undefined when it cannot be read. */
+function csrNames(pem: string): string[] | undefined {
+  try {
+    const csr = new x509.Pkcs10CertificateRequest(pem);
+    const names = csr.subjectName.getField('CN').map(normalizeName);
+    const ext = csr.getExtension('2.5.29.17');
+    const san = ext ? new x509.SubjectAlternativeNameExtension(ext.rawData) : undefined;
+    for (const gn of san?.names.items ?? []) if (gn.type === 'dns') names.push(normalizeName(gn.value));
+    return [...new Set(names)];
+  } catch {
+    return undefined;
+  }
+}
+
+function namesDifference(pem: string, orderNames: string[]): string | undefined {
+  const names = csrNames(pem);
+  if (!names) return undefined;
+  const missing = orderNames.filter((n) => !names.includes(n));
+  const extra = names.filter((n) => !orderNames.includes(n));
+  const parts: string[] = [];
+  if (missing.length) parts.push(`lacks ${missing.join(', ')}`);
+  if (extra.length) parts.push(`has ${extra.join(', ')}, which the order does not`);
+  return parts.length ? `The CSR ${parts.join(' and ')} (the order's names: ${orderNames.join(', ')}).` : undefined;
+}
+
+export async function checkFinalizeCsr(value: unknown, orderNames: string[]): Promise<CheckedCsr> {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_-]+$/.test(value) || value.length > 40_000) {
+    throw acmeProblems.badCSR('"csr" must be the base64url (unpadded) DER encoding of a PKCS#10 certificate request.');
+  }
+  const pem = toPem('CERTIFICATE REQUEST', fromBase64Url(value));
+  try {
+    return await checkCsr(pem, orderNames);
+  } catch (err) {
+    if (!(err instanceof Problem)) throw err;
+    const detail = (err.extensions.rule === 'names' ? namesDifference(pem, orderNames) : undefined) ?? err.detail.replace(/^csr: /, 'The CSR: ');
+    throw acmeProblems.badCSR(detail);
+  }
+}

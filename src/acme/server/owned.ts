@@ -1,0 +1,46 @@
+/**
+ * Loading a resource on behalf of an account: unknown ids are 404 (`malformed`, RFC 8555 has no "not
+ * found" type), another account's resource is 403 `unauthorized`.
+ */
+import type { Services } from '../../api/context.js';
+import { Problem, acmeProblems } from '../../core/problem.js';
+import type {
+  AcmeAccountRecord,
+  AcmeAuthorizationRecord,
+  AcmeChallengeRecord,
+  AcmeOrderRecord,
+} from '../../core/store/acme.js';
+
+export function notFound(what: string): Problem {
+  const p = acmeProblems.malformed(`No ${what} with this URL.`);
+  return new Problem(p.type, p.title, 404, p.detail);
+}
+
+const notYours = (what: string) => acmeProblems.unauthorized(`This ${what} belongs to another account.`);
+
+export async function ownedOrder(s: Services, id: string, account: AcmeAccountRecord): Promise<AcmeOrderRecord> {
+  const o = await s.store.acme.orders.byId(id);
+  if (!o) throw notFound('order');
+  if (o.accountId !== account.id) throw notYours('order');
+  return o;
+}
+
+export async function ownedAuthorization(s: Services, id: string, account: AcmeAccountRecord): Promise<AcmeAuthorizationRecord> {
+  const a = await s.store.acme.authorizations.byId(id);
+  if (!a) throw notFound('authorization');
+  if (a.accountId !== account.id) throw notYours('authorization');
+  return a;
+}
+
+export async function ownedChallenge(
+  s: Services,
+  id: string,
+  account: AcmeAccountRecord,
+): Promise<{ challenge: AcmeChallengeRecord; authorization: AcmeAuthorizationRecord }> {
+  const challenge = await s.store.acme.challenges.byId(id);
+  if (!challenge) throw notFound('challenge');
+  const authorization = await s.store.acme.authorizations.byId(challenge.authzId);
+  if (!authorization) throw notFound('challenge');
+  if (authorization.accountId !== account.id) throw notYours('challenge');
+  return { challenge, authorization };
+}

@@ -1,0 +1,91 @@
+/**
+ * revokeCert (RFC 8555 §7.6). Who may revoke:
+ *   - the account that ordered the certificate (`kid`),
+ *   - an account holding valid authorizations for every name in it (`kid`),
+ *   - whoever holds the certificate's private key (`jwk` = the certificate's public key).
+ * Reasons are the RFC 5280 codes the Baseline Requirements allow (`badRevocationReason` otherwise); a
+ * revoked certificate appears on the CRL at /ca/crl from the next fetch on.
+ */
+import { importJWK } from 'jose';
+import { x509 } from '../../core/x509.js';
+import { acmeProblems } from '../../core/problem.js';
+import { fromBase64Url, fromBase64, timingSafeEqual } from '../../core/encoding.js';
+import type { Services } from '../../api/context.js';
+import type { AcmeAccountRecord } from '../../core/store/acme.js';
+import type { CertificateRecord } from '../../core/store/types.js';
+import { REVOCATION_REASONS, isRevocationReason } from '../../ca/revocation.js';
+import { services, type AcmeContext } from './http.js';
+import { eitherRequest, payloadObject, type JwkRequest } from './request.js';
+import { normalizeSerialHex } from './cert-id.js';
+import { authorizationName } from './lifecycle.js';
+import { notFound } from './owned.js';
+
+const derOfPem = (pem: string) => fromBase64(pem.replace(/-----[^-]+-----|\s/g, ''));
+
+function dnsNames(cert: x509.X509Certificate): string[] {
+  const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
+  return (san?.names.items ?? []).filter((n) => n.type === 'dns').map((n) => n.value.toLowerCase());
+}
+
+async function accountMayRevoke(s: Services, account: AcmeAccountRecord, record: CertificateRecord, cert: x509.X509Certificate): Promise<boolean> {
+  if (record.acmeOrderId) {
+    const o = await s.store.acme.orders.byId(record.acmeOrderId);
+    if (o?.accountId === account.id) return true;
+  }
+  const names = dnsNames(cert);
+  if (names.length === 0) return false;
+  const authorized = new Set((await s.store.acme.authorizations.validForAccount(account.id, s.clock.now())).map(authorizationName));
+  return names.every((n) => authorized.has(n));
+}
+
+async function keyMatches(jws: JwkRequest, cert: x509.X509Certificate): Promise<boolean> {
+  try {
+    const key = (await importJWK(jws.jwk, jws.header.alg, { extractable: true })) as CryptoKey;
+    const spki = new Uint8Array(await crypto.subtle.exportKey('spki', key));
+    return timingSafeEqual(spki, new Uint8Array(cert.publicKey.rawData));
+  } catch {
+    return false;
+  }
+}
+
+export async function revokeCert(c: AcmeContext): Promise<Response> {
+  const s = services(c);
+  const req = await eitherRequest(c);
+  const payload = payloadObject(req.jws, 'revokeCert');
+
+  if (typeof payload.certificate !== 'string' || !/^[A-Za-z0-9_-]+$/.test(payload.certificate)) {
+    throw acmeProblems.malformed('"certificate" must be the base64url DER encoding of the certificate to revoke.');
+  }
+  const der = fromBase64Url(payload.certificate);
+  let cert: x509.X509Certificate;
+  try {
+    cert = new x509.X509Certificate(der as Uint8Array<ArrayBuffer>);
+  } catch {
+    throw acmeProblems.malformed('"certificate" is not a DER-encoded X.509 certificate.');
+  }
+  const record = await s.store.certificates.bySerial(normalizeSerialHex(cert.serialNumber));
+  if (!record || !timingSafeEqual(derOfPem(record.certPem), der)) throw notFound('certificate issued by this server');
+
+  const reason = payload.reason ?? REVOCATION_REASONS.unspecified;
+  if (!isRevocationReason(reason)) {
+    const allowed = Object.entries(REVOCATION_REASONS).map(([name, code]) => `${code} (${name})`);
+    throw acmeProblems.badRevocationReason(`Revocation reason ${JSON.stringify(reason)} is not allowed; use one of ${allowed.join(', ')}.`);
+  }
+
+  const allowed = req.account ? await accountMayRevoke(s, req.account, record, cert) : await keyMatches(req.jws, cert);
+  if (!allowed) {
+    throw acmeProblems.unauthorized(
+      req.account
+        ? 'This account neither ordered this certificate nor holds valid authorizations for all of its names.'
+        : 'The JWS key ("jwk") is not the public key of this certificate.',
+    );
+  }
+
+  const already = () => acmeProblems.alreadyRevoked(`The certificate was revoked on ${record.revokedAt?.toISOString() ?? 'an earlier date'}.`);
+  if (record.revokedAt) throw already();
+  if (!(await s.store.certificates.revoke(record.id, s.clock.now(), reason))) {
+    throw acmeProblems.alreadyRevoked('The certificate was revoked by another request.');
+  }
+  await s.issuer.revoke?.(record.serialHex, reason);
+  return new Response(null, { status: 200 });
+}

@@ -1,0 +1,54 @@
+/** The wire objects of RFC 8555 §7.1.2–§7.1.5, built from stored records. */
+import type {
+  AcmeAccountRecord,
+  AcmeAuthorizationRecord,
+  AcmeChallengeRecord,
+  AcmeOrderRecord,
+} from '../../core/store/acme.js';
+import type { AcmeLinks } from './links.js';
+
+const CHALLENGE_ORDER = ['http-01', 'dns-01', 'tls-alpn-01'];
+const byChallengeType = (a: AcmeChallengeRecord, b: AcmeChallengeRecord) => CHALLENGE_ORDER.indexOf(a.type) - CHALLENGE_ORDER.indexOf(b.type);
+
+export function accountView(l: AcmeLinks, a: AcmeAccountRecord, extra: Record<string, unknown> = {}) {
+  return { status: a.status, contact: a.contact, orders: l.orders(a.id), createdAt: a.createdAt.toISOString(), ...extra };
+}
+
+export function orderView(l: AcmeLinks, o: AcmeOrderRecord, authzIds: string[]) {
+  return {
+    status: o.status,
+    expires: o.expires.toISOString(),
+    identifiers: o.identifiers,
+    ...(o.notBefore ? { notBefore: o.notBefore.toISOString() } : {}),
+    ...(o.notAfter ? { notAfter: o.notAfter.toISOString() } : {}),
+    ...(o.profile ? { profile: o.profile } : {}),
+    ...(o.replaces ? { replaces: o.replaces } : {}),
+    authorizations: authzIds.map((id) => l.authorization(id)),
+    finalize: l.finalize(o.id),
+    ...(o.certificateId && o.status === 'valid' ? { certificate: l.certificate(o.certificateId) } : {}),
+    ...(o.error ? { error: o.error } : {}),
+  };
+}
+
+export function challengeView(l: AcmeLinks, ch: AcmeChallengeRecord) {
+  return {
+    type: ch.type,
+    url: l.challenge(ch.id),
+    status: ch.status,
+    token: ch.token,
+    ...(ch.validated ? { validated: ch.validated.toISOString() } : {}),
+    ...(ch.error ? { error: ch.error } : {}),
+  };
+}
+
+export function authorizationView(l: AcmeLinks, a: AcmeAuthorizationRecord, challenges: AcmeChallengeRecord[]) {
+  // A valid authorization lists the challenge that validated it (RFC 8555 §7.1.4); others list them all.
+  const shown = a.status === 'valid' ? challenges.filter((ch) => ch.status === 'valid') : challenges;
+  return {
+    identifier: { type: a.identifierType, value: a.identifierValue },
+    status: a.status,
+    expires: a.expires.toISOString(),
+    challenges: [...shown].sort(byChallengeType).map((ch) => challengeView(l, ch)),
+    ...(a.wildcard ? { wildcard: true } : {}),
+  };
+}
