@@ -21,6 +21,7 @@ import { adminSubscriptionRoutes } from './routes/admin-subscriptions.js';
 import { trackingRoutes } from './routes/tracking.js';
 import { caRoutes } from './routes/ca.js';
 import { adminOrderRoutes } from './routes/admin-orders.js';
+import { portalRoutes } from '../portal/index.js';
 import { acmeRoutes } from '../acme/server/routes.js';
 
 export const API_BODY_LIMIT = 64 * 1024;
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', trackingRoutes);
   app.route('/', adminOrderRoutes);
   app.route('/', caRoutes);
+  app.route('/', portalRoutes);
   app.route('/acme', acmeRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', { type: 'http', scheme: 'bearer' });

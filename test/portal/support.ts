@@ -1,0 +1,104 @@
+/**
+ * Browser-test support: the portal assets built, the real Node server, Debian's Chromium driven by
+ * playwright-core, screenshots as artifacts, and a log of every request the page made (URL and body) so
+ * that tests can prove what never left the browser and what never went into a URL.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startServer, type RunningServer } from '../support/server.js';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+export const ARTIFACTS = join(ROOT, 'test-artifacts', 'portal');
+export const PASSWORD = 'maple river candle orbit';
+export const ADMIN_TOKEN = 'admin-token-for-portal-tests-0123';
+
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 900 };
+
+/** Builds the browser assets once per process (esbuild; ~0.5 s). */
+let built = false;
+export function buildAssets(): void {
+  if (built) return;
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-portal.mjs')], { encoding: 'utf8', cwd: ROOT });
+  if (r.status !== 0) throw new Error(`build-portal failed: ${r.stderr}`);
+  built = true;
+}
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+export async function startPortal(env: Record<string, string> = {}): Promise<RunningServer> {
+  buildAssets();
+  return startServer({ EABGATE_ADMIN_TOKEN: ADMIN_TOKEN, EABGATE_LOG_REQUESTS: 'false', ...env });
+}
+
+export interface SeenRequest {
+  url: string;
+  method: string;
+  body: string;
+}
+
+/** A fresh context (own cookies) whose page records every request it makes. */
+export async function newPage(browser: Browser, viewport = DESKTOP): Promise<{ context: BrowserContext; page: Page; requests: SeenRequest[]; consoleErrors: string[] }> {
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  const page = await context.newPage();
+  const requests: SeenRequest[] = [];
+  const consoleErrors: string[] = [];
+  page.on('request', (r) => requests.push({ url: r.url(), method: r.method(), body: r.postData() ?? '' }));
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  return { context, page, requests, consoleErrors };
+}
+
+/** Full-page screenshots of the current page at phone and desktop width. */
+export async function screenshots(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const original = page.viewportSize() ?? DESKTOP;
+  for (const [label, size] of [
+    ['phone', PHONE],
+    ['desktop', DESKTOP],
+  ] as const) {
+    await page.setViewportSize(size);
+    await page.screenshot({ path: join(ARTIFACTS, `${name}-${label}.png`), fullPage: true });
+  }
+  await page.setViewportSize(original);
+}
+
+export async function signUp(page: Page, base: string, email: string): Promise<void> {
+  await page.goto(`${base}/portal/signup`);
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByLabel('Repeat password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL(`${base}/portal/orders`);
+}
+
+/** Places an order through the form; returns the CA Reference shown once. */
+export async function placeOrder(
+  page: Page,
+  base: string,
+  opts: { domains: string; product?: 'dv' | 'ov' | 'ev'; csr?: string; www?: boolean },
+): Promise<{ caReference: string; orderNumber: string }> {
+  await page.goto(`${base}/portal/orders/new`);
+  await page.locator(`#product-${opts.product ?? 'dv'}`).check();
+  await page.getByLabel('Host names').fill(opts.domains);
+  if (opts.csr) {
+    await page.locator('#key-csr').check();
+    await page.locator('#f-csr').fill(opts.csr);
+  } else if (opts.www === false) {
+    await page.locator('#f-www').uncheck();
+  }
+  await page.getByRole('button', { name: 'Place order' }).click();
+  await page.getByRole('heading', { name: 'Order placed' }).waitFor();
+  const caReference = (await page.locator('#ca-reference').textContent())!.trim();
+  const orderNumber = (await page.locator('.alert-success strong.mono').textContent())!.trim();
+  return { caReference, orderNumber };
+}
