@@ -12,8 +12,8 @@ export interface ValidationView {
   instructions: { http01?: { url: string; body: string }; dns01: { name: string; type: 'TXT'; value: string } };
 }
 
-export function OrderStatus({ status, reason }: { status: string; reason: string | null }) {
-  const s = statusOf(status);
+export function OrderStatus({ status, reason, page }: { status: string; reason: string | null; page: 'order' | 'tracking' }) {
+  const s = statusOf(status, page);
   return (
     <div class="status-block">
       <p>

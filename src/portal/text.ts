@@ -23,8 +23,18 @@ export const ORDER_STATUS: Record<OrderStatus, { label: string; tone: Tone; expl
   revoked: { label: 'Revoked', tone: 'bad', explain: 'The certificate was revoked and can no longer be used.' },
 };
 
-export function statusOf(status: string): { label: string; tone: Tone; explain: string } {
-  return ORDER_STATUS[status as OrderStatus] ?? { label: status, tone: 'info', explain: '' };
+/** On the tracking page the next step is on the same page. */
+const ON_TRACKING_PAGE: Partial<Record<OrderStatus, string>> = {
+  pending_validation:
+    'Prove that you control each host name: put a small file on the web server or add a DNS TXT record (see below), then press “Check now”.',
+  issued: 'The certificate is ready: download it below.',
+  failed: 'The certificate could not be issued. A reissue below tries again.',
+};
+
+export function statusOf(status: string, page: 'order' | 'tracking' = 'order'): { label: string; tone: Tone; explain: string } {
+  const s = ORDER_STATUS[status as OrderStatus] ?? { label: status, tone: 'info' as Tone, explain: '' };
+  const here = page === 'tracking' ? ON_TRACKING_PAGE[status as OrderStatus] : undefined;
+  return here ? { ...s, explain: here } : s;
 }
 
 export const PRODUCTS: Record<Product, { name: string; short: string; explain: string }> = {

@@ -52,7 +52,8 @@ export async function newPage(browser: Browser, viewport = DESKTOP): Promise<{ c
   const consoleErrors: string[] = [];
   page.on('request', (r) => requests.push({ url: r.url(), method: r.method(), body: r.postData() ?? '' }));
   page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text());
+    // A 4xx page (a form shown again with its errors) is logged by Chromium too; CSP refusals and script errors are not 4xx.
+    if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) consoleErrors.push(m.text());
   });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
   return { context, page, requests, consoleErrors };

@@ -345,7 +345,7 @@ async function detailsPage(
       </h1>
       <section class="card" aria-labelledby="status-h">
         <h2 id="status-h">Status</h2>
-        <OrderStatus status={view.status} reason={view.statusReason} />
+        <OrderStatus status={view.status} reason={view.statusReason} page="order" />
         <dl class="kv">
           <dt>Type</dt>
           <dd>{PRODUCTS[order.product].name}</dd>

@@ -98,7 +98,7 @@ async function trackingPage(c: PortalContext, order: OrderRecord, reference: str
       {extra.archive ? <KeyArchiveHandover archive={extra.archive} orderNumber={view.orderNumber} loggedIn={customer?.id === order.customerId} /> : null}
       <section class="card" aria-labelledby="st-h">
         <h2 id="st-h">Status</h2>
-        <OrderStatus status={view.status} reason={view.statusReason} />
+        <OrderStatus status={view.status} reason={view.statusReason} page="tracking" />
         <dl class="kv">
           <dt>Type</dt>
           <dd>{PRODUCTS[view.product].name}</dd>
