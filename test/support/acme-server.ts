@@ -2,6 +2,9 @@
  * The real Node server (child process) wired to a loopback DNS server and http-01 responder, with the
  * admin API on: what the real-client tests (acme-client, certbot, lego) run against.
  */
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,4 +87,67 @@ export async function crlSerials(baseUrl: string): Promise<string[]> {
 export function serialOf(pem: string): string {
   const r = openssl(['x509', '-noout', '-serial'], pem);
   return r.stdout.trim().replace(/^serial=/, '').toUpperCase();
+}
+
+/**
+ * Runs a real client without blocking the event loop (the test DNS server and the ACME server's
+ * answers come from this process): spawnSync would starve them.
+ */
+export function runTool(cmd: string, args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * A loopback control endpoint for DNS hook scripts: GET /present?name=…&value=… adds a TXT value at the
+ * name in the test DNS server, /cleanup removes it. Hook scripts reach it with curl.
+ */
+export class DnsControl {
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
+
+  static async start(dns: TestDnsServer): Promise<DnsControl> {
+    const txt = new Map<string, string[]>();
+    const server = createServer((req, res) => {
+      const u = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const name = (u.searchParams.get('name') ?? '').replace(/\.$/, '').toLowerCase();
+      const value = u.searchParams.get('value') ?? '';
+      if (!name || !value || (u.pathname !== '/present' && u.pathname !== '/cleanup')) {
+        res.writeHead(400).end('name and value required\n');
+        return;
+      }
+      const values = (txt.get(name) ?? []).filter((v) => v !== value);
+      if (u.pathname === '/present') values.push(value);
+      txt.set(name, values);
+      if (values.length) dns.set(name, 'TXT', values);
+      else dns.remove(name, 'TXT');
+      res.writeHead(200).end('ok\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return new DnsControl(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  }
+
+  /** Writes an executable shell script (mode 0700) into `dir`. */
+  script(dir: string, name: string, body: string): string {
+    const file = join(dir, name);
+    writeFileSync(file, `#!/bin/sh\nset -e\n${body}\n`, { mode: 0o700 });
+    return file;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
 }
