@@ -53,6 +53,9 @@ async function csrfFor(c: PortalContext, sessionToken: string | null, secure: bo
   let seed = getCookie(c, name);
   if (!seed || !/^[A-Za-z0-9_-]{43}$/.test(seed)) {
     seed = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
+    // A POST without the cookie cannot carry a matching token anyway; only pages hand out a new seed (so a
+    // cross-site POST cannot replace the seed of forms open in the visitor's other tabs).
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return `none:${seed}`;
     setCookie(c, name, seed, cookieOptions(secure, 7 * 24 * 3600));
   }
   return keyring.lookupDigest('portal-csrf:visitor', seed);

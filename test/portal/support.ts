@@ -45,8 +45,12 @@ export interface SeenRequest {
 }
 
 /** A fresh context (own cookies) whose page records every request it makes. */
-export async function newPage(browser: Browser, viewport = DESKTOP): Promise<{ context: BrowserContext; page: Page; requests: SeenRequest[]; consoleErrors: string[] }> {
-  const context = await browser.newContext({ viewport, acceptDownloads: true });
+export async function newPage(
+  browser: Browser,
+  viewport = DESKTOP,
+  opts: { ignoreHTTPSErrors?: boolean } = {},
+): Promise<{ context: BrowserContext; page: Page; requests: SeenRequest[]; consoleErrors: string[] }> {
+  const context = await browser.newContext({ viewport, acceptDownloads: true, ...opts });
   const page = await context.newPage();
   const requests: SeenRequest[] = [];
   const consoleErrors: string[] = [];
@@ -68,6 +72,8 @@ export async function screenshots(page: Page, name: string): Promise<void> {
     ['desktop', DESKTOP],
   ] as const) {
     await page.setViewportSize(size);
+    // Let Chromium repaint scrollable boxes after the resize (else they can come out blank).
+    await page.waitForTimeout(200);
     await page.screenshot({ path: join(ARTIFACTS, `${name}-${label}.png`), fullPage: true });
   }
   await page.setViewportSize(original);

@@ -247,7 +247,7 @@ function credentialsPage(c: PortalContext, r: RevealedCredentials, replaced: boo
           <details>
             <summary>{s.title}</summary>
             <p>{s.intro}</p>
-            <pre id={`snippet-${s.key}`} tabindex={0} aria-label={`${s.title} set-up`}>
+            <pre id={`snippet-${s.key}`} class="snippet" tabindex={0} aria-label={`${s.title} set-up`}>
               {r.snippets[s.key]}
             </pre>
             <p>
