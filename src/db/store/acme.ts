@@ -90,7 +90,7 @@ export function acmeStore(db: Db): AcmeStore {
           .select()
           .from(acmeOrders)
           .where(and(eq(acmeOrders.accountId, accountId), ne(acmeOrders.status, 'invalid')))
-          .orderBy(desc(acmeOrders.createdAt), desc(acmeOrders.id))
+          .orderBy(desc(acmeOrders.createdAt), desc(sql`rowid`)) // rowid: insertion order within one millisecond
           .limit(page.limit)
           .offset(page.offset);
       },
