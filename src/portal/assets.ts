@@ -4,7 +4,9 @@
  * alike, so both runtimes serve the same bytes from memory. URLs carry a content hash: cached for a year.
  */
 import { Hono } from 'hono';
+import { createMiddleware } from 'hono/factory';
 import { compress } from 'hono/compress';
+import { getRuntimeKey } from 'hono/adapter';
 import type { PortalEnv } from './env.js';
 
 export interface Asset {
@@ -35,7 +37,13 @@ export async function assetUrl(name: AssetName): Promise<string> {
   return assets?.[name]?.path ?? `/portal/assets/${name}`;
 }
 
-export const assetRoutes = new Hono<PortalEnv>().get('/portal/assets/:file', compress(), async (c) => {
+/**
+ * gzip where the server has to do it (Node). Workers compress on their own, and workerd would encode a body
+ * that already carries Content-Encoding a second time.
+ */
+const compressOffWorkers = getRuntimeKey() === 'workerd' ? createMiddleware((_c, next) => next()) : compress();
+
+export const assetRoutes = new Hono<PortalEnv>().get('/portal/assets/:file', compressOffWorkers, async (c) => {
   const assets = await loadAssets();
   if (!assets) {
     c.get('services').logger.error('portal assets missing: run `node scripts/build-portal.mjs`');
