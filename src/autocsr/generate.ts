@@ -33,8 +33,29 @@ export function subjectOf(commonName: string, org: Organization): x509.JsonName 
   return name;
 }
 
+/**
+ * RSA key generation runs on the runtime's worker pool (libuv's four threads on Node), which every other
+ * WebCrypto call (session digests, sealing) needs too. Two at a time saturate two cores and leave the rest
+ * of the pool to the cheap requests, which otherwise queue behind a burst of key generations.
+ */
+const MAX_CONCURRENT_KEYGENS = 2;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function withKeygenSlot<T>(fn: () => Promise<T>): Promise<T> {
+  if (running >= MAX_CONCURRENT_KEYGENS) await new Promise<void>((resolve) => waiting.push(resolve));
+  else running++;
+  try {
+    return await fn();
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
+
 export async function generateAutoCsr(domains: string[], org: Organization): Promise<AutoCsrResult> {
-  const keys = (await crypto.subtle.generateKey(RSA_2048, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = await withKeygenSlot(() => crypto.subtle.generateKey(RSA_2048, true, ['sign', 'verify']) as Promise<CryptoKeyPair>);
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: subjectOf(domains[0]!, org),
     keys,
