@@ -54,10 +54,7 @@ export async function invalidateOrder(s: Services, o: AcmeOrderRecord, problem: 
 
 /** After an authorization became valid: the order is ready once all of its authorizations are. */
 export async function orderAfterValidation(s: Services, orderId: string): Promise<void> {
-  const o = await s.store.acme.orders.byId(orderId);
-  if (!o || o.status !== 'pending') return;
-  const authzs = await s.store.acme.authorizations.forOrder(orderId);
-  if (authzs.every((a) => a.status === 'valid')) await s.store.acme.orders.update(o.id, { status: 'ready' }, ['pending']);
+  await s.store.acme.orders.readyIfAuthorized(orderId);
 }
 
 /**
@@ -92,11 +89,7 @@ export async function settleIssuance(
     case 'issued': {
       const now = s.clock.now();
       let certificateId = newId();
-      const existing = await s.store.certificates.bySerial(result.serialHex);
-      if (existing) {
-        // A second poll of the same upstream request: the certificate is stored already.
-        certificateId = existing.id;
-      } else {
+      try {
         await s.store.certificates.create({
           id: certificateId,
           orderId: null,
@@ -112,6 +105,11 @@ export async function settleIssuance(
           replacedBy: null,
           createdAt: now,
         });
+      } catch (err) {
+        // A second poll of the same upstream request: the certificate (unique serial) is stored already.
+        const existing = await s.store.certificates.bySerial(result.serialHex);
+        if (!existing) throw err;
+        certificateId = existing.id;
       }
       const done = await setOrder(s, o, { status: 'valid', certificateId, issuerHandle: null, error: null }, ['processing']);
       if (!done) return (await s.store.acme.orders.byId(o.id)) ?? o;

@@ -74,8 +74,8 @@ export interface AcmeChallengeRecord {
 }
 
 export interface AcmeNonceStore {
-  /** Records a fresh nonce as unused until `expiresAt`. */
-  issue(nonce: string, expiresAt: Date): Promise<void>;
+  /** Records fresh nonces (one statement) as unused until `expiresAt`. */
+  issue(nonces: string[], expiresAt: Date): Promise<void>;
   /** Deletes the nonce and says whether it was there and unexpired: true exactly once per nonce. */
   consume(nonce: string, now: Date): Promise<boolean>;
   /** Deletes nonces that expired at or before `now`; returns how many. */
@@ -110,6 +110,8 @@ export interface AcmeOrderStore {
   replacing(certId: string): Promise<AcmeOrderRecord[]>;
   /** Applies `changes` when the order's status is one of `from` (any status when omitted); true if applied. */
   update(id: string, changes: Partial<Omit<AcmeOrderRecord, 'id' | 'accountId'>>, from?: AcmeOrderStatus[]): Promise<boolean>;
+  /** pending → ready in one statement, when none of the order's authorizations is other than valid. */
+  readyIfAuthorized(id: string): Promise<boolean>;
   /** Invalidates the account's pending and ready orders (account deactivation); returns how many. */
   invalidateOpen(accountId: string, error: StoredProblem): Promise<number>;
 }

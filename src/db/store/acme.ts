@@ -1,27 +1,135 @@
 /**
  * AcmeStore over Drizzle (better-sqlite3 and D1 alike): every query awaited, one atomic statement per
  * write, races settled by conditions on the starting state (`... WHERE status IN (...) RETURNING`).
+ *
+ * The queries of the issuance path are prepared once per store (Drizzle `.prepare()` with placeholders,
+ * on both drivers): building SQL and compiling statements per request cost more CPU than running them.
+ * Conditional updates are prepared per shape (the columns set, which of them are NULL, the statuses
+ * allowed to start from) on first use.
  */
-import { and, desc, eq, gt, inArray, lte, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, lte, ne, notExists, sql, type SQL } from 'drizzle-orm';
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { acmeNonces, acmeAccounts, acmeOrders, acmeAuthorizations, acmeChallenges } from '../schema/index.js';
 import type { Db } from '../drizzle-store.js';
-import type { AcmeStore, AcmeAccountRecord } from '../../core/store/acme.js';
+import type {
+  AcmeStore,
+  AcmeAccountRecord,
+  AcmeAuthorizationRecord,
+  AcmeChallengeRecord,
+  AcmeOrderRecord,
+} from '../../core/store/acme.js';
 
 /** SQLite's unique-constraint failure, as better-sqlite3 and D1 word it. */
-function isUniqueViolation(err: unknown): boolean {
+export function isUniqueViolation(err: unknown): boolean {
   const text = `${(err as { code?: unknown })?.code ?? ''} ${(err as Error)?.message ?? ''} ${String((err as { cause?: unknown })?.cause ?? '')}`;
   return /UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(text);
 }
 
+const ph = (name: string) => sql.placeholder(name);
+
+type StatusTable = SQLiteTable & { id: SQLiteColumn; status: SQLiteColumn };
+
+/** `UPDATE t SET … WHERE id = ? [AND status IN (…)] RETURNING id`, prepared per shape and reused. */
+function conditionalUpdates(db: Db, table: StatusTable) {
+  const cache = new Map<string, { all(params: Record<string, unknown>): unknown }>();
+  return async (id: string, changes: Record<string, unknown>, from?: readonly string[]): Promise<boolean> => {
+    const keys = Object.keys(changes)
+      .filter((k) => changes[k] !== undefined)
+      .sort();
+    if (keys.length === 0) return false;
+    const shape = `${keys.map((k) => (changes[k] === null ? `${k}=null` : k)).join(',')}|${from?.join(',') ?? '*'}`;
+    let stmt = cache.get(shape);
+    if (!stmt) {
+      const set: Record<string, unknown> = {};
+      for (const k of keys) set[k] = changes[k] === null ? sql`null` : ph(k);
+      const where: SQL | undefined = from ? and(eq(table.id, ph('__id')), inArray(table.status, [...from])) : eq(table.id, ph('__id'));
+      stmt = db
+        .update(table)
+        .set(set as never)
+        .where(where)
+        .returning({ id: table.id })
+        .prepare() as unknown as { all(params: Record<string, unknown>): unknown };
+      cache.set(shape, stmt);
+    }
+    const params: Record<string, unknown> = { __id: id };
+    for (const k of keys) if (changes[k] !== null) params[k] = changes[k];
+    return ((await stmt.all(params)) as unknown[]).length === 1;
+  };
+}
+
+/** Nonces inserted per statement by `issue` (one prepared statement per batch size used). */
+function nonceInserts(db: Db) {
+  const cache = new Map<number, { run(params: Record<string, unknown>): unknown }>();
+  return async (nonces: string[], expiresAt: Date) => {
+    let stmt = cache.get(nonces.length);
+    if (!stmt) {
+      const rows = nonces.map((_, i) => ({ nonce: ph(`n${i}`), expiresAt: ph('expiresAt') }));
+      stmt = db.insert(acmeNonces).values(rows as never).prepare() as unknown as { run(params: Record<string, unknown>): unknown };
+      cache.set(nonces.length, stmt);
+    }
+    const params: Record<string, unknown> = { expiresAt };
+    nonces.forEach((n, i) => (params[`n${i}`] = n));
+    await stmt.run(params);
+  };
+}
+
 export function acmeStore(db: Db): AcmeStore {
+  const q = {
+    consumeNonce: db.delete(acmeNonces).where(eq(acmeNonces.nonce, ph('nonce'))).returning({ expiresAt: acmeNonces.expiresAt }).prepare(),
+    accountById: db.select().from(acmeAccounts).where(eq(acmeAccounts.id, ph('id'))).limit(1).prepare(),
+    accountByThumbprint: db.select().from(acmeAccounts).where(eq(acmeAccounts.thumbprint, ph('thumbprint'))).limit(1).prepare(),
+    insertAccount: db
+      .insert(acmeAccounts)
+      .values({
+        id: ph('id'),
+        thumbprint: ph('thumbprint'),
+        jwk: ph('jwk'),
+        status: ph('status'),
+        contact: ph('contact'),
+        eabKid: ph('eabKid'),
+        subscriptionId: ph('subscriptionId'),
+        createdAt: ph('createdAt'),
+      } as never)
+      .onConflictDoNothing()
+      .returning({ id: acmeAccounts.id })
+      .prepare(),
+    orderById: db.select().from(acmeOrders).where(eq(acmeOrders.id, ph('id'))).limit(1).prepare(),
+    authzById: db.select().from(acmeAuthorizations).where(eq(acmeAuthorizations.id, ph('id'))).limit(1).prepare(),
+    authzForOrder: db.select().from(acmeAuthorizations).where(eq(acmeAuthorizations.orderId, ph('orderId'))).orderBy(acmeAuthorizations.id).prepare(),
+    challengeById: db.select().from(acmeChallenges).where(eq(acmeChallenges.id, ph('id'))).limit(1).prepare(),
+    challengesOfAuthz: db.select().from(acmeChallenges).where(eq(acmeChallenges.authzId, ph('authzId'))).orderBy(acmeChallenges.id).prepare(),
+    // One statement: the order becomes ready when it is pending and none of its authorizations is not valid.
+    orderReady: db
+      .update(acmeOrders)
+      .set({ status: 'ready' })
+      .where(
+        and(
+          eq(acmeOrders.id, ph('id')),
+          eq(acmeOrders.status, 'pending'),
+          notExists(
+            db
+              .select({ one: sql`1` })
+              .from(acmeAuthorizations)
+              .where(and(eq(acmeAuthorizations.orderId, ph('id')), ne(acmeAuthorizations.status, 'valid'))),
+          ),
+        ),
+      )
+      .returning({ id: acmeOrders.id })
+      .prepare(),
+  };
+  const updateOrder = conditionalUpdates(db, acmeOrders as unknown as StatusTable);
+  const updateAuthz = conditionalUpdates(db, acmeAuthorizations as unknown as StatusTable);
+  const updateChallenge = conditionalUpdates(db, acmeChallenges as unknown as StatusTable);
+  const insertNonces = nonceInserts(db);
+
   return {
     nonces: {
-      async issue(nonce, expiresAt) {
-        await db.insert(acmeNonces).values({ nonce, expiresAt });
+      async issue(nonces, expiresAt) {
+        if (nonces.length) await insertNonces(nonces, expiresAt);
       },
       async consume(nonce, now) {
         // Single use across instances: whoever deletes the row owns the nonce.
-        const rows = await db.delete(acmeNonces).where(eq(acmeNonces.nonce, nonce)).returning({ expiresAt: acmeNonces.expiresAt });
+        const rows = await q.consumeNonce.all({ nonce });
         return rows.length === 1 && rows[0]!.expiresAt > now;
       },
       async purgeExpired(now) {
@@ -34,7 +142,7 @@ export function acmeStore(db: Db): AcmeStore {
       async create(a, maxPerKid) {
         let inserted: unknown[];
         if (maxPerKid === null) {
-          inserted = await db.insert(acmeAccounts).values(a).onConflictDoNothing().returning({ id: acmeAccounts.id });
+          inserted = await q.insertAccount.all(a as unknown as Record<string, unknown>);
         } else {
           // One statement: insert only while fewer than maxPerKid accounts are bound with this key id.
           inserted = await db.all(sql`
@@ -46,16 +154,13 @@ export function acmeStore(db: Db): AcmeStore {
             returning id`);
         }
         if (inserted.length === 1) return 'created';
-        const existing = (await db.select({ id: acmeAccounts.id }).from(acmeAccounts).where(eq(acmeAccounts.thumbprint, a.thumbprint)).limit(1))[0];
-        return existing ? 'exists' : 'limit';
+        return (await q.accountByThumbprint.get({ thumbprint: a.thumbprint })) ? 'exists' : 'limit';
       },
       async byId(id) {
-        return (await db.select().from(acmeAccounts).where(eq(acmeAccounts.id, id)).limit(1))[0] as AcmeAccountRecord | undefined;
+        return (await q.accountById.get({ id })) as AcmeAccountRecord | undefined;
       },
       async byThumbprint(thumbprint) {
-        return (await db.select().from(acmeAccounts).where(eq(acmeAccounts.thumbprint, thumbprint)).limit(1))[0] as
-          | AcmeAccountRecord
-          | undefined;
+        return (await q.accountByThumbprint.get({ thumbprint })) as AcmeAccountRecord | undefined;
       },
       async update(id, changes) {
         const rows = await db.update(acmeAccounts).set(changes).where(eq(acmeAccounts.id, id)).returning();
@@ -83,7 +188,7 @@ export function acmeStore(db: Db): AcmeStore {
         if (challenges.length) await db.insert(acmeChallenges).values(challenges);
       },
       async byId(id) {
-        return (await db.select().from(acmeOrders).where(eq(acmeOrders.id, id)).limit(1))[0];
+        return (await q.orderById.get({ id })) as AcmeOrderRecord | undefined;
       },
       async listByAccount(accountId, page) {
         return db
@@ -97,10 +202,9 @@ export function acmeStore(db: Db): AcmeStore {
       async replacing(certId) {
         return db.select().from(acmeOrders).where(eq(acmeOrders.replaces, certId));
       },
-      async update(id, changes, from) {
-        const where = from ? and(eq(acmeOrders.id, id), inArray(acmeOrders.status, from)) : eq(acmeOrders.id, id);
-        const rows = await db.update(acmeOrders).set(changes).where(where).returning({ id: acmeOrders.id });
-        return rows.length === 1;
+      update: (id, changes, from) => updateOrder(id, changes, from),
+      async readyIfAuthorized(id) {
+        return (await q.orderReady.all({ id })).length === 1;
       },
       async invalidateOpen(accountId, error) {
         const rows = await db
@@ -114,10 +218,10 @@ export function acmeStore(db: Db): AcmeStore {
 
     authorizations: {
       async byId(id) {
-        return (await db.select().from(acmeAuthorizations).where(eq(acmeAuthorizations.id, id)).limit(1))[0];
+        return (await q.authzById.get({ id })) as AcmeAuthorizationRecord | undefined;
       },
       async forOrder(orderId) {
-        return db.select().from(acmeAuthorizations).where(eq(acmeAuthorizations.orderId, orderId)).orderBy(acmeAuthorizations.id);
+        return (await q.authzForOrder.all({ orderId })) as AcmeAuthorizationRecord[];
       },
       async validForAccount(accountId, now) {
         return db
@@ -125,11 +229,7 @@ export function acmeStore(db: Db): AcmeStore {
           .from(acmeAuthorizations)
           .where(and(eq(acmeAuthorizations.accountId, accountId), eq(acmeAuthorizations.status, 'valid'), gt(acmeAuthorizations.expires, now)));
       },
-      async update(id, changes, from) {
-        const where = from ? and(eq(acmeAuthorizations.id, id), inArray(acmeAuthorizations.status, from)) : eq(acmeAuthorizations.id, id);
-        const rows = await db.update(acmeAuthorizations).set(changes).where(where).returning({ id: acmeAuthorizations.id });
-        return rows.length === 1;
-      },
+      update: (id, changes, from) => updateAuthz(id, changes, from),
       async deactivateForAccount(accountId) {
         const rows = await db
           .update(acmeAuthorizations)
@@ -142,17 +242,14 @@ export function acmeStore(db: Db): AcmeStore {
 
     challenges: {
       async byId(id) {
-        return (await db.select().from(acmeChallenges).where(eq(acmeChallenges.id, id)).limit(1))[0];
+        return (await q.challengeById.get({ id })) as AcmeChallengeRecord | undefined;
       },
       async forAuthorizations(authzIds) {
         if (authzIds.length === 0) return [];
+        if (authzIds.length === 1) return (await q.challengesOfAuthz.all({ authzId: authzIds[0] })) as AcmeChallengeRecord[];
         return db.select().from(acmeChallenges).where(inArray(acmeChallenges.authzId, authzIds)).orderBy(acmeChallenges.id);
       },
-      async update(id, changes, from) {
-        const where = from ? and(eq(acmeChallenges.id, id), inArray(acmeChallenges.status, from)) : eq(acmeChallenges.id, id);
-        const rows = await db.update(acmeChallenges).set(changes).where(where).returning({ id: acmeChallenges.id });
-        return rows.length === 1;
-      },
+      update: (id, changes, from) => updateChallenge(id, changes, from),
     },
   };
 }

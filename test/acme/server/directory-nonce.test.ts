@@ -122,7 +122,7 @@ describe('nonces', () => {
       const body = JSON.stringify(await c.jws(c.kid!, '', { nonce }));
       const init = { method: 'POST', headers: { 'content-type': 'application/jose+json' }, body };
       const onSecond = await app2.request(c.kid!, init);
-      expect(onSecond.status).toBe(200);
+      expect(onSecond.status, await onSecond.clone().text()).toBe(200);
       const onFirst = await w.fetch(c.kid!, init);
       expect(onFirst.status).toBe(400);
       expect(((await onFirst.json()) as { type: string }).type).toBe('urn:ietf:params:acme:error:badNonce');
