@@ -27,7 +27,7 @@ describe('AutoCSR order in the portal', () => {
   it('saves the key archive at once, reveals the unlock code, and 7-Zip opens the archive with it', async () => {
     const { page, context, consoleErrors } = await newPage(browser);
     await signUp(page, server.baseUrl, 'autocsr@example.com');
-    await expect(page.getByRole('heading', { name: 'No orders yet' }).isVisible()).resolves.toBe(true);
+    await page.getByRole('heading', { name: 'No orders yet' }).waitFor();
     await screenshots(page, 'orders-empty');
 
     await page.goto(`${server.baseUrl}/portal/orders/new`);
@@ -41,8 +41,8 @@ describe('AutoCSR order in the portal', () => {
     const dir = mkdtempSync(join(tmpdir(), 'eabgate-portal-'));
     const zipPath = join(dir, archive.suggestedFilename());
     await archive.saveAs(zipPath);
-    await expect(page.getByText('This is the only time it is shown.').isVisible()).resolves.toBe(true);
-    await expect(page.locator('#archive-saved').isVisible()).resolves.toBe(true);
+    await page.getByText('This is the only time it is shown.').waitFor();
+    await page.locator('#archive-saved').waitFor();
     for (const system of ['Windows', 'macOS', 'Linux']) await expect(page.locator('details', { hasText: 'How to open' }).textContent()).resolves.toContain(system);
     await screenshots(page, 'order-placed');
 

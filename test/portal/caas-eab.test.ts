@@ -54,7 +54,7 @@ describe.skipIf(!existsSync('/usr/bin/certbot'))('EAB credentials in the portal'
     const email = 'caas@example.com';
     await signUp(page, server.baseUrl, email);
     await page.goto(`${server.baseUrl}/portal/caas`);
-    await expect(page.getByRole('heading', { name: 'No subscriptions yet' }).isVisible()).resolves.toBe(true);
+    await page.getByRole('heading', { name: 'No subscriptions yet' }).waitFor();
 
     const created = await context.request.post(`${server.baseUrl}/api/v1/admin/subscriptions`, {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
@@ -64,7 +64,7 @@ describe.skipIf(!existsSync('/usr/bin/certbot'))('EAB credentials in the portal'
 
     await page.goto(`${server.baseUrl}/portal/caas`);
     await expect(page.locator('[data-countdown]').first().textContent()).resolves.toMatch(/^6 days 23 hours left$/);
-    await expect(page.getByText('The credentials have not been viewed yet.').isVisible()).resolves.toBe(true);
+    await page.getByText('The credentials have not been viewed yet.').waitFor();
     await screenshots(page, 'caas-subscriptions');
 
     await page.getByRole('button', { name: 'Reveal EAB credentials' }).click();
@@ -92,7 +92,7 @@ describe.skipIf(!existsSync('/usr/bin/certbot'))('EAB credentials in the portal'
     // Revoke and replace: the confirmation is required; then a new pair, and the old key id is refused.
     await page.locator('summary', { hasText: 'Revoke and replace' }).click();
     await page.getByRole('button', { name: 'Revoke and replace the credentials' }).click();
-    await expect(page.getByText('Tick the box to confirm').isVisible()).resolves.toBe(true);
+    await page.getByText('Tick the box to confirm').waitFor();
     await page.getByLabel(/current key id stops working/).check();
     await page.getByRole('button', { name: 'Revoke and replace the credentials' }).click();
     await page.getByText('New credentials are issued.').waitFor();

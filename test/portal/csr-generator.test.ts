@@ -59,8 +59,14 @@ async function fillNames(page: Page, names: string) {
 
 async function createCsr(page: Page, expectKeyDownload: boolean): Promise<{ csr: string; keyPath?: string }> {
   const download = expectKeyDownload ? page.waitForEvent('download') : undefined;
+  const before = await page.locator('#csr-output').inputValue();
   await page.getByRole('button', { name: 'Create CSR' }).click();
   await page.locator('#csr-result').waitFor({ state: 'visible' });
+  // A second CSR on the same page: wait until the new one has replaced the first.
+  await page.waitForFunction((prev) => {
+    const v = (document.getElementById('csr-output') as HTMLTextAreaElement).value;
+    return v !== '' && v !== prev;
+  }, before);
   const csr = await page.locator('#csr-output').inputValue();
   if (!download) return { csr };
   const d = await download;
@@ -86,7 +92,7 @@ describe('CSR generator in the browser', () => {
   it('makes an RSA key and CSR locally: openssl verifies the CSR, the key matches, and no request carried the key', async () => {
     const { page, requests, consoleErrors, context } = await newPage(browser);
     await page.goto(`${server.baseUrl}/portal/csr`);
-    await expect(page.locator('#csr-tool').isVisible()).resolves.toBe(true);
+    await page.locator('#csr-tool').waitFor();
     await screenshots(page, 'csr-generator');
     const loadedRequests = requests.length;
 
@@ -117,7 +123,7 @@ describe('CSR generator in the browser', () => {
     await page.getByLabel('Passphrase', { exact: true }).fill('short');
     await page.getByLabel('Repeat the passphrase').fill('short');
     await page.getByRole('button', { name: 'Create CSR' }).click();
-    await expect(page.locator('#csr-error').textContent()).resolves.toMatch(/at least 10 characters/);
+    await page.locator('#csr-error').filter({ hasText: /at least 10 characters/ }).waitFor();
     const passphrase = 'blue whale 77 lantern';
     await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
     await page.getByLabel('Repeat the passphrase').fill(passphrase);
@@ -154,11 +160,12 @@ describe('CSR generator in the browser', () => {
     await fillNames(page, 'www.example.com');
     await page.getByLabel('Use a key I already have').check();
     await page.getByLabel('Open the private key file').setInputFiles(rsaKey);
-    await expect(page.locator('#csr-key-pem').inputValue()).resolves.toMatch(/BEGIN RSA PRIVATE KEY/);
+    // The file is read asynchronously (File.text()) into the text box.
+    await page.waitForFunction(() => (document.getElementById('csr-key-pem') as HTMLTextAreaElement).value.includes('BEGIN RSA PRIVATE KEY'));
     const rsa = await createCsr(page, false);
     const rsaCsr = verifyCsr(rsa.csr, ['www.example.com', 'example.com']);
     expect(pubOfCsr(rsaCsr)).toBe(pubOfKey(rsaKey));
-    await expect(page.locator('#csr-key-kind').textContent()).resolves.toBe('RSA 3072-bit');
+    await page.locator('#csr-key-kind').filter({ hasText: 'RSA 3072-bit' }).waitFor();
     await expect(page.locator('#csr-key-box').isVisible()).resolves.toBe(false);
     await screenshots(page, 'csr-existing-key');
 
@@ -171,10 +178,10 @@ describe('CSR generator in the browser', () => {
     // An encrypted key and a certificate are explained, not failed on.
     await page.locator('#csr-key-pem').fill(openssl(['pkey', '-in', rsaKey, '-aes256', '-passout', 'pass:secret123']).stdout);
     await page.getByRole('button', { name: 'Create CSR' }).click();
-    await expect(page.locator('#csr-error').textContent()).resolves.toMatch(/encrypted with a passphrase.*openssl pkey/);
+    await page.locator('#csr-error').filter({ hasText: /encrypted with a passphrase.*openssl pkey/ }).waitFor();
     await page.locator('#csr-key-pem').fill(rsa.csr);
     await page.getByRole('button', { name: 'Create CSR' }).click();
-    await expect(page.locator('#csr-error').textContent()).resolves.toMatch(/not a private key/);
+    await page.locator('#csr-error').filter({ hasText: /not a private key/ }).waitFor();
 
     expectKeyNeverSent(requests, readFileSync(rsaKey, 'utf8'));
     expectKeyNeverSent(requests, ecKeyText.slice(ecKeyText.indexOf('-----BEGIN EC PRIVATE KEY')));
@@ -200,7 +207,7 @@ describe('CSR generator in the browser', () => {
     page.on('download', () => downloads++);
     await page.getByRole('button', { name: 'Place order' }).click();
     await page.getByRole('heading', { name: 'Order placed' }).waitFor();
-    await expect(page.locator('#ca-reference').isVisible()).resolves.toBe(true);
+    await page.locator('#ca-reference').waitFor();
     await expect(page.getByRole('heading', { name: 'Your private key' }).count()).resolves.toBe(0);
     expect(downloads).toBe(0);
 
@@ -217,7 +224,7 @@ describe('CSR generator in the browser', () => {
     await page.goto(`${server.baseUrl}/portal/csr`);
     await fillNames(page, 'localhost');
     await page.getByRole('button', { name: 'Create CSR' }).click();
-    await expect(page.locator('#csr-error').textContent()).resolves.toMatch(/not a fully qualified domain name/);
+    await page.locator('#csr-error').filter({ hasText: /not a fully qualified domain name/ }).waitFor();
     await context.close();
   });
 });

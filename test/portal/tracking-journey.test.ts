@@ -72,7 +72,7 @@ describe('tracking by CA Reference in the portal', () => {
     // Too early: the page says what was found instead.
     await page.getByRole('button', { name: 'Check now' }).click();
     await page.getByRole('heading', { name: 'Result of the check' }).waitFor();
-    await expect(page.getByText('Not every name could be verified yet').isVisible()).resolves.toBe(true);
+    await page.getByText('Not every name could be verified yet').waitFor();
     await expect(page.locator('.domain-check').first().textContent()).resolves.toMatch(/Last check/);
     await page.locator('summary', { hasText: 'Option A' }).first().click();
     await screenshots(page, 'track-pending');
@@ -105,7 +105,7 @@ describe('tracking by CA Reference in the portal', () => {
 
     // Reissue with a new AutoCSR key: the confirmation is required, then a new archive is saved at once.
     await page.getByRole('button', { name: 'Reissue' }).click();
-    await expect(page.getByText('Tick the box to confirm').first().isVisible()).resolves.toBe(true);
+    await page.getByText('Tick the box to confirm').first().waitFor();
     await page.getByLabel('I understand that the current certificate will be revoked.').check();
     const archive = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Reissue' }).click();
