@@ -24,6 +24,17 @@ export interface Config {
   va: VaConfig;
   /** HTTPS on Node: off (plain HTTP, e.g. behind a TLS-terminating proxy), from files, or auto (embedded CA). */
   tls: { mode: 'off' } | { mode: 'files'; certFile: string; keyFile: string } | { mode: 'auto' };
+  /** What signs orders: the embedded CA, or an upstream ACME CA (Node only). */
+  issuer: 'embedded' | 'acme';
+  /** The upstream ACME CA (with issuer "acme"): directory, External Account Binding, contact. */
+  upstream: UpstreamConfig | undefined;
+}
+
+export interface UpstreamConfig {
+  directoryUrl: string;
+  /** The HMAC key as the CA issued it (base64 or base64url); never logged. */
+  eab: { kid: string; hmacKey: string } | undefined;
+  email: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -96,6 +107,41 @@ function loadTls(env: Env): Config['tls'] {
   return mode === 'auto' ? { mode: 'auto' } : { mode: 'off' };
 }
 
+function loadUpstream(env: Env): Pick<Config, 'issuer' | 'upstream'> {
+  const issuer = str(env, 'EABGATE_ISSUER', 'embedded');
+  if (issuer !== 'embedded' && issuer !== 'acme') throw new ConfigError('EABGATE_ISSUER', `must be "embedded" or "acme", got "${issuer}"`);
+  const names = ['EABGATE_UPSTREAM_DIRECTORY', 'EABGATE_UPSTREAM_EAB_KID', 'EABGATE_UPSTREAM_EAB_HMAC_KEY', 'EABGATE_UPSTREAM_EMAIL'];
+  if (issuer === 'embedded') {
+    // Set but unused would silently leave the embedded CA signing: say so instead.
+    const stray = names.find((n) => env[n]);
+    if (stray) throw new ConfigError(stray, 'is set but EABGATE_ISSUER is not "acme"');
+    return { issuer, upstream: undefined };
+  }
+  const directoryUrl = str(env, 'EABGATE_UPSTREAM_DIRECTORY', '');
+  if (!directoryUrl) throw new ConfigError('EABGATE_UPSTREAM_DIRECTORY', 'is required with EABGATE_ISSUER=acme: the upstream ACME directory URL');
+  let dir: URL;
+  try {
+    dir = new URL(directoryUrl);
+  } catch {
+    throw new ConfigError('EABGATE_UPSTREAM_DIRECTORY', `not a URL: "${directoryUrl}"`);
+  }
+  if (dir.protocol !== 'https:') throw new ConfigError('EABGATE_UPSTREAM_DIRECTORY', 'must be an https:// URL (RFC 8555 §6.1)');
+  const kid = str(env, 'EABGATE_UPSTREAM_EAB_KID', '');
+  const hmacKey = env.EABGATE_UPSTREAM_EAB_HMAC_KEY ?? '';
+  if (!kid !== !hmacKey) {
+    throw new ConfigError(kid ? 'EABGATE_UPSTREAM_EAB_HMAC_KEY' : 'EABGATE_UPSTREAM_EAB_KID', 'EABGATE_UPSTREAM_EAB_KID and EABGATE_UPSTREAM_EAB_HMAC_KEY go together');
+  }
+  // The key itself never appears in a message.
+  if (hmacKey && (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(hmacKey) || hmacKey.replace(/=+$/, '').length < 22)) {
+    throw new ConfigError('EABGATE_UPSTREAM_EAB_HMAC_KEY', 'must be the HMAC key as the CA issued it: base64 or base64url, at least 16 bytes');
+  }
+  const email = str(env, 'EABGATE_UPSTREAM_EMAIL', '') || undefined;
+  if (email !== undefined && !/^[^\s@:,]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(email)) {
+    throw new ConfigError('EABGATE_UPSTREAM_EMAIL', `not an e-mail address: "${email}"`);
+  }
+  return { issuer, upstream: { directoryUrl, eab: kid ? { kid, hmacKey } : undefined, email } };
+}
+
 export function loadConfig(env: Env): Config {
   const host = str(env, 'EABGATE_HOST', '127.0.0.1');
   if (!/^[A-Za-z0-9.:-]+$/.test(host) && host !== '::') {
@@ -138,6 +184,7 @@ export function loadConfig(env: Env): Config {
   const caMax = env.EABGATE_CA_MAX_VALIDITY_DAYS ? int(env, 'EABGATE_CA_MAX_VALIDITY_DAYS', 0, 1, 398) : undefined;
 
   return {
+    ...loadUpstream(env),
     tls,
     va: loadVaConfig(env),
     caaIdentities,

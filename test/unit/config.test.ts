@@ -32,6 +32,51 @@ describe('configuration', () => {
     expect((err as ConfigError).message.startsWith(`${name}: `)).toBe(true);
   });
 
+  describe('issuer', () => {
+    const dir = 'https://acme.example.net/directory';
+    const hmac = 'zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W';
+
+    it('is the embedded CA by default; "acme" takes the upstream directory, EAB and contact', () => {
+      expect(loadConfig({})).toMatchObject({ issuer: 'embedded', upstream: undefined });
+      expect(loadConfig({ EABGATE_ISSUER: 'acme', EABGATE_UPSTREAM_DIRECTORY: dir })).toMatchObject({
+        issuer: 'acme',
+        upstream: { directoryUrl: dir, eab: undefined, email: undefined },
+      });
+      const full = loadConfig({
+        EABGATE_ISSUER: 'acme',
+        EABGATE_UPSTREAM_DIRECTORY: dir,
+        EABGATE_UPSTREAM_EAB_KID: 'kid-1',
+        EABGATE_UPSTREAM_EAB_HMAC_KEY: hmac,
+        EABGATE_UPSTREAM_EMAIL: 'pki@example.com',
+      });
+      expect(full.upstream).toEqual({ directoryUrl: dir, eab: { kid: 'kid-1', hmacKey: hmac }, email: 'pki@example.com' });
+    });
+
+    it.each([
+      ['EABGATE_ISSUER', { EABGATE_ISSUER: 'letsencrypt' }],
+      ['EABGATE_UPSTREAM_DIRECTORY', { EABGATE_ISSUER: 'acme' }],
+      ['EABGATE_UPSTREAM_DIRECTORY', { EABGATE_ISSUER: 'acme', EABGATE_UPSTREAM_DIRECTORY: 'not a url' }],
+      ['EABGATE_UPSTREAM_DIRECTORY', { EABGATE_ISSUER: 'acme', EABGATE_UPSTREAM_DIRECTORY: 'http://acme.example.net/directory' }],
+      ['EABGATE_UPSTREAM_EAB_HMAC_KEY', { EABGATE_ISSUER: 'acme', EABGATE_UPSTREAM_DIRECTORY: dir, EABGATE_UPSTREAM_EAB_KID: 'kid-1' }],
+      ['EABGATE_UPSTREAM_EAB_KID', { EABGATE_ISSUER: 'acme', EABGATE_UPSTREAM_DIRECTORY: dir, EABGATE_UPSTREAM_EAB_HMAC_KEY: hmac }],
+      ['EABGATE_UPSTREAM_EAB_HMAC_KEY', { EABGATE_ISSUER: 'acme', EABGATE_UPSTREAM_DIRECTORY: dir, EABGATE_UPSTREAM_EAB_KID: 'k', EABGATE_UPSTREAM_EAB_HMAC_KEY: 'short' }],
+      ['EABGATE_UPSTREAM_EAB_HMAC_KEY', { EABGATE_ISSUER: 'acme', EABGATE_UPSTREAM_DIRECTORY: dir, EABGATE_UPSTREAM_EAB_KID: 'k', EABGATE_UPSTREAM_EAB_HMAC_KEY: `${hmac}!` }],
+      ['EABGATE_UPSTREAM_EMAIL', { EABGATE_ISSUER: 'acme', EABGATE_UPSTREAM_DIRECTORY: dir, EABGATE_UPSTREAM_EMAIL: 'mailto:pki@example.com' }],
+      // set without EABGATE_ISSUER=acme: the embedded CA would sign, silently
+      ['EABGATE_UPSTREAM_DIRECTORY', { EABGATE_UPSTREAM_DIRECTORY: dir }],
+    ])('refuses %s (%j) with a message naming it', (name, env) => {
+      let err: unknown;
+      try {
+        loadConfig(env);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).message.startsWith(`${name}: `)).toBe(true);
+      expect((err as ConfigError).message).not.toContain(hmac);
+    });
+  });
+
   it('accepts a 32-byte secret key as hex or base64url', () => {
     expect(loadConfig({ EABGATE_SECRET_KEY: 'ab'.repeat(32) }).secretKey?.length).toBe(32);
     expect(loadConfig({ EABGATE_SECRET_KEY: 'q'.repeat(43) }).secretKey?.length).toBe(32);

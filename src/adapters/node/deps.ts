@@ -17,6 +17,7 @@ import { loadOrCreateEmbeddedCa } from '../../issuance/embedded-ca.js';
 import { nodeDnsResolver } from './dns-resolver.js';
 import { createHttp01Getter } from './http01-getter.js';
 import { createTlsAlpnProber } from './tls-alpn-prober.js';
+import { UpstreamAcmeIssuer, upstreamCertificateLookup } from './upstream-acme.js';
 
 export interface NodeDeps extends AppDeps {
   sqlite: SqliteHandle;
@@ -26,6 +27,7 @@ export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: L
   const sqlite = openSqliteStore(opts.dbFile ?? join(config.dataDir, 'eabgate.db'));
   const keyring = await Keyring.fromSecret(loadOrCreateSecretKey(config.dataDir, config.secretKey));
   const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? jsonLogger();
   const ca = await loadOrCreateEmbeddedCa({ store: sqlite.store, keyring, clock, config });
   // Publish the root where users and tests can trust it.
   mkdirSync(join(config.dataDir, 'ca'), { recursive: true });
@@ -41,14 +43,24 @@ export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: L
   return {
     va,
     ca,
-    issuer: ca,
+    // EABGATE_ISSUER=acme: an upstream ACME CA signs; the embedded CA still serves the gateway's own TLS and CRL.
+    issuer:
+      config.issuer === 'acme' && config.upstream
+        ? new UpstreamAcmeIssuer({
+            upstream: config.upstream,
+            keyring,
+            dataDir: config.dataDir,
+            logger,
+            certificateBySerial: upstreamCertificateLookup(sqlite.store, ca.chainPem),
+          })
+        : ca,
     config,
     store: sqlite.store,
     sqlite,
     keyring,
     hasher: argon2idHasher(hashWasmArgon2id),
     clock,
-    logger: opts.logger ?? jsonLogger(),
+    logger,
     clientAddress: (c) => {
       try {
         return getConnInfo(c).remote.address ?? 'unknown';

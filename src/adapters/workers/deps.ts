@@ -34,6 +34,10 @@ export function stringBindings(env: WorkersEnv): Record<string, string> {
 
 export async function workersDeps(env: WorkersEnv, logger: Logger = consoleLogger()): Promise<AppDeps> {
   const config = loadConfig(stringBindings(env));
+  if (config.issuer === 'acme') {
+    // The upstream issuer is an ACME client built on acme-client, which needs Node (node:crypto, node:https).
+    throw new ConfigError('EABGATE_ISSUER', '"acme" (an upstream ACME CA) is available on Node only: on Workers the embedded CA signs');
+  }
   if (!config.secretKey) {
     // Node keeps a generated key in its data dir; a Worker has none, so the secret is required.
     throw new ConfigError(
