@@ -7,7 +7,6 @@
  *
  * Run by `npm start` / `npm test` (prestart/pretest), `wrangler dev|deploy` and the portal tests.
  */
-import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,7 +19,16 @@ const OUT_DIR = join(ROOT, 'dist', 'portal');
 const SCRIPTS = { 'portal.js': 'portal.ts', 'csr-tool.js': 'csr-tool.ts' };
 const TYPES = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', svg: 'image/svg+xml' };
 
-async function bundle(entry, loader) {
+/** esbuild is a devDependency: an install without dev packages keeps assets built earlier (see the end). */
+async function esbuild() {
+  try {
+    return await import('esbuild');
+  } catch {
+    return null;
+  }
+}
+
+async function bundle(build, entry, loader) {
   const r = await build({
     entryPoints: [join(CLIENT, entry)],
     bundle: true,
@@ -37,9 +45,17 @@ async function bundle(entry, loader) {
 }
 
 export async function buildPortal() {
+  const esb = await esbuild();
+  if (!esb) {
+    if (existsSync(join(OUT_DIR, 'assets.js'))) {
+      process.stderr.write('build-portal: esbuild is not installed (no dev dependencies); keeping the assets built before\n');
+      return null;
+    }
+    throw new Error('esbuild is not installed: run `npm install` (with dev dependencies) to build the portal assets');
+  }
   const bodies = {};
-  for (const [name, entry] of Object.entries(SCRIPTS)) bodies[name] = await bundle(entry);
-  bodies['portal.css'] = await bundle('portal.css');
+  for (const [name, entry] of Object.entries(SCRIPTS)) bodies[name] = await bundle(esb.build, entry);
+  bodies['portal.css'] = await bundle(esb.build, 'portal.css');
   bodies['icon.svg'] = readFileSync(join(CLIENT, 'icon.svg'), 'utf8');
 
   const assets = {};
@@ -68,6 +84,7 @@ export async function buildPortal() {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const t = Date.now();
   const built = await buildPortal();
+  if (!built) process.exit(0);
   const sizes = Object.entries(built).map(([k, v]) => `${k} ${(v.bytes / 1024).toFixed(1)} KiB`);
   process.stderr.write(`build-portal: ${sizes.join(', ')} (${Date.now() - t} ms)\n`);
 }
