@@ -117,9 +117,10 @@ function saveTextButtons(): void {
   }
 }
 
+/** After a form: the error summary, or else the part of the page the form produced (data-autofocus). */
 function focusErrors(): void {
-  const summary = document.getElementById('error-summary');
-  if (summary) summary.focus();
+  const target = document.getElementById('error-summary') ?? document.querySelector<HTMLElement>('[data-autofocus]');
+  target?.focus();
 }
 
 copyButtons();

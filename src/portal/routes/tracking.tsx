@@ -119,7 +119,7 @@ async function trackingPage(c: PortalContext, order: OrderRecord, reference: str
 
       {extra.checked ? (
         <section class="card" aria-labelledby="chk-h">
-          <h2 id="chk-h" tabindex={-1}>
+          <h2 id="chk-h" tabindex={-1} data-autofocus>
             Result of the check
           </h2>
           <ul class="tidy">
