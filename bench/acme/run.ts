@@ -9,7 +9,9 @@
  * flow (utime+stime of its process from /proc/<pid>/stat, before and after), its peak RSS (VmHWM), and
  * the ratios eabgate / Pebble. A phase that completes no flow for BENCH_STALL_SECONDS is reported as
  * stalled and abandoned. Bounded: BENCH_FLOWS_C1 / BENCH_FLOWS_C16 flows and BENCH_PHASE_SECONDS per
- * phase. Asserts nothing; ends by itself.
+ * phase, BENCH_WARMUP flows per server before measuring (at concurrency 4), BENCH_MAX_SECONDS for the
+ * whole run. BENCH_PROFILE_DIR writes a V8 CPU profile of eabgate; BENCH_NODE_ARGS adds node flags to it.
+ * Asserts nothing; ends by itself.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { setMaxListeners } from 'node:events';

@@ -68,7 +68,7 @@ export async function acmeWorld(
   };
 }
 
-/** Asserts the shape every ACME problem response has: problem+json, the type, a fresh nonce, the index link. */
+/** The ACME problem of a reply, with the type's URN prefix dropped, for assertions. */
 export function problemOf(r: { status: number; headers: Headers; body: Record<string, unknown> }): { type: string; detail: string; status: number } {
   return { type: String(r.body.type ?? '').replace('urn:ietf:params:acme:error:', ''), detail: String(r.body.detail ?? ''), status: r.status };
 }
