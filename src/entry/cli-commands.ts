@@ -12,10 +12,10 @@ export interface CliCommand {
 
 const coreCommands: Record<string, CliCommand> = {
   purge: {
-    summary: 'delete expired unlock codes, sessions and counters',
+    summary: 'delete expired unlock codes, sessions, ACME nonces and counters',
     async run(deps, _args, print) {
       const r = await purgeExpired(deps.store, deps.clock);
-      print(`purged: unlock codes: ${r.unlockCodes}, sessions: ${r.sessions}, throttles: ${r.throttles}`);
+      print(`purged: unlock codes: ${r.unlockCodes}, sessions: ${r.sessions}, ACME nonces: ${r.acmeNonces}, throttles: ${r.throttles}`);
       return 0;
     },
   },

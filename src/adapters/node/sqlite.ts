@@ -21,6 +21,8 @@ export function openSqliteStore(file: string): SqliteHandle {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
+  // WAL + NORMAL: durable across application crashes, one fsync per checkpoint rather than per commit.
+  sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   // Deleted secrets must not linger in free pages of the file.
