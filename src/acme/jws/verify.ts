@@ -26,6 +26,26 @@ import {
   type JWK,
   type JWSHeaderParameters,
 } from 'jose';
+
+/**
+ * Imported account keys, by algorithm and key: importing a JWK costs more than verifying one signature,
+ * and an account signs every request with the same key. Public keys only, bounded, per instance; a
+ * changed key (keyChange) has a different entry.
+ */
+const ACCOUNT_KEY_CACHE_SIZE = 1000;
+const accountKeys = new Map<string, Promise<CryptoKey>>();
+
+function importAccountKey(jwk: PublicJwk, alg: string): Promise<CryptoKey> {
+  const id = `${alg}|${JSON.stringify(jwk, Object.keys(jwk).sort())}`;
+  let key = accountKeys.get(id);
+  if (!key) {
+    key = importJWK(jwk, alg) as Promise<CryptoKey>;
+    key.catch(() => accountKeys.delete(id));
+    if (accountKeys.size >= ACCOUNT_KEY_CACHE_SIZE) accountKeys.delete(accountKeys.keys().next().value!);
+    accountKeys.set(id, key);
+  }
+  return key;
+}
 import { acmeProblems } from '../../core/problem.js';
 import { checkJoseContentType } from './content-type.js';
 import { decodePayloadObject, quoted, type FlattenedJws } from './flattened.js';
@@ -146,9 +166,7 @@ export async function verifyParsedJws(parsed: ParsedAcmeJws, ctx: VerifyContext)
       ? (h: JWSHeaderParameters, t: FlattenedJWSInput): Promise<CryptoKey> =>
           EmbeddedJWK(h, t).catch((cause: unknown) => Promise.reject(new UnusableKey('embedded', { cause })))
       : (): Promise<CryptoKey> =>
-          (importJWK(jwk, header.alg) as Promise<CryptoKey>).catch((cause: unknown) =>
-            Promise.reject(new UnusableKey('account', { cause })),
-          );
+          importAccountKey(jwk, header.alg).catch((cause: unknown) => Promise.reject(new UnusableKey('account', { cause })));
   let payloadBytes: Uint8Array;
   try {
     ({ payload: payloadBytes } = await flattenedVerify(parsed.jws, getKey, { algorithms: [header.alg] }));
