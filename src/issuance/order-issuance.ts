@@ -4,7 +4,7 @@
  */
 import type { Clock } from '../core/clock.js';
 import type { Store, OrderRecord, CertificateRecord } from '../core/store/types.js';
-import { newId } from '../core/secrets/tokens.js';
+import { certificateRecord } from './certificate-record.js';
 import type { Issuer, IssueResult } from '../ca/issuer.js';
 import { REVOCATION_REASONS } from '../ca/revocation.js';
 
@@ -18,21 +18,7 @@ async function record(deps: IssuanceDeps, order: OrderRecord, result: IssueResul
   const now = deps.clock.now();
   let changes: Partial<OrderRecord>;
   if (result.state === 'issued') {
-    const cert: CertificateRecord = {
-      id: newId(),
-      orderId: order.id,
-      acmeOrderId: null,
-      serialHex: result.serialHex,
-      certPem: result.certificatePem,
-      chainPem: result.chainPem,
-      issuer: result.issuer,
-      notBefore: result.notBefore,
-      notAfter: result.notAfter,
-      revokedAt: null,
-      revocationReason: null,
-      replacedBy: null,
-      createdAt: now,
-    };
+    const cert = certificateRecord(result, { orderId: order.id }, now);
     await deps.store.certificates.create(cert);
     // The replaced certificate is revoked only once its successor exists.
     if (replacing && !replacing.revokedAt) {

@@ -6,8 +6,8 @@
  */
 import type { Services } from '../../api/context.js';
 import { acmeProblems, type Problem } from '../../core/problem.js';
-import { newId } from '../../core/secrets/tokens.js';
 import type { AcmeAuthorizationRecord, AcmeOrderRecord, AcmeOrderStatus } from '../../core/store/acme.js';
+import { certificateRecord } from '../../issuance/certificate-record.js';
 import type { IssueResult } from '../../ca/issuer.js';
 
 /** Orders (and their pending authorizations) live 7 days. */
@@ -88,23 +88,10 @@ export async function settleIssuance(
   switch (result.state) {
     case 'issued': {
       const now = s.clock.now();
-      let certificateId = newId();
+      const record = certificateRecord(result, { acmeOrderId: o.id }, now);
+      let certificateId = record.id;
       try {
-        await s.store.certificates.create({
-          id: certificateId,
-          orderId: null,
-          acmeOrderId: o.id,
-          serialHex: result.serialHex,
-          certPem: result.certificatePem,
-          chainPem: result.chainPem,
-          issuer: result.issuer,
-          notBefore: result.notBefore,
-          notAfter: result.notAfter,
-          revokedAt: null,
-          revocationReason: null,
-          replacedBy: null,
-          createdAt: now,
-        });
+        await s.store.certificates.create(record);
       } catch (err) {
         // A second poll of the same upstream request: the certificate (unique serial) is stored already.
         const existing = await s.store.certificates.bySerial(result.serialHex);
