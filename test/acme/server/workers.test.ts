@@ -4,81 +4,22 @@
  * tls-alpn-01, nonces single use, newAccount with EAB, newOrder with authorizations, the orders list,
  * deactivation. Validation needs DNS over HTTPS to the Internet on Workers, so no certificate here.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../support/server.js';
+import { startWrangler, type RunningWorker } from '../../support/wrangler.js';
 import { AcmeTestClient, provision, type Fetcher, type Provisioned } from '../../support/acme.js';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
-const WRANGLER = join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
 const ADMIN_TOKEN = 'workers-admin-token-0123456789';
 
-let dir: string;
+let worker: RunningWorker;
 let base: string;
-let wrangler: ChildProcess | undefined;
-let output = '';
 const fetcher: Fetcher = (u, i) => fetch(u, i);
 
-function wranglerEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1', WRANGLER_LOG_PATH: join(dir, 'logs') };
-}
-
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'eabgate-acme-workers-'));
-  const state = join(dir, 'state');
-  const migrate = spawnSync(process.execPath, [WRANGLER, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], {
-    cwd: ROOT,
-    env: wranglerEnv(),
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  if (migrate.status !== 0) throw new Error(`wrangler d1 migrations apply: ${migrate.status}\n${migrate.stdout}\n${migrate.stderr}`);
-  const envFile = join(dir, 'secrets.env');
-  writeFileSync(envFile, `EABGATE_SECRET_KEY=${randomBytes(32).toString('hex')}\nEABGATE_ADMIN_TOKEN=${ADMIN_TOKEN}\n`, { mode: 0o600 });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  wrangler = spawn(
-    process.execPath,
-    [WRANGLER, 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state, '--env-file', envFile, '--var', `EABGATE_BASE_URL:${base}`],
-    { cwd: ROOT, env: wranglerEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  wrangler.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  wrangler.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (wrangler.exitCode !== null) throw new Error(`wrangler dev exited (${wrangler.exitCode}):\n${output}`);
-    const up = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status === 200, () => false);
-    if (up) break;
-    if (Date.now() > deadline) throw new Error(`wrangler dev did not answer in time:\n${output}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  worker = await startWrangler({ secrets: { EABGATE_ADMIN_TOKEN: ADMIN_TOKEN } });
+  base = worker.base;
 }, 120_000);
 
-afterAll(async () => {
-  const child = wrangler;
-  if (child?.pid && child.exitCode === null) {
-    const exited = new Promise((r) => child.once('exit', r));
-    try {
-      process.kill(-child.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }, 5000);
-    await exited;
-    clearTimeout(timer);
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => worker?.stop());
 
 describe('the ACME server on workerd with D1', () => {
   let eab: Provisioned;
