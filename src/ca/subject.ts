@@ -13,6 +13,11 @@ import type { Organization, Product } from '../core/store/types.js';
 import { problems } from '../core/problem.js';
 
 const UB_COMMON_NAME = 64;
+const OID_BUSINESS_CATEGORY = '2.5.4.15';
+const OID_SERIAL_NUMBER = '2.5.4.5';
+const OID_JURISDICTION_LOCALITY = '1.3.6.1.4.1.311.60.2.1.1';
+const OID_JURISDICTION_STATE = '1.3.6.1.4.1.311.60.2.1.2';
+const OID_JURISDICTION_COUNTRY = '1.3.6.1.4.1.311.60.2.1.3';
 const UB_ORGANIZATION_NAME = 64;
 const UB_LOCALITY_OR_STATE = 128;
 
@@ -41,6 +46,22 @@ export function leafSubject(product: Product, domains: string[], organization?: 
     name.push({ C: [c] });
     if (st) name.push({ ST: [st] });
     if (l) name.push({ L: [l] });
+    if (product === 'ev') {
+      // EV Guidelines §7.1.4.2: business category, jurisdiction of incorporation, registration number.
+      const category = text('businessCategory', organization.businessCategory, 64);
+      const reg = text('registrationNumber', organization.registrationNumber, 64);
+      const jc = organization.jurisdictionCountry?.trim().toUpperCase();
+      if (!category) throw fault('businessCategory', 'an EV certificate needs the business category');
+      if (!reg) throw fault('registrationNumber', 'an EV certificate needs the registration number');
+      if (!jc || !/^[A-Z]{2}$/.test(jc)) throw fault('jurisdictionCountry', 'an EV certificate needs the jurisdiction country (two letters)');
+      const js = text('jurisdictionState', organization.jurisdictionState, UB_LOCALITY_OR_STATE);
+      const jl = text('jurisdictionLocality', organization.jurisdictionLocality, UB_LOCALITY_OR_STATE);
+      name.push({ [OID_BUSINESS_CATEGORY]: [category] });
+      name.push({ [OID_JURISDICTION_COUNTRY]: [jc] });
+      if (js) name.push({ [OID_JURISDICTION_STATE]: [js] });
+      if (jl) name.push({ [OID_JURISDICTION_LOCALITY]: [jl] });
+      name.push({ [OID_SERIAL_NUMBER]: [reg] });
+    }
     name.push({ O: [o] });
   }
   const cn = domains[0];

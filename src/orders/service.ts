@@ -62,6 +62,19 @@ function checkOrganization(product: Product, org: Organization): Organization {
   if (clean.email !== undefined && (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(clean.email) || clean.email.length > 128)) {
     throw problems.validation('organization.email: not an email address', { field: 'organization.email' });
   }
+  if (clean.jurisdictionCountry !== undefined) {
+    clean.jurisdictionCountry = clean.jurisdictionCountry.toUpperCase();
+    if (!isCountryCode(clean.jurisdictionCountry)) {
+      throw problems.validation(`organization.jurisdictionCountry: "${clean.jurisdictionCountry}" is not an ISO 3166-1 alpha-2 country code`, {
+        field: 'organization.jurisdictionCountry',
+      });
+    }
+  }
+  if (product === 'ev') {
+    for (const k of ['businessCategory', 'registrationNumber', 'jurisdictionCountry'] as const) {
+      if (!clean[k]) throw problems.validation(`organization.${k}: required for EV certificates (EV Guidelines §7.1.4.2)`, { field: `organization.${k}` });
+    }
+  }
   if (product !== 'dv') {
     for (const k of ['name', 'country'] as const) {
       if (!clean[k]) throw problems.validation(`organization.${k}: required for ${product.toUpperCase()} certificates`, { field: `organization.${k}` });

@@ -142,6 +142,27 @@ export function CountrySelect(props: FieldProps & { value?: string; id?: string 
   );
 }
 
+/** A plain pick-list; the first option is the empty "choose" entry. */
+export function SelectField(props: FieldProps & { value?: string; options: readonly string[]; placeholder: string }) {
+  return (
+    <FieldFrame {...props}>
+      <select
+        id={`f-${props.name}`}
+        name={props.name}
+        aria-invalid={props.error ? 'true' : undefined}
+        aria-describedby={describedBy(props.name, props.hint, props.error)}
+      >
+        <option value="">{props.placeholder}</option>
+        {props.options.map((o) => (
+          <option value={o} selected={o === props.value}>
+            {o}
+          </option>
+        ))}
+      </select>
+    </FieldFrame>
+  );
+}
+
 export function Alert({ kind, title, children, id }: PropsWithChildren<{ kind: 'error' | 'warning' | 'success' | 'info'; title?: string; id?: string }>) {
   return (
     <div class={`alert alert-${kind}`} role={kind === 'error' ? 'alert' : kind === 'success' ? 'status' : undefined} id={id}>

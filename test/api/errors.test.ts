@@ -55,8 +55,21 @@ describe('problem documents', () => {
   it('bad domain names → 400 naming the entry', async () => {
     await expectProblem(await h.request('POST', '/api/v1/orders', { token, json: { product: 'dv', domains: ['example.com', 'bad_name.com'] } }), 400, /domains\[1\]: "bad_name.com" has an invalid label/);
     await expectProblem(await h.request('POST', '/api/v1/orders', { token, json: { product: 'dv', domains: ['co.uk'] } }), 400, /public suffix/);
-    await expectProblem(await h.request('POST', '/api/v1/orders', { token, json: { product: 'ev', domains: ['*.example.com'], organization: { name: 'A', locality: 'B', country: 'GB' } } }), 400, /wildcard/);
+    await expectProblem(await h.request('POST', '/api/v1/orders', { token, json: { product: 'ev', domains: ['*.example.com'], organization: { name: 'A', locality: 'B', country: 'GB', businessCategory: 'Private Organization', registrationNumber: '1', jurisdictionCountry: 'GB' } } }), 400, /wildcard/);
     await expectProblem(await h.request('POST', '/api/v1/orders', { token, json: { product: 'dv', domains: [] } }), 400, /domains/);
+  });
+
+  it('EV without the EV Guidelines subject details → 400 naming the field', async () => {
+    await expectProblem(
+      await h.request('POST', '/api/v1/orders', { token, json: { product: 'ev', domains: ['example.com'], organization: { name: 'A', locality: 'B', country: 'GB' } } }),
+      400,
+      /organization\.businessCategory: required for EV/,
+    );
+    await expectProblem(
+      await h.request('POST', '/api/v1/orders', { token, json: { product: 'ev', domains: ['example.com'], organization: { name: 'A', locality: 'B', country: 'GB', businessCategory: 'Pirate Ship' } } }),
+      400,
+      /organization\.businessCategory: must be one of/,
+    );
   });
 
   it('OV without organization details → 400', async () => {

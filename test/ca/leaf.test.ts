@@ -10,7 +10,19 @@ import { signLeaf, type LeafContext } from '../../src/ca/leaf.js';
 import { openssl } from '../support/tools.js';
 import { URLS, Scratch, certText, makeCa, makeCsr, opensslCsr, type KeyKind, type TestCa } from './support.js';
 
-const ORG: Organization = { name: 'Example Widgets GmbH', unit: 'Web Team', locality: 'Berlin', state: 'Berlin', country: 'DE', email: 'it@example.de' };
+const ORG: Organization = {
+  name: 'Example Widgets GmbH',
+  unit: 'Web Team',
+  locality: 'Berlin',
+  state: 'Berlin',
+  country: 'DE',
+  email: 'it@example.de',
+  // EV only; OV and DV leave them out.
+  businessCategory: 'Private Organization',
+  registrationNumber: 'HRB 123456',
+  jurisdictionCountry: 'DE',
+  jurisdictionLocality: 'Berlin',
+};
 const POLICY: Record<Product, string> = { dv: '2.23.140.1.2.1', ov: '2.23.140.1.2.2', ev: '2.23.140.1.1' };
 
 let t: TestCa;
@@ -95,8 +107,13 @@ describe.each(cases)('%s certificate for a %s key', (product, kind) => {
     expect(subject).not.toContain('emailAddress');
     if (product === 'dv') {
       expect(subject).toBe('CN = shop.example.com');
-    } else {
+    } else if (product === 'ov') {
       expect(subject).toBe('C = DE, ST = Berlin, L = Berlin, O = Example Widgets GmbH, CN = shop.example.com');
+    } else {
+      expect(subject).toBe(
+        'C = DE, ST = Berlin, L = Berlin, businessCategory = Private Organization, jurisdictionC = DE, jurisdictionL = Berlin, ' +
+          'serialNumber = HRB 123456, O = Example Widgets GmbH, CN = shop.example.com',
+      );
     }
   });
 

@@ -135,12 +135,25 @@ describe('friendly errors for bad input', () => {
       [{ product: 'dv', domains: 'co.uk', key: 'auto' }, 'domains', 'public suffix'],
       [{ product: 'ov', domains: 'ov.example.com', key: 'auto' }, 'org_name', 'Required for OV certificates'],
       [{ product: 'ev', domains: 'ev.example.com', key: 'auto', ...ORG_FIELDS, org_country: 'XX' }, 'org_country', 'not an ISO 3166-1 alpha-2 country code'],
+      [{ product: 'ev', domains: 'ev.example.com', key: 'auto', ...ORG_FIELDS }, 'ev_category', 'Required for EV certificates'],
+      [{ product: 'ev', domains: 'ev.example.com', key: 'auto', ...ORG_FIELDS, ev_category: 'Private Organization' }, 'ev_registration', 'Required for EV certificates'],
       [{ product: 'dv', domains: 'csr.example.com', key: 'csr', csr: '' }, 'csr', 'Paste your CSR'],
       [{ product: 'dv', domains: 'csr.example.com', key: 'csr', csr: '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----' }, 'csr', 'This is a private key, not a CSR'],
       [{ product: 'dv', domains: '', key: 'csr', csr: '-----BEGIN CERTIFICATE REQUEST-----\ngarbage\n-----END CERTIFICATE REQUEST-----' }, 'csr', 'could not be read'],
       [{ product: 'dv', domains: 'csr.example.com', key: 'csr', csr: '-----BEGIN CERTIFICATE REQUEST-----\ngarbage\n-----END CERTIFICATE REQUEST-----' }, 'csr', ''],
       [{ product: 'zz', domains: 'ok.example.com', key: 'weird', www: 'maybe' }, '', ''],
     ];
+    // A complete EV order is placed.
+    const ev = await c.post('/portal/orders', {
+      product: 'ev',
+      domains: 'ev-ok.example.com',
+      key: 'auto',
+      ...ORG_FIELDS,
+      ev_category: 'Private Organization',
+      ev_registration: '01234567',
+      ev_jurisdiction_country: 'GB',
+    });
+    expect(ev.status).toBe(201);
     for (const [fields, field, message] of cases) {
       const r = await c.post('/portal/orders', fields);
       if (!field) {

@@ -17,6 +17,8 @@ export interface PlacedOrderJson {
 }
 
 export const ORG = { name: 'Example Trading Ltd', unit: 'IT', locality: 'London', state: 'London', country: 'GB', email: 'it@example.com' };
+/** What an EV order adds (EV Guidelines §7.1.4.2). */
+export const EV_ORG = { ...ORG, businessCategory: 'Private Organization', registrationNumber: '01234567', jurisdictionCountry: 'GB' };
 
 export async function placeAutoCsr(h: Harness, token: string, body: Record<string, unknown> = {}): Promise<PlacedOrderJson> {
   const res = await h.request('POST', '/api/v1/orders', {

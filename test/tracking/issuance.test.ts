@@ -5,7 +5,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { customer } from '../support/harness.js';
-import { placeAutoCsr, ORG } from '../support/order.js';
+import { placeAutoCsr, ORG, EV_ORG } from '../support/order.js';
 import { openssl } from '../support/tools.js';
 import { trackingWorld, hostAt127, track, satisfy, download, writeTemp, ADMIN_TOKEN, type TrackingWorld } from '../support/tracking.js';
 
@@ -110,7 +110,7 @@ describe('OV and EV', () => {
     it(`${product.toUpperCase()}: validated, waits for approval, then carries the organization`, async () => {
       const name = `${product}.example.net`;
       hostAt127(w.dns, name);
-      const order = await placeAutoCsr(w.h, token, { product, domains: [name], organization: ORG });
+      const order = await placeAutoCsr(w.h, token, { product, domains: [name], organization: product === 'ev' ? EV_ORG : ORG });
       satisfy(w, await track(w.h, order.caReference));
       const v = await validate(order.caReference);
       expect(v.order.status).toBe('pending_approval');
@@ -125,6 +125,11 @@ describe('OV and EV', () => {
       expect(text).toContain(`O = ${ORG.name}`);
       expect(text).toMatch(/C = GB/);
       expect(text).toContain(product === 'ov' ? '2.23.140.1.2.2' : '2.23.140.1.1');
+      if (product === 'ev') {
+        expect(text).toMatch(/businessCategory = Private Organization/);
+        expect(text).toMatch(/jurisdictionC = GB/);
+        expect(text).toMatch(/serialNumber = 01234567/);
+      }
     });
   }
 

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { newRouter, jsonBody, problemResponses, bearerSecurity } from '../router.js';
 import { requireCustomer } from '../middleware/auth.js';
-import type { OrderRecord } from '../../core/store/types.js';
+import { BUSINESS_CATEGORIES, type OrderRecord } from '../../core/store/types.js';
 import type { OrderService } from '../../orders/service.js';
 
 const OrganizationSchema = z
@@ -12,6 +12,15 @@ const OrganizationSchema = z
     state: z.string().max(128).optional(),
     country: z.string().length(2, 'must be an ISO 3166-1 alpha-2 code (two letters)').optional(),
     email: z.string().max(128).optional(),
+    businessCategory: z
+      .string()
+      .refine((v) => (BUSINESS_CATEGORIES as readonly string[]).includes(v), { message: `must be one of: ${BUSINESS_CATEGORIES.join(', ')}` })
+      .optional()
+      .openapi({ description: 'EV: the entity category of the EV Guidelines', enum: [...BUSINESS_CATEGORIES] }),
+    registrationNumber: z.string().max(64).optional().openapi({ description: 'EV: the registration number in the company register' }),
+    jurisdictionCountry: z.string().length(2).optional().openapi({ description: 'EV: country of the registering jurisdiction (ISO 3166-1 alpha-2)' }),
+    jurisdictionState: z.string().max(128).optional(),
+    jurisdictionLocality: z.string().max(128).optional(),
   })
   .openapi('Organization');
 

@@ -15,7 +15,16 @@ export interface Organization {
   state?: string;
   country?: string;
   email?: string;
+  /** EV only (EV Guidelines §7.1.4.2): the entity's category, registration number and jurisdiction. */
+  businessCategory?: string;
+  registrationNumber?: string;
+  jurisdictionCountry?: string;
+  jurisdictionState?: string;
+  jurisdictionLocality?: string;
 }
+
+/** EV Guidelines §7.1.4.2.3: the values of businessCategory. */
+export const BUSINESS_CATEGORIES = ['Private Organization', 'Government Entity', 'Business Entity', 'Non-Commercial Entity'] as const;
 
 export interface CustomerRecord {
   id: string;

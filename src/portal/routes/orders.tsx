@@ -1,7 +1,7 @@
 /** Orders: the list, a new order (AutoCSR or own CSR), the placed-order hand-over, details and the unlock code. */
 import { Hono } from 'hono';
 import { Problem } from '../../core/problem.js';
-import type { OrderRecord, Organization, Product } from '../../core/store/types.js';
+import { BUSINESS_CATEGORIES, type OrderRecord, type Organization, type Product } from '../../core/store/types.js';
 import type { NewOrder } from '../../orders/service.js';
 import { safeFileStem } from '../../autocsr/key-archive.js';
 import type { PortalContext, PortalEnv } from '../env.js';
@@ -11,7 +11,7 @@ import { cleanHostInput } from '../hosts.js';
 import { namesFromCsr } from '../csr-names.js';
 import { problemToErrors, cleanDetail, notFoundPage } from '../errors.js';
 import { PRODUCTS, statusOf } from '../text.js';
-import { Alert, Badge, Countdown, CountrySelect, Csrf, ErrorSummary, Secret, TextArea, TextField, When, type FormErrors } from '../ui.js';
+import { Alert, Badge, Countdown, CountrySelect, Csrf, ErrorSummary, Secret, SelectField, TextArea, TextField, When, type FormErrors } from '../ui.js';
 import { CaReferenceOnce, KeyArchiveHandover, OpenArchiveHelp, OrderStatus, ValidationSteps } from '../pieces.js';
 
 interface OrderFormValues {
@@ -26,6 +26,11 @@ interface OrderFormValues {
   org_state: string;
   org_country: string;
   org_email: string;
+  ev_category: string;
+  ev_registration: string;
+  ev_jurisdiction_country: string;
+  ev_jurisdiction_state: string;
+  ev_jurisdiction_locality: string;
 }
 
 const EMPTY: OrderFormValues = {
@@ -40,6 +45,11 @@ const EMPTY: OrderFormValues = {
   org_state: '',
   org_country: '',
   org_email: '',
+  ev_category: '',
+  ev_registration: '',
+  ev_jurisdiction_country: '',
+  ev_jurisdiction_state: '',
+  ev_jurisdiction_locality: '',
 };
 
 /** API field → form field, for showing a service's problem next to the right input. */
@@ -53,6 +63,11 @@ const FIELD_MAP: Record<string, string> = {
   'organization.state': 'org_state',
   'organization.country': 'org_country',
   'organization.email': 'org_email',
+  'organization.businessCategory': 'ev_category',
+  'organization.registrationNumber': 'ev_registration',
+  'organization.jurisdictionCountry': 'ev_jurisdiction_country',
+  'organization.jurisdictionState': 'ev_jurisdiction_state',
+  'organization.jurisdictionLocality': 'ev_jurisdiction_locality',
 };
 
 const LABELS: Record<string, string> = {
@@ -65,6 +80,11 @@ const LABELS: Record<string, string> = {
   org_state: 'State or region',
   org_country: 'Country',
   org_email: 'Contact email',
+  ev_category: 'Kind of organization',
+  ev_registration: 'Registration number',
+  ev_jurisdiction_country: 'Country of registration',
+  ev_jurisdiction_state: 'State of registration',
+  ev_jurisdiction_locality: 'Town of registration',
 };
 
 function readForm(form: Record<string, string>): OrderFormValues {
@@ -82,6 +102,11 @@ function readForm(form: Record<string, string>): OrderFormValues {
     org_state: s('org_state'),
     org_country: s('org_country', 8),
     org_email: s('org_email'),
+    ev_category: s('ev_category', 64),
+    ev_registration: s('ev_registration', 64),
+    ev_jurisdiction_country: s('ev_jurisdiction_country', 8),
+    ev_jurisdiction_state: s('ev_jurisdiction_state'),
+    ev_jurisdiction_locality: s('ev_jurisdiction_locality'),
   };
 }
 
@@ -203,6 +228,16 @@ function NewOrderForm({ csrf, v, errors }: { csrf: string; v: OrderFormValues; e
           <TextField name="org_email" label="Contact email" type="email" optional value={v.org_email} error={errors.org_email} maxlength={128} autocomplete="email" />
         </fieldset>
 
+        <fieldset data-show-when="product=ev">
+          <legend>Registration details (EV only)</legend>
+          <p class="hint">An EV certificate names where and under which number your organization is registered.</p>
+          <SelectField name="ev_category" label="Kind of organization" value={v.ev_category} error={errors.ev_category} options={BUSINESS_CATEGORIES} placeholder="— Choose —" hint="A company is a “Private Organization”." />
+          <TextField name="ev_registration" label="Registration number" value={v.ev_registration} error={errors.ev_registration} maxlength={64} hint="The number in the company register, e.g. 01234567." />
+          <CountrySelect name="ev_jurisdiction_country" label="Country of registration" value={v.ev_jurisdiction_country} error={errors.ev_jurisdiction_country} />
+          <TextField name="ev_jurisdiction_state" label="State of registration" optional value={v.ev_jurisdiction_state} error={errors.ev_jurisdiction_state} maxlength={64} hint="Only where companies are registered by state, e.g. Delaware." />
+          <TextField name="ev_jurisdiction_locality" label="Town of registration" optional value={v.ev_jurisdiction_locality} error={errors.ev_jurisdiction_locality} maxlength={64} hint="Only where companies are registered by town." />
+        </fieldset>
+
         <div class="actions">
           <button type="submit" class="btn">
             Place order
@@ -244,6 +279,13 @@ function toNewOrder(v: OrderFormValues): { order?: NewOrder; errors: FormErrors 
     set('state', v.org_state);
     set('country', v.org_country);
     set('email', v.org_email);
+    if (v.product === 'ev') {
+      set('businessCategory', v.ev_category);
+      set('registrationNumber', v.ev_registration);
+      set('jurisdictionCountry', v.ev_jurisdiction_country);
+      set('jurisdictionState', v.ev_jurisdiction_state);
+      set('jurisdictionLocality', v.ev_jurisdiction_locality);
+    }
   }
   return {
     errors,
