@@ -41,6 +41,34 @@ export function setSessionCookie(c: PortalContext, token: string, expiresAt: Dat
   setCookie(c, cookieName(SESSION_COOKIE, secure), token, cookieOptions(secure, maxAge));
 }
 
+/**
+ * Orders placed from this browser, by the one-time id of their form: a reload of the "order placed" page
+ * re-sends the form, and must not place (and charge) the order twice. Ids are random and not secret; the
+ * last few are kept for a day.
+ */
+const PLACED_COOKIE = 'eabgate_placed';
+const PLACED_KEEP = 5;
+
+export function newFormId(): string {
+  return toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
+}
+
+function placedIds(c: PortalContext): string[] {
+  const raw = getCookie(c, cookieName(PLACED_COOKIE, c.get('portal').secure)) ?? '';
+  return raw.split('.').filter((id) => /^[A-Za-z0-9_-]{22}$/.test(id));
+}
+
+export function wasPlaced(c: PortalContext, formId: string | undefined): boolean {
+  return !!formId && placedIds(c).includes(formId);
+}
+
+export function rememberPlaced(c: PortalContext, formId: string | undefined): void {
+  if (!formId || !/^[A-Za-z0-9_-]{22}$/.test(formId)) return;
+  const ids = [formId, ...placedIds(c).filter((id) => id !== formId)].slice(0, PLACED_KEEP);
+  const { secure } = c.get('portal');
+  setCookie(c, cookieName(PLACED_COOKIE, secure), ids.join('.'), cookieOptions(secure, 24 * 3600));
+}
+
 export function clearSessionCookie(c: PortalContext): void {
   const { secure } = c.get('portal');
   deleteCookie(c, cookieName(SESSION_COOKIE, secure), { path: '/', secure, httpOnly: true, sameSite: 'Lax' });

@@ -124,6 +124,27 @@ describe('friendly errors for bad input', () => {
     expect(text(last.html)).toMatch(/Too many attempts\. Please wait \d+ seconds and try again\./);
   });
 
+  it('a re-sent order form (reload of the result page) does not place the order twice', async () => {
+    const c = new FormClient(h);
+    await c.signUp('reload@example.com');
+    const form = await c.get('/portal/orders/new');
+    const formId = /name="form_id" value="([A-Za-z0-9_-]{22})"/.exec(form.html)![1]!;
+    const fields = { form_id: formId, product: 'dv', domains: 'reload.example.com', key: 'auto' };
+    expect((await c.post('/portal/orders', fields)).status).toBe(201);
+    const again = await c.post('/portal/orders', fields);
+    expect(again.status).toBe(409);
+    expect(text(again.html)).toContain('This order was already placed');
+    const list = await c.get('/portal/orders');
+    expect(list.html.match(/reload\.example\.com/g)?.length ?? 0).toBeGreaterThan(0);
+    const customer = await h.deps.store.customers.byEmail('reload@example.com');
+    expect((await h.deps.store.orders.listByCustomer(customer!.id)).length).toBe(1);
+    // A new form is a new order.
+    const next = await c.get('/portal/orders/new');
+    const nextId = /name="form_id" value="([A-Za-z0-9_-]{22})"/.exec(next.html)![1]!;
+    expect(nextId).not.toBe(formId);
+    expect((await c.post('/portal/orders', { ...fields, form_id: nextId })).status).toBe(201);
+  });
+
   it('new order: every fault is shown next to its field with a 400, never a 500', async () => {
     const c = new FormClient(h);
     await c.signUp('orders-bad@example.com');

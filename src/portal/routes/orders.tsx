@@ -7,6 +7,7 @@ import { safeFileStem } from '../../autocsr/key-archive.js';
 import type { PortalContext, PortalEnv } from '../env.js';
 import { page } from '../layout.js';
 import { requireLogin } from './auth.js';
+import { newFormId, rememberPlaced, wasPlaced } from '../session.js';
 import { cleanHostInput } from '../hosts.js';
 import { namesFromCsr } from '../csr-names.js';
 import { problemToErrors, cleanDetail, notFoundPage } from '../errors.js';
@@ -15,6 +16,8 @@ import { Alert, Badge, Countdown, CountrySelect, Csrf, ErrorSummary, Secret, Sel
 import { CaReferenceOnce, KeyArchiveHandover, OpenArchiveHelp, OrderStatus, ValidationSteps } from '../pieces.js';
 
 interface OrderFormValues {
+  /** One-time id of this form: a re-sent form (reload) does not place the order twice. */
+  form_id: string;
   product: Product;
   key: 'auto' | 'csr';
   domains: string;
@@ -34,6 +37,7 @@ interface OrderFormValues {
 }
 
 const EMPTY: OrderFormValues = {
+  form_id: '',
   product: 'dv',
   key: 'auto',
   domains: '',
@@ -91,6 +95,7 @@ function readForm(form: Record<string, string>): OrderFormValues {
   const s = (k: string, max = 256) => (form[k] ?? '').slice(0, max);
   const product = (['dv', 'ov', 'ev'] as const).find((p) => p === form.product) ?? 'dv';
   return {
+    form_id: s('form_id', 32),
     product,
     key: form.key === 'csr' ? 'csr' : 'auto',
     domains: s('domains', 8000),
@@ -118,6 +123,7 @@ function NewOrderForm({ csrf, v, errors }: { csrf: string; v: OrderFormValues; e
       <ErrorSummary errors={errors} labels={LABELS} />
       <form method="post" action="/portal/orders" novalidate>
         <Csrf token={csrf} />
+        <input type="hidden" name="form_id" value={v.form_id || newFormId()} />
         <fieldset id="f-product" aria-describedby={errors.product ? 'f-product-error' : undefined}>
           <legend>1. Which kind of certificate?</legend>
           {errors.product ? (
@@ -498,6 +504,21 @@ export const orderRoutes = new Hono<PortalEnv>()
     const again = (errors: FormErrors) => page(c, { title: 'New order', section: 'new-order', status: 400 }, <NewOrderForm csrf={csrf} v={v} errors={errors} />);
     const { order, errors } = toNewOrder(v);
     if (!order) return again(errors);
+    if (wasPlaced(c, v.form_id)) {
+      return page(
+        c,
+        { title: 'Order already placed', section: 'orders', status: 409 },
+        <>
+          <h1>This order was already placed</h1>
+          <Alert kind="info">
+            <p>
+              This form was sent again (for example by reloading the page), so no second order was placed. Your order is in{' '}
+              <a href="/portal/orders">My orders</a>. Its CA Reference and key file were shown once, on the page after you placed it.
+            </p>
+          </Alert>
+        </>,
+      );
+    }
     let placed;
     try {
       placed = await c.get('services').orders.place(customer!, order);
@@ -506,6 +527,7 @@ export const orderRoutes = new Hono<PortalEnv>()
       throw err;
     }
     const o = placed.order;
+    rememberPlaced(c, v.form_id);
     return page(
       c,
       { title: `Order ${o.orderNumber} placed`, section: 'orders', status: 201 },
