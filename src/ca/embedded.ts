@@ -42,6 +42,7 @@ export class EmbeddedCa implements Issuer {
         {
           csrPem: request.csrPem,
           domains: request.domains,
+          ipAddresses: request.ipAddresses,
           product: request.product,
           organization: request.organization,
           requestedDays: request.validityDays,

@@ -10,8 +10,10 @@ export interface IssueRequest {
   /** The gateway's order id: lets an upstream implementation make its handle and keep its idempotence. */
   orderId: string;
   product: Product;
-  /** Normalized DNS names; the first is the CN. */
+  /** Normalized DNS names; the first is the CN. May be empty when `ipAddresses` is not. */
   domains: string[];
+  /** IP addresses (ACME IP identifiers, RFC 8738), canonical text: iPAddress SANs, never the CN. */
+  ipAddresses?: string[];
   /** PKCS#10 CSR (PEM), already checked against the order. */
   csrPem: string;
   /** The order's organization, for OV and EV. */

@@ -15,6 +15,7 @@ import { POLICY_OIDS } from './policies.js';
 import { newSerialHex } from './serial.js';
 import { leafSubject } from './subject.js';
 import { notAfterFor, validityDaysFor, wholeSeconds } from './validity.js';
+import { canonicalIp } from '../core/ip.js';
 
 /** Where relying parties fetch the issuer certificate and the CRL; the gateway serves both. */
 export interface CaUrls {
@@ -32,8 +33,13 @@ export interface LeafContext {
 
 export interface LeafRequest {
   csrPem: string;
-  /** The order's names, normalized; the first becomes the CN. */
+  /** The order's names, normalized; the first becomes the CN. May be empty when `ipAddresses` is not. */
   domains: string[];
+  /**
+   * IP addresses (ACME IP identifiers, RFC 8738), issued as iPAddress SANs after the DNS names. Never the CN:
+   * an order of addresses only gets an empty subject (DV) and a critical SAN extension.
+   */
+  ipAddresses?: string[];
   product: Product;
   /** The order's organization: required for OV and EV, ignored for DV. */
   organization?: Organization;
@@ -54,8 +60,17 @@ export interface SignedLeaf {
 const DNS_NAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
 const INTERNAL_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
-function checkDomains(domains: string[], internal = false): void {
-  if (domains.length === 0) throw problems.validation('domains: at least one name is required', { field: 'domains' });
+function checkDomains(domains: string[], internal = false, ipAddresses: string[] = []): void {
+  if (domains.length === 0 && ipAddresses.length === 0) {
+    throw problems.validation('domains: at least one name is required', { field: 'domains' });
+  }
+  for (const ip of ipAddresses) {
+    // Canonical text only: what the order validated is exactly what the certificate names.
+    if (canonicalIp(ip) !== ip) throw problems.validation(`ipAddresses: "${ip}" is not an IP address in canonical form`, { field: 'ipAddresses' });
+  }
+  if (new Set(ipAddresses).size !== ipAddresses.length) {
+    throw problems.validation('ipAddresses: an address is listed twice', { field: 'ipAddresses' });
+  }
   for (const d of domains) {
     if (d.length > 253 || !(DNS_NAME.test(d) || (internal && INTERNAL_NAME.test(d)))) {
       throw problems.validation(`domains: "${d}" is not a lower-case DNS name`, { field: 'domains' });
@@ -135,7 +150,8 @@ function sharedExtensions(ca: LoadedCa, urls: CaUrls): SharedExtensions {
 }
 
 export async function signLeaf(ctx: LeafContext, req: LeafRequest): Promise<SignedLeaf> {
-  checkDomains(req.domains, req.internalNames);
+  const ipAddresses = req.ipAddresses ?? [];
+  checkDomains(req.domains, req.internalNames, ipAddresses);
   const csr = parseCsr(req.csrPem);
   const publicKey = csr.publicKey;
   const key = leafKeyOf(publicKey);
@@ -159,7 +175,7 @@ export async function signLeaf(ctx: LeafContext, req: LeafRequest): Promise<Sign
       ext.keyUsage[key.kind],
       // RFC 5280 §4.2.1.6: with an empty subject the SAN is the only name, and critical.
       new x509.SubjectAlternativeNameExtension(
-        req.domains.map((value) => ({ type: 'dns' as const, value })),
+        [...req.domains.map((value) => ({ type: 'dns' as const, value })), ...ipAddresses.map((value) => ({ type: 'ip' as const, value }))],
         subject.length === 0,
       ),
       ext.policy[req.product],

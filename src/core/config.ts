@@ -28,6 +28,8 @@ export interface Config {
   issuer: 'embedded' | 'acme';
   /** The upstream ACME CA (with issuer "acme"): directory, External Account Binding, contact. */
   upstream: UpstreamConfig | undefined;
+  /** EABGATE_ACME_IP_IDENTIFIERS: the ACME server accepts IP identifiers (RFC 8738), any address. */
+  acmeIpIdentifiers: boolean;
 }
 
 export interface UpstreamConfig {
@@ -197,5 +199,6 @@ export function loadConfig(env: Env): Config {
     secretKey,
     purgeIntervalSeconds: int(env, 'EABGATE_PURGE_INTERVAL', 3600, 0, 7 * 86400),
     logRequests: bool(env, 'EABGATE_LOG_REQUESTS', true),
+    acmeIpIdentifiers: bool(env, 'EABGATE_ACME_IP_IDENTIFIERS', false),
   };
 }

@@ -5,12 +5,24 @@
 import { x509 } from '../core/x509.js';
 import { problems } from '../core/problem.js';
 import { normalizeName, sameNames } from './names.js';
+import { canonicalIp } from '../core/ip.js';
 
 export interface CheckedCsr {
   pem: string;
   commonName: string | undefined;
+  /** DNS names and (when allowed) IP addresses in canonical text, as the order lists them. */
   names: string[];
+  /** The iPAddress SANs (canonical text); always empty unless `ipAddresses` was allowed. */
+  ipAddresses: string[];
   key: string;
+}
+
+export interface CheckCsrOptions {
+  /**
+   * Accept iPAddress SANs (ACME IP identifiers, RFC 8738), compared in canonical text (RFC 5952): the order's
+   * names must then list addresses in that form. Off by default: the REST API takes DNS names only.
+   */
+  ipAddresses?: boolean;
 }
 
 const fault = (rule: string, detail: string) => problems.badCsr(`csr: ${detail}`, { field: 'csr', rule });
@@ -48,23 +60,35 @@ function describeKey(alg: Algorithm & Record<string, unknown>): string {
   throw fault('weak-key', `key algorithm ${alg.name}: RSA (2048-8192 bits) and ECDSA P-256/P-384 are accepted`);
 }
 
-function namesOf(csr: x509.Pkcs10CertificateRequest): { cn: string | undefined; names: string[] } {
+function namesOf(csr: x509.Pkcs10CertificateRequest, opts: CheckCsrOptions): { cn: string | undefined; names: string[]; ips: string[] } {
   const cns = csr.subjectName.getField('CN');
   if (cns.length > 1) throw fault('names', 'more than one subject common name');
-  const cn = cns[0] !== undefined ? normalizeName(cns[0]) : undefined;
+  // A CN holding an address (as some clients write it) is compared in canonical form too.
+  const cn = cns[0] !== undefined ? ((opts.ipAddresses ? canonicalIp(cns[0].trim()) : undefined) ?? normalizeName(cns[0])) : undefined;
   const ext = csr.getExtension('2.5.29.17');
   const san = ext ? new x509.SubjectAlternativeNameExtension(ext.rawData) : undefined;
   const names: string[] = [];
+  const ips: string[] = [];
   for (const gn of san?.names.items ?? []) {
-    if (gn.type !== 'dns') throw fault('names', `subject alternative name of type ${gn.type}: only DNS names are accepted`);
+    if (gn.type === 'ip' && opts.ipAddresses) {
+      const ip = canonicalIp(gn.value);
+      if (!ip) throw fault('names', `an iPAddress subject alternative name that is not an IPv4 or IPv6 address`);
+      if (!names.includes(ip)) names.push(ip);
+      if (!ips.includes(ip)) ips.push(ip);
+      continue;
+    }
+    if (gn.type !== 'dns') {
+      const accepted = opts.ipAddresses ? 'DNS names and IP addresses are accepted' : 'only DNS names are accepted';
+      throw fault('names', `subject alternative name of type ${gn.type}: ${accepted}`);
+    }
     const n = normalizeName(gn.value);
     if (!names.includes(n)) names.push(n);
   }
   if (names.length === 0 && cn) names.push(cn);
-  return { cn, names };
+  return { cn, names, ips };
 }
 
-export async function checkCsr(input: string, orderDomains: string[]): Promise<CheckedCsr> {
+export async function checkCsr(input: string, orderDomains: string[], opts: CheckCsrOptions = {}): Promise<CheckedCsr> {
   const csr = parse(input);
   let signatureOk = false;
   try {
@@ -74,12 +98,12 @@ export async function checkCsr(input: string, orderDomains: string[]): Promise<C
   }
   if (!signatureOk) throw fault('bad-signature', 'the signature does not verify with the public key it carries');
   const key = describeKey(csr.publicKey.algorithm as Algorithm & Record<string, unknown>);
-  const { cn, names } = namesOf(csr);
+  const { cn, names, ips } = namesOf(csr, opts);
   if (cn !== undefined && !orderDomains.includes(cn)) {
     throw fault('names', `subject CN "${cn}" is not one of the order's domains (${orderDomains.join(', ')})`);
   }
   if (!sameNames(names, orderDomains)) {
     throw fault('names', `names in the CSR (${names.join(', ') || 'none'}) differ from the order's domains (${orderDomains.join(', ')})`);
   }
-  return { pem: csr.toString('pem'), commonName: cn, names, key };
+  return { pem: csr.toString('pem'), commonName: cn, names, ipAddresses: ips, key };
 }

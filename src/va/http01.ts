@@ -12,6 +12,7 @@ import { utf8Decode } from '../core/encoding.js';
 import type { DnsResolver, HttpGetResult, HttpGetter } from './ports.js';
 import { isReachabilityFailure, resolveAddresses } from './addresses.js';
 import { excerpt, isIpLiteral } from './names.js';
+import { canonicalIp } from '../core/ip.js';
 import { invalid, valid, type ValidationResult } from './result.js';
 
 export interface Http01Options {
@@ -24,12 +25,18 @@ export interface Http01Options {
   timeoutMs: number;
   maxBytes: number;
   maxRedirects: number;
+  /**
+   * An IP identifier (RFC 8738 §7.1), canonical text: the first request connects to this address itself,
+   * with no DNS look-up. Redirects are followed by the same rules as for DNS names.
+   */
+  ipAddress?: string;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 export function challengeUrl(domain: string, token: string, port: number): URL {
-  return new URL(`http://${domain}${port === 80 ? '' : `:${port}`}/.well-known/acme-challenge/${token}`);
+  const host = domain.includes(':') ? `[${domain}]` : domain;
+  return new URL(`http://${host}${port === 80 ? '' : `:${port}`}/.well-known/acme-challenge/${token}`);
 }
 
 export async function validateHttp01(
@@ -85,7 +92,9 @@ async function fetchOnce(url: URL, opts: Http01Options): Promise<Fetched> {
   const tls = url.protocol === 'https:';
   const port = url.port ? Number(url.port) : tls ? 443 : 80;
   const host = url.hostname;
-  const resolved = await resolveAddresses(opts.resolver, host);
+  // The IP identifier's own URL (its hostname is the address; IPv6 in brackets): no DNS.
+  const literal = opts.ipAddress !== undefined && canonicalIp(host.replace(/^\[|\]$/g, '')) === opts.ipAddress;
+  const resolved = literal ? { ok: true as const, addresses: [opts.ipAddress!] } : await resolveAddresses(opts.resolver, host);
   if (!resolved.ok) return { problem: resolved.problem };
 
   let last: HttpGetResult | undefined;

@@ -4,6 +4,10 @@
  * entry, the dNSName being validated, and which carries a critical acmeIdentifier extension
  * (1.3.6.1.5.5.7.1.31) whose value is an OCTET STRING of SHA-256(key authorization).
  * The certificate's signature, issuer and validity period are not checked (RFC 8737 does not ask for it).
+ *
+ * IP identifiers (RFC 8738 §6): the handshake goes to the address itself (no DNS), SNI is the address's
+ * reverse-mapping name ("4.3.2.1.in-addr.arpa", nibbles under "ip6.arpa"), and the certificate's only
+ * subjectAltName entry must be the iPAddress being validated.
  */
 import { acmeProblems } from '../core/problem.js';
 import { timingSafeEqual } from '../core/encoding.js';
@@ -12,6 +16,7 @@ import type { DnsResolver, TlsAlpnProbeResult, TlsAlpnProber } from './ports.js'
 import { isReachabilityFailure, resolveAddresses } from './addresses.js';
 import { tlsAlpn01Digest } from './key-authorization.js';
 import { hostPort } from './names.js';
+import { canonicalIp, reverseDnsName, type IpAddress } from '../core/ip.js';
 import { invalid, valid, type ValidationResult } from './result.js';
 
 export const ACME_TLS_ALPN = 'acme-tls/1';
@@ -29,16 +34,31 @@ export interface TlsAlpn01Options {
 export async function validateTlsAlpn01(domain: string, keyAuth: string, opts: TlsAlpn01Options): Promise<ValidationResult> {
   const resolved = await resolveAddresses(opts.resolver, domain);
   if (!resolved.ok) return invalid(resolved.problem);
+  return probeAndCheck({ type: 'dns', value: domain }, domain, resolved.addresses, keyAuth, opts);
+}
 
+/** RFC 8738 §6: to the address itself, SNI = its reverse-mapping name, an iPAddress SAN expected. */
+export async function validateTlsAlpn01Ip(ip: IpAddress, keyAuth: string, opts: TlsAlpn01Options): Promise<ValidationResult> {
+  return probeAndCheck({ type: 'ip', value: ip.text }, reverseDnsName(ip), [ip.text], keyAuth, opts);
+}
+
+async function probeAndCheck(
+  id: { type: 'dns' | 'ip'; value: string },
+  servername: string,
+  addresses: string[],
+  keyAuth: string,
+  opts: TlsAlpn01Options,
+): Promise<ValidationResult> {
+  const domain = id.value;
   let result: TlsAlpnProbeResult | undefined;
   let target = '';
-  for (const address of resolved.addresses) {
+  for (const address of addresses) {
     target = hostPort(address, opts.port);
-    result = await opts.prober.probe(domain, address, opts.port, { timeoutMs: opts.timeoutMs });
+    result = await opts.prober.probe(servername, address, opts.port, { timeoutMs: opts.timeoutMs });
     if (result.kind === 'handshake' || !isReachabilityFailure(result.reason)) break;
   }
   if (!result) return invalid(acmeProblems.dns(`no address to connect to for ${domain}`));
-  const where = `TLS connection to ${domain} (${target})`;
+  const where = id.type === 'ip' ? `TLS connection to ${target} (SNI ${servername})` : `TLS connection to ${domain} (${target})`;
   if (result.kind === 'error') {
     const make = result.reason === 'tls' ? acmeProblems.tls : acmeProblems.connection;
     return invalid(make(`${where}: ${result.detail}`));
@@ -51,13 +71,16 @@ export async function validateTlsAlpn01(domain: string, keyAuth: string, opts: T
       ),
     );
   }
-  const fault = checkAcmeCertificate(result.certificate, domain, await tlsAlpn01Digest(keyAuth));
+  const fault = checkAcmeCertificate(result.certificate, domain, await tlsAlpn01Digest(keyAuth), id.type);
   if (fault) return invalid(acmeProblems.incorrectResponse(`${where}: the certificate presented ${fault}`));
   return valid();
 }
 
-/** Returns null when the certificate answers the challenge, otherwise what is wrong with it. */
-export function checkAcmeCertificate(der: Uint8Array, domain: string, digest: Uint8Array): string | null {
+/**
+ * Returns null when the certificate answers the challenge, otherwise what is wrong with it. `type` "ip":
+ * `domain` is an address (canonical text) and the one SAN entry must be that iPAddress.
+ */
+export function checkAcmeCertificate(der: Uint8Array, domain: string, digest: Uint8Array, type: 'dns' | 'ip' = 'dns'): string | null {
   let cert: x509.X509Certificate;
   try {
     cert = new x509.X509Certificate(new Uint8Array(der));
@@ -73,9 +96,16 @@ export function checkAcmeCertificate(der: Uint8Array, domain: string, digest: Ui
   } catch {
     return `has a subjectAltName with entries other than the dNSName ${domain}`;
   }
-  const dnsNames = names.filter((n) => n.type === 'dns').map((n) => n.value.toLowerCase());
-  if (!dnsNames.includes(domain)) {
-    return `does not name ${domain} in its subjectAltName (it names ${dnsNames.join(', ') || 'no DNS name'})`;
+  if (type === 'ip') {
+    const ips = names.filter((n) => n.type === 'ip').map((n) => canonicalIp(n.value) ?? n.value);
+    if (!ips.includes(domain)) {
+      return `does not name the iPAddress ${domain} in its subjectAltName (it names ${ips.join(', ') || 'no IP address'})`;
+    }
+  } else {
+    const dnsNames = names.filter((n) => n.type === 'dns').map((n) => n.value.toLowerCase());
+    if (!dnsNames.includes(domain)) {
+      return `does not name ${domain} in its subjectAltName (it names ${dnsNames.join(', ') || 'no DNS name'})`;
+    }
   }
   if (names.length !== 1) {
     return `must name only ${domain} in its subjectAltName, but it has ${names.length} entries`;

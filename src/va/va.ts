@@ -10,9 +10,10 @@ import type { DnsResolver, HttpGetter, TlsAlpnProber } from './ports.js';
 import { keyAuthorization } from './key-authorization.js';
 import { validateHttp01 } from './http01.js';
 import { validateDns01 } from './dns01.js';
-import { validateTlsAlpn01 } from './tls-alpn01.js';
+import { validateTlsAlpn01, validateTlsAlpn01Ip } from './tls-alpn01.js';
 import { checkCaa, type CaaCheckOptions } from './caa.js';
 import { isDomainName, isToken, isWildcard, normalizeDomain } from './names.js';
+import { isIpv4Mapped, parseIpAddress } from '../core/ip.js';
 import { invalid, type CaaResult, type ValidationResult } from './result.js';
 
 export type ChallengeType = 'http-01' | 'dns-01' | 'tls-alpn-01';
@@ -62,6 +63,48 @@ export class ValidationAuthority {
   /** Challenge types that may be offered for `domain` (wildcards: dns-01 only, RFC 8555 §7.1.3). */
   challengeTypesFor(domain: string): ChallengeType[] {
     return isWildcard(normalizeDomain(domain)) ? ['dns-01'] : this.challengeTypes;
+  }
+
+  /** Challenge types for an IP address identifier (RFC 8738 §7): http-01 and tls-alpn-01, never dns-01. */
+  challengeTypesForIp(): ChallengeType[] {
+    return this.challengeTypes.filter((t) => t !== 'dns-01');
+  }
+
+  /**
+   * Validates an IP address identifier (RFC 8738 §7). No DNS look-up: http-01 connects to the address itself
+   * (Host = the address, IPv6 in brackets), tls-alpn-01 too, with SNI = the reverse-mapping name (§6) and an
+   * iPAddress subjectAltName expected in the certificate. dns-01 cannot validate an address.
+   */
+  async validateIp(challengeType: string, address: string, token: string, accountJwk: JWK): Promise<ValidationResult> {
+    const ip = parseIpAddress(address);
+    if (!ip || isIpv4Mapped(ip)) return invalid(acmeProblems.rejectedIdentifier(`${JSON.stringify(address)} is not an IP address`));
+    if (!isToken(token)) return invalid(acmeProblems.malformed('the challenge token is not base64url'));
+    if (!(this.challengeTypesForIp() as string[]).includes(challengeType)) {
+      return invalid(acmeProblems.malformed(`challenge type ${JSON.stringify(challengeType)} cannot validate an IP address here`));
+    }
+    try {
+      const keyAuth = await keyAuthorization(token, accountJwk);
+      if (challengeType === 'http-01') {
+        return await validateHttp01(ip.text, token, keyAuth, {
+          resolver: this.opts.resolver,
+          http: this.opts.http,
+          httpPort: this.httpPort,
+          httpsPort: this.httpsPort,
+          timeoutMs: this.timeoutMs,
+          maxBytes: this.maxBodyBytes,
+          maxRedirects: this.maxRedirects,
+          ipAddress: ip.text,
+        });
+      }
+      return await validateTlsAlpn01Ip(ip, keyAuth, {
+        resolver: this.opts.resolver,
+        prober: this.opts.tlsAlpn!,
+        port: this.tlsAlpnPort,
+        timeoutMs: this.timeoutMs,
+      });
+    } catch {
+      return invalid(acmeProblems.serverInternal(`${challengeType} validation of ${ip.text} could not be completed`));
+    }
   }
 
   async validate(challengeType: string, domain: string, token: string, accountJwk: JWK): Promise<ValidationResult> {

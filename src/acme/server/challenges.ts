@@ -35,7 +35,10 @@ export async function challenge(c: AcmeContext): Promise<Response> {
   const name = authorizationName(authz);
   let result;
   try {
-    result = await s.va.validate(ch.type, name, ch.token, account.jwk);
+    result =
+      authz.identifierType === 'ip'
+        ? await s.va.validateIp(ch.type, name, ch.token, account.jwk)
+        : await s.va.validate(ch.type, name, ch.token, account.jwk);
   } catch (err) {
     await s.store.acme.challenges.update(ch.id, { status: 'pending' }, ['processing']);
     throw err;

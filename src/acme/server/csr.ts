@@ -8,15 +8,19 @@ import { Problem, acmeProblems } from '../../core/problem.js';
 import { fromBase64Url, toPem } from '../../core/encoding.js';
 import { checkCsr, type CheckedCsr } from '../../csr/check.js';
 import { normalizeName } from '../../csr/names.js';
+import { canonicalIp } from '../../core/ip.js';
 
-/** Names in the CSR (CN and DNS SANs), or undefined when it cannot be read. */
+/** Names in the CSR (CN, DNS SANs, iPAddress SANs in canonical text), or undefined when it cannot be read. */
 function csrNames(pem: string): string[] | undefined {
   try {
     const csr = new x509.Pkcs10CertificateRequest(pem);
-    const names = csr.subjectName.getField('CN').map(normalizeName);
+    const names = csr.subjectName.getField('CN').map((cn) => canonicalIp(cn.trim()) ?? normalizeName(cn));
     const ext = csr.getExtension('2.5.29.17');
     const san = ext ? new x509.SubjectAlternativeNameExtension(ext.rawData) : undefined;
-    for (const gn of san?.names.items ?? []) if (gn.type === 'dns') names.push(normalizeName(gn.value));
+    for (const gn of san?.names.items ?? []) {
+      if (gn.type === 'dns') names.push(normalizeName(gn.value));
+      else if (gn.type === 'ip') names.push(canonicalIp(gn.value) ?? gn.value);
+    }
     return [...new Set(names)];
   } catch {
     return undefined;
@@ -34,13 +38,14 @@ function namesDifference(pem: string, orderNames: string[]): string | undefined 
   return parts.length ? `The CSR ${parts.join(' and ')} (the order's names: ${orderNames.join(', ')}).` : undefined;
 }
 
-export async function checkFinalizeCsr(value: unknown, orderNames: string[]): Promise<CheckedCsr> {
+/** `ipAddresses`: the order has IP identifiers (RFC 8738), so iPAddress SANs are accepted (canonical text). */
+export async function checkFinalizeCsr(value: unknown, orderNames: string[], opts: { ipAddresses?: boolean } = {}): Promise<CheckedCsr> {
   if (typeof value !== 'string' || !/^[A-Za-z0-9_-]+$/.test(value) || value.length > 40_000) {
     throw acmeProblems.badCSR('"csr" must be the base64url (unpadded) DER encoding of a PKCS#10 certificate request.');
   }
   const pem = toPem('CERTIFICATE REQUEST', fromBase64Url(value));
   try {
-    return await checkCsr(pem, orderNames);
+    return await checkCsr(pem, orderNames, opts);
   } catch (err) {
     if (!(err instanceof Problem)) throw err;
     const detail = (err.extensions.rule === 'names' ? namesDifference(pem, orderNames) : undefined) ?? err.detail.replace(/^csr: /, 'The CSR: ');

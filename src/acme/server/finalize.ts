@@ -1,7 +1,8 @@
 /**
  * finalize (RFC 8555 §7.4). In this order:
  *   1. the order is the account's and `ready` (else `orderNotReady`);
- *   2. the CSR is good and names exactly the order's identifiers (`badCSR`);
+ *   2. the CSR is good and names exactly the order's identifiers (`badCSR`): DNS names as dNSName, IP
+ *      addresses (RFC 8738) as iPAddress SANs, compared in canonical form;
  *   3. the plan still allows a certificate (`caas.checkPlan`: count, validity, subscription state);
  *   4. CAA (RFC 8659, with RFC 8657 accounturi and validationmethods = the method that validated each
  *      name) allows this CA for every name — checked here, immediately before issuance, so the answer is
@@ -41,9 +42,11 @@ export async function finalize(c: AcmeContext): Promise<Response> {
   let o = await currentOrder(s, await ownedOrder(s, c.req.param('id') ?? '', account));
   if (o.status !== 'ready') throw notReady(o);
   const names = o.identifiers.map((i) => i.value);
+  const ipAddresses = o.identifiers.filter((i) => i.type === 'ip').map((i) => i.value);
+  const dnsNames = o.identifiers.filter((i) => i.type !== 'ip').map((i) => i.value);
 
   // 2.
-  const csr = await checkFinalizeCsr(payload.csr, names);
+  const csr = await checkFinalizeCsr(payload.csr, names, { ipAddresses: ipAddresses.length > 0 });
 
   // 3.
   const now = s.clock.now();
@@ -64,8 +67,9 @@ export async function finalize(c: AcmeContext): Promise<Response> {
   const authzs = await orderAuthorizations(s, o);
   const challenges = await s.store.acme.challenges.forAuthorizations(authzs.map((a) => a.id));
   const accountUri = l.account(account.id);
+  // CAA (RFC 8659) is a property of DNS names only: IP addresses have no CAA records, so they are skipped.
   const caa = await Promise.all(
-    authzs.map(async (a) => {
+    authzs.filter((a) => a.identifierType !== 'ip').map(async (a) => {
       const method = challenges.find((ch) => ch.authzId === a.id && ch.status === 'valid')?.type;
       return { name: authorizationName(a), result: await s.va.checkCaa(authorizationName(a), { accountUri, method }) };
     }),
@@ -87,13 +91,16 @@ export async function finalize(c: AcmeContext): Promise<Response> {
     throw notReady((await s.store.acme.orders.byId(o.id)) ?? o);
   }
   o = { ...o, status: 'processing' };
-  const domains = csr.commonName ? [csr.commonName, ...names.filter((n) => n !== csr.commonName)] : names;
+  // The CN is the CSR's when it is one of the DNS names, else the first DNS name; an IP-only order has none.
+  const cn = csr.commonName && dnsNames.includes(csr.commonName) ? csr.commonName : undefined;
+  const domains = cn ? [cn, ...dnsNames.filter((n) => n !== cn)] : dnsNames;
   let result;
   try {
     result = await s.issuer.submit({
       orderId: o.id,
       product: 'dv',
       domains,
+      ...(ipAddresses.length ? { ipAddresses } : {}),
       csrPem: csr.pem,
       validityDays: requestedDays ?? allowance.maxValidityDays,
     });

@@ -2,7 +2,10 @@
  * The newOrder payload (RFC 8555 §7.4), checked from its bytes alone: identifiers, notBefore/notAfter,
  * profile, replaces. What needs the store (plan, replaced certificate) is checked by the handler.
  *
- * - DNS identifiers only. IP identifiers (RFC 8738) are not supported: `unsupportedIdentifier`.
+ * - DNS identifiers; IP identifiers (RFC 8738) only with EABGATE_ACME_IP_IDENTIFIERS=true (else
+ *   `unsupportedIdentifier`, saying how to enable them). An IP value must be an IPv4 dotted quad or an IPv6
+ *   address in text form (§3), stored in canonical form (RFC 5952); anything else → `malformed`. Any
+ *   syntactically valid address is accepted, reserved ranges included: see README, "IP identifiers".
  * - Names are lower-cased; a name that is not a fully qualified DNS name one can own → `rejectedIdentifier`
  *   (several bad names: one problem with a subproblem per name, §6.7.1).
  * - `notBefore` is not supported (a certificate starts when it is issued); `notAfter` sets the validity.
@@ -11,6 +14,7 @@ import { Problem, acmeProblems } from '../../core/problem.js';
 import { DAY_MS } from '../../core/clock.js';
 import type { AcmeIdentifier } from '../../core/store/acme.js';
 import { nameFault, normalizeName } from '../../csr/names.js';
+import { isIpv4Mapped, parseIpAddress } from '../../core/ip.js';
 import { isJsonObject, quoted } from '../jws/flattened.js';
 import { DEFAULT_PROFILE, PROFILES } from './profiles.js';
 
@@ -18,7 +22,7 @@ export const MAX_IDENTIFIERS = 100;
 
 export interface NewOrderRequest {
   identifiers: AcmeIdentifier[];
-  /** The identifier values: DNS names, wildcards with their "*.". */
+  /** The identifier values: DNS names, wildcards with their "*.", IP addresses in canonical text. */
   names: string[];
   notAfter: Date | null;
   profile: string | null;
@@ -32,21 +36,49 @@ export function daysUntil(now: Date, notAfter: Date): number {
   return Math.max(1, Math.ceil((notAfter.getTime() - now.getTime()) / DAY_MS));
 }
 
-function identifierProblem(i: number, raw: unknown): { identifier?: AcmeIdentifier; problem?: Problem } {
+export interface NewOrderOptions {
+  /** EABGATE_ACME_IP_IDENTIFIERS: accept `{"type": "ip"}` identifiers (RFC 8738). */
+  ipIdentifiers: boolean;
+}
+
+/** RFC 8738 §3: an IPv4 dotted quad or an IPv6 address in text form; no wildcards, prefixes or zones. */
+function ipIdentifier(i: number, value: string): { identifier?: AcmeIdentifier; problem?: Problem } {
+  const shown = { identifier: { type: 'ip', value: value.slice(0, 100) } };
+  const ip = parseIpAddress(value);
+  if (!ip) {
+    const why = value.includes('*')
+      ? 'wildcards are not possible for IP addresses'
+      : value.includes('/')
+        ? 'an address range (prefix) cannot be ordered, only one address'
+        : 'it must be an IPv4 address in dotted-quad form (e.g. 192.0.2.1) or an IPv6 address (e.g. 2001:db8::1), without brackets, zone or port';
+    return { problem: acmeProblems.malformed(`identifiers[${i}]: ${quoted(value.slice(0, 100))} is not an IP address: ${why}.`, shown) };
+  }
+  if (isIpv4Mapped(ip)) {
+    const v4 = Array.from(ip.bytes.subarray(12)).join('.');
+    return { problem: acmeProblems.rejectedIdentifier(`identifiers[${i}]: ${quoted(value)} is an IPv4-mapped IPv6 address; order ${v4} itself.`, shown) };
+  }
+  return { identifier: { type: 'ip', value: ip.text } };
+}
+
+function identifierProblem(i: number, raw: unknown, opts: NewOrderOptions): { identifier?: AcmeIdentifier; problem?: Problem } {
   if (!isJsonObject(raw) || typeof raw.type !== 'string' || typeof raw.value !== 'string') {
     return { problem: acmeProblems.malformed(`identifiers[${i}] must be an object {"type": "dns", "value": "<name>"}.`) };
   }
   if (raw.type === 'ip') {
+    if (opts.ipIdentifiers) return ipIdentifier(i, raw.value);
     return {
       problem: acmeProblems.unsupportedIdentifier(
-        `identifiers[${i}]: IP address identifiers (RFC 8738) are not supported by this server; order DNS names.`,
+        `identifiers[${i}]: IP address identifiers (RFC 8738) are not supported by this server as configured; order DNS names ` +
+          '(the operator enables IP identifiers with EABGATE_ACME_IP_IDENTIFIERS=true).',
         { identifier: { type: raw.type, value: raw.value.slice(0, 100) } },
       ),
     };
   }
   if (raw.type !== 'dns') {
     return {
-      problem: acmeProblems.unsupportedIdentifier(`identifiers[${i}]: identifier type ${quoted(raw.type)} is not supported; use "dns".`),
+      problem: acmeProblems.unsupportedIdentifier(
+        `identifiers[${i}]: identifier type ${quoted(raw.type)} is not supported; use "dns"${opts.ipIdentifiers ? ' or "ip"' : ''}.`,
+      ),
     };
   }
   const name = normalizeName(raw.value);
@@ -59,7 +91,11 @@ function identifierProblem(i: number, raw: unknown): { identifier?: AcmeIdentifi
   return { identifier: { type: 'dns', value: name } };
 }
 
-export function parseNewOrder(payload: Record<string, unknown>, now: Date): NewOrderRequest {
+export function parseNewOrder(
+  payload: Record<string, unknown>,
+  now: Date,
+  opts: NewOrderOptions = { ipIdentifiers: false },
+): NewOrderRequest {
   const list = payload.identifiers;
   if (!Array.isArray(list) || list.length === 0) {
     throw acmeProblems.malformed('"identifiers" must be a non-empty array of {"type": "dns", "value": "<name>"}.');
@@ -69,9 +105,11 @@ export function parseNewOrder(payload: Record<string, unknown>, now: Date): NewO
   const identifiers: AcmeIdentifier[] = [];
   const problems: Problem[] = [];
   list.forEach((raw, i) => {
-    const r = identifierProblem(i, raw);
+    const r = identifierProblem(i, raw, opts);
     if (r.problem) problems.push(r.problem);
-    else if (r.identifier && !identifiers.some((x) => x.value === r.identifier!.value)) identifiers.push(r.identifier);
+    else if (r.identifier && !identifiers.some((x) => x.type === r.identifier!.type && x.value === r.identifier!.value)) {
+      identifiers.push(r.identifier);
+    }
   });
   if (problems.length === 1) throw problems[0]!;
   if (problems.length > 1) {

@@ -1,6 +1,7 @@
 /**
  * newOrder (RFC 8555 §7.4) and the order resource. A new order gets one authorization per identifier,
- * each with the challenges the validation authority can check for it (wildcards: dns-01 only), after the
+ * each with the challenges the validation authority can check for it (wildcards: dns-01 only; IP addresses,
+ * RFC 8738 §7, when EABGATE_ACME_IP_IDENTIFIERS allows them: http-01 and tls-alpn-01, never dns-01), after the
  * subscription's plan allowed it (`caas.checkPlan`: names, wildcards, validity, certificate count, and a
  * revoked or ended subscription orders nothing). `replaces` follows RFC 9773 §5.
  */
@@ -50,8 +51,9 @@ export async function newOrder(c: AcmeContext): Promise<Response> {
   const l = links(c);
   const { jws, account } = await accountRequest(c);
   const now = s.clock.now();
-  const req = parseNewOrder(payloadObject(jws, 'newOrder'), now);
+  const req = parseNewOrder(payloadObject(jws, 'newOrder'), now, { ipIdentifiers: s.config.acmeIpIdentifiers });
   const replaces = req.replaces === undefined ? null : await checkReplaces(s, account, req);
+  // IP addresses count as names (maxNamesPerOrder) like DNS names do.
   await s.caas.checkPlan(account.subscriptionId, {
     names: req.names,
     wildcard: req.names.some((n) => n.startsWith('*.')),
@@ -76,20 +78,21 @@ export async function newOrder(c: AcmeContext): Promise<Response> {
   };
   const authorizations: AcmeAuthorizationRecord[] = [];
   const challenges: AcmeChallengeRecord[] = [];
-  for (const name of req.names) {
-    const wildcard = name.startsWith('*.');
+  for (const { type: identifierType, value: name } of req.identifiers) {
+    const wildcard = identifierType === 'dns' && name.startsWith('*.');
     const authz: AcmeAuthorizationRecord = {
       id: newId(),
       orderId: order.id,
       accountId: account.id,
-      identifierType: 'dns',
+      identifierType,
       identifierValue: wildcard ? name.slice(2) : name,
       wildcard,
       status: 'pending',
       expires,
     };
     authorizations.push(authz);
-    for (const type of s.va.challengeTypesFor(name)) {
+    const types = identifierType === 'ip' ? s.va.challengeTypesForIp() : s.va.challengeTypesFor(name);
+    for (const type of types) {
       challenges.push({ id: newId(), authzId: authz.id, type, token: newToken(), status: 'pending', validated: null, error: null });
     }
   }

@@ -18,13 +18,17 @@ import { services, type AcmeContext } from './http.js';
 import { eitherRequest, payloadObject, type JwkRequest } from './request.js';
 import { normalizeSerialHex } from './cert-id.js';
 import { authorizationName } from './lifecycle.js';
+import { canonicalIp } from '../../core/ip.js';
 import { notFound } from './owned.js';
 
 const derOfPem = (pem: string) => fromBase64(pem.replace(/-----[^-]+-----|\s/g, ''));
 
+/** The certificate's DNS names and IP addresses (canonical text, as IP authorizations store them). */
 function dnsNames(cert: x509.X509Certificate): string[] {
   const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
-  return (san?.names.items ?? []).filter((n) => n.type === 'dns').map((n) => n.value.toLowerCase());
+  return (san?.names.items ?? []).flatMap((n) =>
+    n.type === 'dns' ? [n.value.toLowerCase()] : n.type === 'ip' ? [canonicalIp(n.value) ?? n.value] : [],
+  );
 }
 
 async function accountMayRevoke(s: Services, account: AcmeAccountRecord, record: CertificateRecord, cert: x509.X509Certificate): Promise<boolean> {

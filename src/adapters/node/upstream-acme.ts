@@ -84,7 +84,12 @@ export class UpstreamAcmeIssuer implements Issuer {
       const s = await this.session();
       let order: Order;
       try {
-        order = await s.call('new order', (c) => c.createOrder({ identifiers: request.domains.map((value) => ({ type: 'dns', value })) }));
+        // IP addresses go upstream as RFC 8738 identifiers: the upstream decides whether it issues for them.
+        const identifiers = [
+          ...request.domains.map((value) => ({ type: 'dns', value })),
+          ...(request.ipAddresses ?? []).map((value) => ({ type: 'ip', value })),
+        ];
+        order = await s.call('new order', (c) => c.createOrder({ identifiers }));
       } catch (err) {
         // Before the order exists there is no handle to poll: a busy upstream is thrown, the caller retries.
         if (err instanceof UpstreamRefused) return failed(`The upstream CA refused the order: ${err.detail}`);
