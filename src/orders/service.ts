@@ -8,12 +8,12 @@ import type { Keyring } from '../core/secrets/keyring.js';
 import type { Store, OrderRecord, Organization, Product, CustomerRecord } from '../core/store/types.js';
 import { problems } from '../core/problem.js';
 import { isCountryCode } from '../core/countries.js';
-import { newCaReference, newId, newOrderNumber, newUnlockCode } from '../core/secrets/tokens.js';
+import { newCaReference, newId, newOrderNumber } from '../core/secrets/tokens.js';
 import { checkDomains, withWwwCounterparts } from '../csr/names.js';
 import { checkCsr } from '../csr/check.js';
-import { generateAutoCsr } from '../autocsr/generate.js';
+import { autoCsrPackage } from '../autocsr/package.js';
 import { createValidations } from '../tracking/validations.js';
-import { buildKeyArchive, safeFileStem, type KeyArchive } from '../autocsr/key-archive.js';
+import type { KeyArchive } from '../autocsr/key-archive.js';
 
 export const UNLOCK_CODE_TTL_MS = 7 * DAY_MS;
 export const MAX_DOMAINS = 100;
@@ -109,17 +109,7 @@ export class OrderService {
     let keyArchive: KeyArchive | undefined;
     let unlockCode: string | undefined;
     if (auto) {
-      const generated = await generateAutoCsr(domains, organization);
-      csrPem = generated.csrPem;
-      unlockCode = newUnlockCode();
-      const stem = safeFileStem(domains[0]!);
-      keyArchive = await buildKeyArchive({
-        privateKeyPem: generated.privateKeyPem,
-        unlockCode,
-        entryName: `${stem}.key`,
-        filename: `${orderNumber}-${stem}-private-key.zip`,
-        modified: now,
-      });
+      ({ csrPem, keyArchive, unlockCode } = await autoCsrPackage({ domains, organization, orderNumber, now }));
     } else {
       csrPem = (await checkCsr(req.csr!, domains)).pem;
     }

@@ -12,9 +12,8 @@ import type { ValidationAuthority } from '../va/va.js';
 import type { Issuer } from '../ca/issuer.js';
 import { renderCertificate, type CertificateDownload, type CertificateFormat } from '../ca/formats.js';
 import { checkCsr } from '../csr/check.js';
-import { generateAutoCsr } from '../autocsr/generate.js';
-import { buildKeyArchive, safeFileStem, type KeyArchive } from '../autocsr/key-archive.js';
-import { newUnlockCode } from '../core/secrets/tokens.js';
+import { autoCsrPackage } from '../autocsr/package.js';
+import type { KeyArchive } from '../autocsr/key-archive.js';
 import type { OrderService } from '../orders/service.js';
 import { checkDomains, instructionsFor, type CheckOutcome } from './validations.js';
 import { issueOrder, pollOrder } from '../issuance/order-issuance.js';
@@ -150,18 +149,15 @@ export class TrackingService {
     if (csr !== undefined) {
       csrPem = (await checkCsr(csr, order.domains)).pem;
     } else {
-      const generated = await generateAutoCsr(order.domains, order.organization);
-      csrPem = generated.csrPem;
-      const code = newUnlockCode();
-      const stem = safeFileStem(order.domains[0]!);
-      keyArchive = await buildKeyArchive({
-        privateKeyPem: generated.privateKeyPem,
-        unlockCode: code,
-        entryName: `${stem}.key`,
-        filename: `${order.orderNumber}-${stem}-private-key-${now.toISOString().slice(0, 10)}.zip`,
-        modified: now,
+      const made = await autoCsrPackage({
+        domains: order.domains,
+        organization: order.organization,
+        orderNumber: order.orderNumber,
+        now,
+        fileSuffix: now.toISOString().slice(0, 10),
       });
-      await this.deps.orders.storeUnlockCode(order.id, code, now);
+      ({ csrPem, keyArchive } = made);
+      await this.deps.orders.storeUnlockCode(order.id, made.unlockCode, now);
     }
     const changes = { csrPem, autoCsr: csr === undefined, updatedAt: now };
     await this.deps.store.orders.update(order.id, changes);
