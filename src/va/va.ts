@@ -85,16 +85,7 @@ export class ValidationAuthority {
     try {
       const keyAuth = await keyAuthorization(token, accountJwk);
       if (challengeType === 'http-01') {
-        return await validateHttp01(ip.text, token, keyAuth, {
-          resolver: this.opts.resolver,
-          http: this.opts.http,
-          httpPort: this.httpPort,
-          httpsPort: this.httpsPort,
-          timeoutMs: this.timeoutMs,
-          maxBytes: this.maxBodyBytes,
-          maxRedirects: this.maxRedirects,
-          ipAddress: ip.text,
-        });
+        return await validateHttp01(ip.text, token, keyAuth, { ...this.http01Options(), ipAddress: ip.text });
       }
       return await validateTlsAlpn01Ip(ip, keyAuth, {
         resolver: this.opts.resolver,
@@ -105,6 +96,19 @@ export class ValidationAuthority {
     } catch {
       return invalid(acmeProblems.serverInternal(`${challengeType} validation of ${ip.text} could not be completed`));
     }
+  }
+
+  /** The settings of every http-01 check, for names and addresses alike. */
+  private http01Options() {
+    return {
+      resolver: this.opts.resolver,
+      http: this.opts.http,
+      httpPort: this.httpPort,
+      httpsPort: this.httpsPort,
+      timeoutMs: this.timeoutMs,
+      maxBytes: this.maxBodyBytes,
+      maxRedirects: this.maxRedirects,
+    };
   }
 
   async validate(challengeType: string, domain: string, token: string, accountJwk: JWK): Promise<ValidationResult> {
@@ -122,15 +126,7 @@ export class ValidationAuthority {
       const keyAuth = await keyAuthorization(token, accountJwk);
       switch (challengeType as ChallengeType) {
         case 'http-01':
-          return await validateHttp01(name, token, keyAuth, {
-            resolver: this.opts.resolver,
-            http: this.opts.http,
-            httpPort: this.httpPort,
-            httpsPort: this.httpsPort,
-            timeoutMs: this.timeoutMs,
-            maxBytes: this.maxBodyBytes,
-            maxRedirects: this.maxRedirects,
-          });
+          return await validateHttp01(name, token, keyAuth, this.http01Options());
         case 'dns-01':
           return await validateDns01(name, keyAuth, this.opts.resolver);
         case 'tls-alpn-01':
