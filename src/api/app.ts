@@ -13,6 +13,7 @@ import { AccountService } from '../accounts/service.js';
 import { OrderService } from '../orders/service.js';
 import { CaasService } from '../caas/service.js';
 import { TrackingService } from '../tracking/service.js';
+import { CrlPublisher } from '../issuance/crl-publisher.js';
 import { healthRoutes } from './routes/health.js';
 import { accountRoutes } from './routes/accounts.js';
 import { orderRoutes } from './routes/orders.js';
@@ -34,6 +35,7 @@ export function buildServices(deps: AppDeps): Services {
     caas: new CaasService(deps),
     orders,
     tracking: new TrackingService({ ...deps, orders }),
+    crl: new CrlPublisher(deps),
   };
 }
 

@@ -9,6 +9,7 @@ import type { AccountService } from '../accounts/service.js';
 import type { OrderService } from '../orders/service.js';
 import type { CaasService } from '../caas/service.js';
 import type { TrackingService } from '../tracking/service.js';
+import type { CrlPublisher } from '../issuance/crl-publisher.js';
 import type { ValidationAuthority } from '../va/va.js';
 import type { EmbeddedCa } from '../ca/embedded.js';
 import type { Issuer } from '../ca/issuer.js';
@@ -41,6 +42,7 @@ export interface Services extends AppDeps {
   orders: OrderService;
   caas: CaasService;
   tracking: TrackingService;
+  crl: CrlPublisher;
 }
 
 export type AppEnv = {

@@ -14,12 +14,6 @@ export const caRoutes = new Hono<AppEnv>()
     c.body(derOf(c.get('services').ca.chainPem) as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/pkix-cert', 'cache-control': 'public, max-age=3600' }),
   )
   .get('/ca/crl', async (c) => {
-    const { store, ca } = c.get('services');
-    const revoked = await store.certificates.revoked();
-    const number = await store.caMaterial.nextCrlNumber('embedded');
-    const crl = await ca.crl(
-      revoked.map((r) => ({ serialHex: r.serialHex, revokedAt: r.revokedAt!, reason: (r.revocationReason ?? undefined) as never })),
-      number,
-    );
-    return c.body(crl.der, 200, { 'content-type': 'application/pkix-crl', 'cache-control': 'public, max-age=300' });
+    const der = await c.get('services').crl.der();
+    return c.body(der, 200, { 'content-type': 'application/pkix-crl', 'cache-control': 'public, max-age=300' });
   });
