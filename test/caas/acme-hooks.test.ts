@@ -66,11 +66,13 @@ describe('eabKeyFor', () => {
   });
 
   it('refuses a kid of a lapsed subscription (by the injected clock)', async () => {
-    const sub = await subscribe(h, 'alice@example.com', { preset: 'starter', notAfter: '2026-12-01T00:00:00Z' });
-    h.clock.set('2026-11-30T23:59:59Z');
+    const endDay = new Date(h.clock.now().getTime() + 3 * DAY_MS).toISOString().slice(0, 10);
+    const sub = await subscribe(h, 'alice@example.com', { preset: 'starter', notAfter: `${endDay}T00:00:00Z` });
+    h.clock.set(`${endDay}T00:00:00Z`);
+    h.clock.advance(-1000);
     expect((await caas.eabKeyFor(sub.credential!.kid)).status).toBe('ok');
-    h.clock.set('2026-12-01T00:00:00Z');
-    expect((await refusal(sub.credential!.kid)).detail).toMatch(/subscription .* ended on 2026-12-01/);
+    h.clock.set(`${endDay}T00:00:00Z`);
+    expect((await refusal(sub.credential!.kid)).detail).toMatch(new RegExp(`subscription .* ended on ${endDay}`));
   });
 
   it('refuses a credential that has bound its maximum of ACME accounts; unlimited by default', async () => {
@@ -175,9 +177,10 @@ describe('checkPlan and recordIssued', () => {
     await admin(h, 'POST', `/api/v1/admin/subscriptions/${revoked.id}/revoke`);
     await rejects(caas.checkPlan(revoked.id, order(['a.example.com'])), 'unauthorized', /subscription was revoked on/);
 
-    const lapsing = await subscribe(h, 'alice@example.com', { preset: 'business', notAfter: '2026-12-01' });
+    const endDay = new Date(h.clock.now().getTime() + 3 * DAY_MS).toISOString().slice(0, 10);
+    const lapsing = await subscribe(h, 'alice@example.com', { preset: 'business', notAfter: endDay });
     h.clock.advance(30 * DAY_MS);
-    await rejects(caas.checkPlan(lapsing.id, order(['a.example.com'])), 'unauthorized', /subscription ended on 2026-12-01T23:59:59.999Z/);
+    await rejects(caas.checkPlan(lapsing.id, order(['a.example.com'])), 'unauthorized', new RegExp(`subscription ended on ${endDay}T23:59:59.999Z`));
 
     await rejects(caas.checkPlan('nope', order(['a.example.com'])), 'unauthorized', /no known subscription/);
   });

@@ -80,16 +80,18 @@ describe('POST /api/v1/admin/subscriptions', () => {
   });
 
   it('takes a preset with overrides, and a full custom plan', async () => {
-    const over = await subscribe(h, 'alice@example.com', { preset: 'business', maxCertificates: 7, maxAccountsPerCredential: 2, notAfter: '2027-06-30' });
+    // Calendar days relative to the injected clock, so the test holds on any date.
+    const day = (days: number) => new Date(h.clock.now().getTime() + days * DAY_MS).toISOString().slice(0, 10);
+    const over = await subscribe(h, 'alice@example.com', { preset: 'business', maxCertificates: 7, maxAccountsPerCredential: 2, notAfter: day(200) });
     expect(over.plan).toMatchObject({ name: 'business', maxCertificates: 7, maxNamesPerOrder: 50, wildcards: true, maxAccountsPerCredential: 2 });
-    expect(over.notAfter).toBe('2027-06-30T23:59:59.999Z');
+    expect(over.notAfter).toBe(`${day(200)}T23:59:59.999Z`);
     const custom = await subscribe(h, 'alice@example.com', {
       maxCertificates: 3,
       maxNamesPerOrder: 2,
       wildcards: false,
       maxValidityDays: 47,
       maxAccountsPerCredential: 1,
-      notAfter: '2027-01-01T00:00:00Z',
+      notAfter: `${day(40)}T00:00:00Z`,
     });
     expect(custom.plan).toEqual({
       name: 'custom',
@@ -98,7 +100,7 @@ describe('POST /api/v1/admin/subscriptions', () => {
       wildcards: false,
       maxValidityDays: 47,
       maxAccountsPerCredential: 1,
-      notAfter: '2027-01-01T00:00:00.000Z',
+      notAfter: `${day(40)}T00:00:00.000Z`,
     });
   });
 
@@ -115,7 +117,7 @@ describe('POST /api/v1/admin/subscriptions', () => {
     [{ plan: { preset: 'starter', wildcards: 'yes' } }, 'plan.wildcards', /true or false/],
     [{ plan: { preset: 'starter', notAfter: 'next year' } }, 'plan.notAfter', /ISO 8601/],
     [{ plan: { preset: 'starter', notAfter: '2020-01-01' } }, 'plan.notAfter', /in the future/],
-    [{ plan: { preset: 'starter', notAfter: '2040-01-01' } }, 'plan.notAfter', /at most 3653 days/],
+    [{ plan: { preset: 'starter', notAfter: new Date(Date.now() + 4000 * DAY_MS).toISOString().slice(0, 10) } }, 'plan.notAfter', /at most 3653 days/],
     [{ plan: { preset: 'starter', maxCerts: 5 } }, 'plan.maxCerts', /unknown plan field; the fields are preset, maxCertificates/],
     [{ plan: { maxCertificates: 5 } }, 'plan.maxNamesPerOrder', /required when the plan names no preset/],
     [{ plan: 'starter', extra: 1 }, 'extra', /unknown field/],
