@@ -3,6 +3,8 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { Problem, problems } from '../core/problem.js';
 import type { AppEnv } from './context.js';
+import { DomainError } from '../core/errors.js';
+import { restProblem } from './domain-errors.js';
 
 export function problemResponse(c: Context, p: Problem): Response {
   return p.toResponse({ 'cache-control': 'no-store' });
@@ -10,6 +12,7 @@ export function problemResponse(c: Context, p: Problem): Response {
 
 export function onError(err: Error, c: Context<AppEnv>): Response {
   if (err instanceof Problem) return problemResponse(c, err);
+  if (err instanceof DomainError) return problemResponse(c, restProblem(err));
   if (err instanceof HTTPException) {
     // Hono's JSON validator throws this for a body that is not JSON.
     if (err.status === 400) return problemResponse(c, problems.malformedJson('The request body is not valid JSON.'));

@@ -5,6 +5,15 @@
  */
 import type { Context } from 'hono';
 import { Problem } from '../core/problem.js';
+import { DomainError } from '../core/errors.js';
+import { restProblem } from '../api/domain-errors.js';
+
+/** A failure as the portal reads it: domain errors through the REST mapping (status, title, field). */
+export function asProblem(err: unknown): Problem | undefined {
+  if (err instanceof Problem) return err;
+  if (err instanceof DomainError) return restProblem(err);
+  return undefined;
+}
 import type { PortalContext, PortalEnv, PortalState } from './env.js';
 import { CsrfRefused } from './session.js';
 import { page } from './layout.js';
@@ -56,7 +65,8 @@ export function notFoundPage(c: PortalContext) {
 }
 
 /** The portal's onError: friendly pages for the expected failures, a bare apology for the rest. */
-export function portalOnError(err: Error, c: Context<PortalEnv>): Response | Promise<Response> {
+export function portalOnError(thrown: Error, c: Context<PortalEnv>): Response | Promise<Response> {
+  const err = asProblem(thrown) ?? thrown;
   if (err instanceof CsrfRefused) {
     return errorPage(
       c,

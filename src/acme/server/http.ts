@@ -10,6 +10,8 @@ import { ACME_PROBLEM_BASE, Problem, acmeProblems } from '../../core/problem.js'
 import { toBase64Url } from '../../core/encoding.js';
 import type { NonceStore } from '../jws/verify.js';
 import { linksFor, type AcmeLinks } from './links.js';
+import { DomainError } from '../../core/errors.js';
+import { acmeProblem } from './domain-errors.js';
 
 export type AcmeContext = Context<AppEnv>;
 
@@ -127,6 +129,7 @@ function asAcmeProblem(p: Problem): Problem {
 
 export function acmeOnError(err: Error, c: AcmeContext): Response {
   if (err instanceof Problem) return acmeProblemResponse(asAcmeProblem(err));
+  if (err instanceof DomainError) return acmeProblemResponse(acmeProblem(err));
   // Only the class name: never the request, which may hold key material or a binding.
   c.get('services')?.logger.error('acme: unhandled error', { error: err?.name, path: c.req.path });
   return acmeProblemResponse(acmeProblems.serverInternal('An internal error occurred.'));

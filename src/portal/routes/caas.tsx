@@ -11,7 +11,7 @@ import type { EabViewRecord } from '../../core/store/caas.js';
 import type { PortalContext, PortalEnv } from '../env.js';
 import { page } from '../layout.js';
 import { requireLogin } from './auth.js';
-import { cleanDetail, notFoundPage } from '../errors.js';
+import { asProblem, cleanDetail, notFoundPage } from '../errors.js';
 import { Alert, Badge, Countdown, CopyButton, CopyValue, Csrf, Secret, When } from '../ui.js';
 import type { Tone } from '../text.js';
 
@@ -269,7 +269,8 @@ async function ownSubscription(c: PortalContext): Promise<string | null> {
   try {
     await c.get('services').caas.own(c.get('portal').customer!, id.slice(0, 64));
     return id;
-  } catch (err) {
+  } catch (thrown) {
+    const err = asProblem(thrown) ?? thrown;
     if (err instanceof Problem && err.status === 404) return null;
     throw err;
   }
@@ -285,7 +286,8 @@ export const caasRoutes = new Hono<PortalEnv>()
     try {
       const r = await c.get('services').caas.reveal(c.get('portal').customer!, id, clientAddress(c));
       return credentialsPage(c, r, false);
-    } catch (err) {
+    } catch (thrown) {
+      const err = asProblem(thrown) ?? thrown;
       if (err instanceof Problem && (err.status === 410 || err.status === 409)) {
         return listPage(c, { notice: cleanDetail(err.detail).replace(/POST \/api\/v1\/\S+/, 'the “Revoke and replace” button'), status: err.status });
       }
@@ -303,7 +305,8 @@ export const caasRoutes = new Hono<PortalEnv>()
     try {
       const r = await c.get('services').caas.replaceForCustomer(c.get('portal').customer!, id, clientAddress(c));
       return credentialsPage(c, r, true);
-    } catch (err) {
+    } catch (thrown) {
+      const err = asProblem(thrown) ?? thrown;
       if (err instanceof Problem && (err.status === 410 || err.status === 409)) return listPage(c, { notice: cleanDetail(err.detail), status: err.status });
       throw err;
     }

@@ -10,7 +10,7 @@ import { requireLogin } from './auth.js';
 import { newFormId, rememberPlaced, wasPlaced } from '../session.js';
 import { cleanHostInput } from '../hosts.js';
 import { namesFromCsr } from '../csr-names.js';
-import { problemToErrors, cleanDetail, notFoundPage } from '../errors.js';
+import { asProblem, problemToErrors, cleanDetail, notFoundPage } from '../errors.js';
 import { PRODUCTS, statusOf } from '../text.js';
 import { Alert, Badge, Countdown, CountrySelect, Csrf, ErrorSummary, Secret, SelectField, TextArea, TextField, When, type FormErrors } from '../ui.js';
 import { CaReferenceOnce, KeyArchiveHandover, OpenArchiveHelp, OrderStatus, ValidationSteps } from '../pieces.js';
@@ -522,7 +522,8 @@ export const orderRoutes = new Hono<PortalEnv>()
     let placed;
     try {
       placed = await c.get('services').orders.place(customer!, order);
-    } catch (err) {
+    } catch (thrown) {
+      const err = asProblem(thrown) ?? thrown;
       if (err instanceof Problem && err.status < 500) return again(problemToErrors(err, FIELD_MAP));
       throw err;
     }
@@ -563,7 +564,8 @@ export const orderRoutes = new Hono<PortalEnv>()
     let order;
     try {
       order = await c.get('services').orders.ownOrder(c.get('portal').customer!, c.req.param('orderNumber').slice(0, 64));
-    } catch (err) {
+    } catch (thrown) {
+      const err = asProblem(thrown) ?? thrown;
       if (err instanceof Problem && err.status === 404) return notFoundPage(c);
       throw err;
     }
@@ -578,14 +580,16 @@ export const orderRoutes = new Hono<PortalEnv>()
     let order;
     try {
       order = await orders.ownOrder(customer, orderNumber);
-    } catch (err) {
+    } catch (thrown) {
+      const err = asProblem(thrown) ?? thrown;
       if (err instanceof Problem && err.status === 404) return notFoundPage(c);
       throw err;
     }
     try {
       const revealed = await orders.revealUnlockCode(customer, orderNumber);
       return detailsPage(c, order, { revealed });
-    } catch (err) {
+    } catch (thrown) {
+      const err = asProblem(thrown) ?? thrown;
       if (err instanceof Problem && err.status === 410) return detailsPage(c, order, { expiredMessage: cleanDetail(err.detail), status: 410 });
       throw err;
     }
