@@ -14,6 +14,7 @@ import { OrderService } from '../orders/service.js';
 import { CaasService } from '../caas/service.js';
 import { TrackingService } from '../tracking/service.js';
 import { CrlPublisher } from '../issuance/crl-publisher.js';
+import { registrationAuthority } from '../ra/index.js';
 import { healthRoutes } from './routes/health.js';
 import { accountRoutes } from './routes/accounts.js';
 import { orderRoutes } from './routes/orders.js';
@@ -28,19 +29,21 @@ import { acmeRoutes } from '../acme/server/routes.js';
 export const API_BODY_LIMIT = 64 * 1024;
 
 export function buildServices(deps: AppDeps): Services {
+  const { ra, plans } = registrationAuthority(deps);
   const orders = new OrderService(deps);
   return {
     ...deps,
     accounts: new AccountService(deps),
     caas: new CaasService(deps),
     orders,
-    tracking: new TrackingService({ ...deps, orders }),
+    tracking: new TrackingService({ ...deps, orders, ra }),
     crl: new CrlPublisher(deps),
+    ra,
+    plans,
   };
 }
 
-export function createApp(deps: AppDeps) {
-  const services = buildServices(deps);
+export function createApp(deps: AppDeps, services: Services = buildServices(deps)) {
   const app = newRouter();
 
   app.use('*', async (c, next) => {

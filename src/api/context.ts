@@ -13,11 +13,11 @@ import type { CrlPublisher } from '../issuance/crl-publisher.js';
 import type { ValidationAuthority } from '../va/va.js';
 import type { EmbeddedCa } from '../ca/embedded.js';
 import type { Issuer } from '../ca/issuer.js';
+import type { RegistrationAuthority } from '../ra/index.js';
+import type { AcmePlanPolicy } from '../caas/acme-policy.js';
 
-export interface Logger {
-  info(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
+import type { Logger } from '../core/logger.js';
+export type { Logger };
 
 /** What an entry point hands to createApp. */
 export interface AppDeps {
@@ -43,6 +43,9 @@ export interface Services extends AppDeps {
   caas: CaasService;
   tracking: TrackingService;
   crl: CrlPublisher;
+  /** The registration authority: every certificate's lifecycle. */
+  ra: RegistrationAuthority;
+  plans: AcmePlanPolicy;
 }
 
 export type AppEnv = {

@@ -16,9 +16,12 @@ export function restProblem(e: DomainError): Problem {
     case 'wrongState':
     case 'conflict':
     case 'alreadyReplaced':
+    case 'alreadyRevoked':
       return problems.conflict(e.detail, ext);
     case 'gone':
       return problems.gone(e.detail, ext);
+    case 'notAuthorized':
+      return problems.forbidden(e.detail, ext);
     case 'planRefused':
       return problems.planRefused(e.detail, ext);
     case 'caa':

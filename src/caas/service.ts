@@ -5,8 +5,8 @@
  * - The operator creates and revokes subscriptions (admin API, CLI); each gets one live credential.
  * - The customer reads the HMAC key for 7 days after issue, every view recorded; afterwards 410 for good.
  *   A credential is never regenerated: it is revoked and replaced by a new pair.
- * - The ACME server asks `eabKeyFor(kid)` when verifying a binding, `checkPlan` at newOrder/finalize and
- *   `recordIssued` once a certificate is issued.
+ * - The ACME server asks `eabKeyFor(kid)` when verifying a binding; the plan's limits are the
+ *   registration authority's (acme-policy.ts).
  *
  * The HMAC key lives only sealed in the store (bound to its row); it never enters a log line or a problem.
  */
@@ -79,23 +79,6 @@ export interface EabBinding {
 export type EabKeyResult =
   | { status: 'ok'; hmacKey: Uint8Array; subscriptionId: string; customerId: string; kid: string; binding: EabBinding }
   | { status: 'refused'; problem: Problem };
-
-export interface PlanRequest {
-  /** The order's identifier values (DNS names; wildcards as "*.example.com"). */
-  names: string[];
-  /** True when any name is a wildcard (also inferred from a "*." name). */
-  wildcard: boolean;
-  /** Requested validity, when the client asked for a notAfter. */
-  validityDays?: number;
-}
-
-export interface PlanAllowance {
-  subscriptionId: string;
-  maxValidityDays: number;
-  certificatesIssued: number;
-  maxCertificates: number;
-  notAfter: Date;
-}
 
 const sealContext = (kid: string) => ({ table: 'eab_credentials', id: kid, purpose: 'eab-hmac' });
 const quoted = (s: string) => JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}…` : s);
@@ -264,57 +247,6 @@ export class CaasService {
       accountsBound,
     };
     return { status: 'ok', hmacKey, subscriptionId: s.id, customerId: s.customerId, kid: cred.kid, binding };
-  }
-
-  /**
-   * The plan's limits at newOrder and finalize time; throws the ACME problem naming the limit:
-   * `unauthorized` for a missing, revoked or lapsed subscription, for the certificate count and for the
-   * validity; `rejectedIdentifier` for too many names or a wildcard the plan does not allow.
-   */
-  async checkPlan(subscriptionId: string, req: PlanRequest): Promise<PlanAllowance> {
-    const s = await this.deps.store.caas.subscription(subscriptionId);
-    if (!s) throw acmeProblems.unauthorized('This ACME account belongs to no known subscription.');
-    const now = this.deps.clock.now();
-    if (s.status === 'revoked') {
-      throw acmeProblems.unauthorized(`The subscription was revoked on ${s.revokedAt ? day(s.revokedAt) : 'an earlier date'}: no new certificates.`);
-    }
-    if (now >= s.notAfter) throw acmeProblems.unauthorized(`The subscription ended on ${day(s.notAfter)}: no new certificates.`);
-
-    const names = [...new Set(req.names.map((n) => n.toLowerCase()))];
-    if (names.length > s.maxNamesPerOrder) {
-      throw acmeProblems.rejectedIdentifier(
-        `The plan allows at most ${s.maxNamesPerOrder} name${s.maxNamesPerOrder === 1 ? '' : 's'} per order (maxNamesPerOrder); this order has ${names.length}.`,
-      );
-    }
-    const wildcards = names.filter((n) => n.startsWith('*.'));
-    if ((req.wildcard || wildcards.length > 0) && !s.wildcards) {
-      const which = wildcards[0] ? ` (${quoted(wildcards[0])})` : '';
-      throw acmeProblems.rejectedIdentifier(`The plan does not allow wildcard names (wildcards: false)${which}.`, {
-        ...(wildcards[0] ? { identifier: { type: 'dns', value: wildcards[0] } } : {}),
-      });
-    }
-    if (req.validityDays !== undefined && req.validityDays > s.maxValidityDays) {
-      throw acmeProblems.unauthorized(
-        `The plan allows certificates valid for at most ${s.maxValidityDays} days (maxValidityDays); ${req.validityDays} days were asked for.`,
-      );
-    }
-    if (s.certificatesIssued >= s.maxCertificates) {
-      throw acmeProblems.unauthorized(
-        `The plan's ${s.maxCertificates} certificates (maxCertificates) have all been issued: no new certificates under this subscription.`,
-      );
-    }
-    return {
-      subscriptionId: s.id,
-      maxValidityDays: s.maxValidityDays,
-      certificatesIssued: s.certificatesIssued,
-      maxCertificates: s.maxCertificates,
-      notAfter: s.notAfter,
-    };
-  }
-
-  /** Counts one issued certificate (call once per certificate, after issuance); returns the new count. */
-  async recordIssued(subscriptionId: string): Promise<number> {
-    return this.deps.store.caas.countIssued(subscriptionId);
   }
 
   // ---- inside ------------------------------------------------------------------------------------------

@@ -30,6 +30,19 @@ export interface Config {
   upstream: UpstreamConfig | undefined;
   /** EABGATE_ACME_IP_IDENTIFIERS: the ACME server accepts IP identifiers (RFC 8738), any address. */
   acmeIpIdentifiers: boolean;
+  /** Crash recovery of issuance (see src/ra/recovery.ts). */
+  issuance: IssuanceConfig;
+}
+
+export interface IssuanceConfig {
+  /** An issuance with no outcome for this long is picked up again (next read or the periodic job). */
+  leaseSeconds: number;
+  /** An issuance that has not completed this long after it started is given up: the order fails. */
+  giveUpSeconds: number;
+  /** How often the periodic job looks for stuck issuance on Node (seconds; 0 = off). */
+  recoveryIntervalSeconds: number;
+  /** Days a valid ACME authorization is reused for new orders of the same account (capped by the BR). */
+  acmeAuthzReuseDays: number;
 }
 
 export interface UpstreamConfig {
@@ -144,6 +157,20 @@ function loadUpstream(env: Env): Pick<Config, 'issuer' | 'upstream'> {
   return { issuer, upstream: { directoryUrl, eab: kid ? { kid, hmacKey } : undefined, email } };
 }
 
+function loadIssuance(env: Env): IssuanceConfig {
+  const leaseSeconds = int(env, 'EABGATE_ISSUANCE_LEASE_SECONDS', 60, 1, 3600);
+  const giveUpSeconds = int(env, 'EABGATE_ISSUANCE_GIVE_UP_SECONDS', 900, 1, 7 * 86400);
+  if (giveUpSeconds < leaseSeconds) {
+    throw new ConfigError('EABGATE_ISSUANCE_GIVE_UP_SECONDS', `must be at least EABGATE_ISSUANCE_LEASE_SECONDS (${leaseSeconds})`);
+  }
+  return {
+    leaseSeconds,
+    giveUpSeconds,
+    recoveryIntervalSeconds: int(env, 'EABGATE_RECOVERY_INTERVAL', Math.min(30, leaseSeconds), 0, 86400),
+    acmeAuthzReuseDays: int(env, 'EABGATE_ACME_AUTHZ_REUSE_DAYS', 30, 0, 398),
+  };
+}
+
 export function loadConfig(env: Env): Config {
   const host = str(env, 'EABGATE_HOST', '127.0.0.1');
   if (!/^[A-Za-z0-9.:-]+$/.test(host) && host !== '::') {
@@ -200,5 +227,6 @@ export function loadConfig(env: Env): Config {
     purgeIntervalSeconds: int(env, 'EABGATE_PURGE_INTERVAL', 3600, 0, 7 * 86400),
     logRequests: bool(env, 'EABGATE_LOG_REQUESTS', true),
     acmeIpIdentifiers: bool(env, 'EABGATE_ACME_IP_IDENTIFIERS', false),
+    issuance: loadIssuance(env),
   };
 }

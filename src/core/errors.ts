@@ -19,6 +19,8 @@ export type DomainErrorCode =
   | 'conflict'
   /** It existed and is gone for good (an expired unlock code, a closed window). */
   | 'gone'
+  /** The caller holds no (longer a) valid authorization for this (e.g. an expired ACME authorization). */
+  | 'notAuthorized'
   /** The subscription or its plan refuses (revoked, ended, certificate count, validity). */
   | 'planRefused'
   /** A name the plan or the policy refuses (too many names, wildcards not allowed). */
@@ -29,6 +31,8 @@ export type DomainErrorCode =
   | 'caa'
   /** The certificate authority refused the request. */
   | 'issuerRefused'
+  /** The certificate was revoked already. */
+  | 'alreadyRevoked'
   /** The certificate was replaced already (RFC 9773). */
   | 'alreadyReplaced'
   /** Too many requests; `retryAfterSeconds` says when to try again. */
@@ -72,11 +76,32 @@ export const domainErrors = {
   wrongState: make('wrongState'),
   conflict: make('conflict'),
   gone: make('gone'),
+  notAuthorized: make('notAuthorized'),
   planRefused: make('planRefused'),
   identifierRefused: make('identifierRefused'),
   unsupportedIdentifier: make('unsupportedIdentifier'),
   caa: make('caa'),
   issuerRefused: make('issuerRefused'),
   alreadyReplaced: make('alreadyReplaced'),
+  alreadyRevoked: make('alreadyRevoked'),
   rateLimited: (detail: string, retryAfterSeconds: number) => new DomainError('rateLimited', detail, { retryAfterSeconds }),
 };
+
+/** A domain error as stored on a record (e.g. an ACME order's `error`): the edges render it when read. */
+export interface DomainErrorDoc {
+  code: DomainErrorCode;
+  detail: string;
+  field?: string;
+  [extension: string]: unknown;
+}
+
+export function toDoc(e: DomainError): DomainErrorDoc {
+  return { ...e.extensions, code: e.code, detail: e.detail, ...(e.field ? { field: e.field } : {}) };
+}
+
+/** The stored document back as an error, or undefined when it is not one (e.g. a VA problem document). */
+export function fromDoc(doc: Record<string, unknown> | null | undefined): DomainError | undefined {
+  if (!doc || typeof doc.code !== 'string' || typeof doc.detail !== 'string' || 'type' in doc) return undefined;
+  const { code, detail, field, ...extensions } = doc;
+  return new DomainError(code as DomainErrorCode, detail, { field: typeof field === 'string' ? field : undefined, extensions });
+}

@@ -3,12 +3,13 @@
  * Every query is awaited, which works for both the synchronous and the asynchronous driver. No
  * multi-statement transactions (D1 has none): each write is one atomic statement.
  */
-import { and, desc, eq, isNotNull, isNull, lte, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, isNull, lte, lt, or, sql } from 'drizzle-orm';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import * as schema from './schema/index.js';
 import type { Store, OrderRecord, CaMaterialRecord } from '../core/store/types.js';
 import { caasStore } from './store/caas.js';
 import { acmeStore } from './store/acme.js';
+import { conditionalUpdates, isUniqueViolation, type StatusTable } from './store/conditional.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Db = BaseSQLiteDatabase<'sync' | 'async', any, typeof schema>;
@@ -17,6 +18,9 @@ const toOrder = (row: typeof schema.orders.$inferSelect): OrderRecord => row;
 
 export function drizzleStore(db: Db): Store {
   const { customers, sessions, throttles, orders, unlockCodes, caMaterial, domainValidations, certificates } = schema;
+  const transitionOrder = conditionalUpdates<OrderRecord>(db, orders as unknown as StatusTable);
+  const certificateByIssuance = async (issuanceId: string) =>
+    (await db.select().from(certificates).where(eq(certificates.issuanceId, issuanceId)).limit(1))[0];
   return {
     customers: {
       async create(c) {
@@ -82,12 +86,30 @@ export function drizzleStore(db: Db): Store {
         const row = (await db.select().from(orders).where(eq(orders.caReferenceDigest, digest)).limit(1))[0];
         return row && toOrder(row);
       },
+      async byId(id) {
+        const row = (await db.select().from(orders).where(eq(orders.id, id)).limit(1))[0];
+        return row && toOrder(row);
+      },
       async listByCustomer(customerId) {
         const rows = await db.select().from(orders).where(eq(orders.customerId, customerId)).orderBy(desc(orders.createdAt));
         return rows.map(toOrder);
       },
-      async update(id, changes) {
-        await db.update(orders).set(changes).where(eq(orders.id, id));
+      async transition(id, from, changes, match) {
+        const rows = await transitionOrder(id, changes as Record<string, unknown>, from, match as Record<string, unknown> | undefined);
+        return rows[0];
+      },
+      async needingRecovery(cutoff, limit) {
+        return db
+          .select()
+          .from(orders)
+          .where(
+            or(
+              and(eq(orders.status, 'pending_issuance'), or(isNull(orders.issuanceLeaseAt), lte(orders.issuanceLeaseAt, cutoff))),
+              and(eq(orders.status, 'issued'), isNotNull(orders.replacesCertificateId)),
+            ),
+          )
+          .orderBy(orders.issuanceLeaseAt)
+          .limit(limit);
       },
     },
     unlockCodes: {
@@ -143,6 +165,25 @@ export function drizzleStore(db: Db): Store {
     certificates: {
       async create(c) {
         await db.insert(certificates).values(c);
+      },
+      async createForIssuance(c) {
+        try {
+          await db.insert(certificates).values(c).onConflictDoNothing({ target: certificates.issuanceId });
+        } catch (err) {
+          // A unique serial clash cannot be another attempt's certificate: let it surface.
+          if (!isUniqueViolation(err)) throw err;
+        }
+        const stored = await certificateByIssuance(c.issuanceId);
+        if (!stored) throw new Error('createForIssuance: the certificate was neither stored nor found');
+        return stored;
+      },
+      byIssuance: certificateByIssuance,
+      async liveForOrder(orderId) {
+        return db
+          .select()
+          .from(certificates)
+          .where(and(eq(certificates.orderId, orderId), isNull(certificates.revokedAt)))
+          .orderBy(certificates.createdAt);
       },
       async bySerial(serialHex) {
         return (await db.select().from(certificates).where(eq(certificates.serialHex, serialHex)).limit(1))[0];

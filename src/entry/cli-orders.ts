@@ -1,6 +1,7 @@
 /** Operator CLI: decisions on OV/EV orders waiting for organization validation. */
 import { parseArgs } from 'node:util';
 import { approveOrder, rejectOrder } from '../orders/approval.js';
+import { registrationAuthority } from '../ra/index.js';
 import type { CliCommand } from './cli-commands.js';
 
 export const orderCommands: Record<string, CliCommand> = {
@@ -9,7 +10,7 @@ export const orderCommands: Record<string, CliCommand> = {
     async run(deps, args, print) {
       const { positionals } = parseArgs({ args, allowPositionals: true });
       if (positionals.length !== 1) throw new Error('usage: eabgate orders approve <orderNumber>');
-      const o = await approveOrder(deps, positionals[0]!);
+      const o = await approveOrder({ store: deps.store, ra: registrationAuthority(deps).ra }, positionals[0]!);
       print(`${o.orderNumber}: ${o.status}${o.statusReason ? ` (${o.statusReason})` : ''}`);
       return o.status === 'issued' || o.status === 'pending_issuance' ? 0 : 1;
     },
@@ -19,7 +20,7 @@ export const orderCommands: Record<string, CliCommand> = {
     async run(deps, args, print) {
       const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { reason: { type: 'string' } } });
       if (positionals.length !== 1 || !values.reason) throw new Error('usage: eabgate orders reject <orderNumber> --reason "<text>"');
-      const o = await rejectOrder(deps, positionals[0]!, values.reason);
+      const o = await rejectOrder({ store: deps.store, ra: registrationAuthority(deps).ra }, positionals[0]!, values.reason);
       print(`${o.orderNumber}: ${o.status} (${o.statusReason})`);
       return 0;
     },

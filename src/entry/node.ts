@@ -2,7 +2,7 @@
 import { serve } from '@hono/node-server';
 import { loadConfig, ConfigError } from '../core/config.js';
 import { purgeExpired } from '../core/purge.js';
-import { createApp } from '../api/app.js';
+import { buildServices, createApp } from '../api/app.js';
 import { nodeDeps } from '../adapters/node/deps.js';
 import { tlsMaterial } from '../adapters/node/tls.js';
 import { createServer as createHttpsServer } from 'node:https';
@@ -19,7 +19,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const deps = await nodeDeps(config);
-  const app = createApp(deps);
+  const services = buildServices(deps);
+  const app = createApp(deps, services);
 
   const purge = async () => {
     try {
@@ -33,6 +34,19 @@ async function main(): Promise<void> {
   const timer = config.purgeIntervalSeconds > 0 ? setInterval(purge, config.purgeIntervalSeconds * 1000) : undefined;
   timer?.unref();
 
+  // Crash recovery: issuance nobody moved for a lease is finished, submitted again or given up.
+  const recover = async () => {
+    try {
+      const report = await services.ra.recoverStuck();
+      if (report.trackingOrders + report.acmeOrders > 0) deps.logger.info('recovery', { ...report });
+    } catch (err) {
+      deps.logger.error('recovery failed', { error: (err as Error).name });
+    }
+  };
+  const recoveryTimer =
+    config.issuance.recoveryIntervalSeconds > 0 ? setInterval(recover, config.issuance.recoveryIntervalSeconds * 1000) : undefined;
+  recoveryTimer?.unref();
+
   const tls = await tlsMaterial(config, deps.ca);
   const listening = (info: { address: string; port: number }) =>
     deps.logger.info('listening', { address: info.address, port: info.port, baseUrl: config.baseUrl, dataDir: config.dataDir, tls: config.tls.mode });
@@ -41,6 +55,7 @@ async function main(): Promise<void> {
     : serve({ fetch: app.fetch, hostname: config.host, port: config.port }, listening);
   const stop = () => {
     clearInterval(timer);
+    clearInterval(recoveryTimer);
     server.close(() => {
       deps.sqlite.close();
       process.exit(0);

@@ -6,6 +6,7 @@ import type { ExecutionContext, ScheduledController } from '@cloudflare/workers-
 import { ConfigError } from '../core/config.js';
 import { Problem, problems, API_PROBLEM_BASE } from '../core/problem.js';
 import { purgeExpired } from '../core/purge.js';
+import { registrationAuthority } from '../ra/index.js';
 import { createApp, type App } from '../api/app.js';
 import type { AppDeps } from '../api/context.js';
 import { workersDeps, type WorkersEnv } from '../adapters/workers/deps.js';
@@ -59,6 +60,9 @@ async function scheduled(controller: ScheduledController, env: WorkersEnv, ctx: 
       const { deps } = await build(env);
       const report = await purgeExpired(deps.store, deps.clock);
       deps.logger.info('purge', { ...report, cron: controller.cron });
+      // Crash recovery: issuance nobody moved for a lease is finished, submitted again or given up.
+      const recovered = await registrationAuthority(deps).ra.recoverStuck();
+      deps.logger.info('recovery', { ...recovered, cron: controller.cron });
     } catch (err) {
       if (err instanceof ConfigError) logger.error('purge skipped: configuration error', { variable: err.variable });
       else logger.error('purge failed', { error: (err as Error)?.name });

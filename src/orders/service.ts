@@ -12,7 +12,7 @@ import { newCaReference, newId, newOrderNumber } from '../core/secrets/tokens.js
 import { checkDomains, withWwwCounterparts } from '../csr/names.js';
 import { checkCsr } from '../csr/check.js';
 import { autoCsrPackage } from '../autocsr/package.js';
-import { createValidations } from '../tracking/validations.js';
+import { createValidations } from '../ra/tracking/validations.js';
 import type { KeyArchive } from '../autocsr/key-archive.js';
 
 export const UNLOCK_CODE_TTL_MS = 7 * DAY_MS;
@@ -127,6 +127,11 @@ export class OrderService {
       status: 'pending_validation',
       statusReason: null,
       issuerHandle: null,
+      issuanceId: null,
+      issuanceStartedAt: null,
+      issuanceLeaseAt: null,
+      replacesCertificateId: null,
+      approvedAt: null,
       createdAt: now,
       processedAt: now,
       updatedAt: now,

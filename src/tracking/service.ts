@@ -8,15 +8,14 @@ import type { Keyring } from '../core/secrets/keyring.js';
 import type { Store, OrderRecord } from '../core/store/types.js';
 import { problems } from '../core/problem.js';
 import { Throttle, type ThrottlePolicy } from '../core/throttle.js';
-import type { ValidationAuthority } from '../va/va.js';
-import type { Issuer } from '../ca/issuer.js';
 import { renderCertificate, type CertificateDownload, type CertificateFormat } from '../ca/formats.js';
 import { checkCsr } from '../csr/check.js';
 import { autoCsrPackage } from '../autocsr/package.js';
 import type { KeyArchive } from '../autocsr/key-archive.js';
 import type { OrderService } from '../orders/service.js';
-import { checkDomains, instructionsFor, type CheckOutcome } from './validations.js';
-import { issueOrder, pollOrder } from '../issuance/order-issuance.js';
+import type { RegistrationAuthority } from '../ra/index.js';
+import type { ValidateOutcome } from '../ra/tracking/lifecycle.js';
+import { instructionsFor } from '../ra/tracking/validations.js';
 
 export const TRACKING_PER_ADDRESS: ThrottlePolicy = { free: 10, windowMs: 15 * 60_000, baseDelayMs: 1_000, maxDelayMs: 15 * 60_000 };
 
@@ -24,9 +23,8 @@ export interface TrackingDeps {
   store: Store;
   keyring: Keyring;
   clock: Clock;
-  va: ValidationAuthority;
-  issuer: Issuer;
   orders: OrderService;
+  ra: RegistrationAuthority;
 }
 
 /** A CA Reference as typed: case and spaces do not matter, dashes are restored. */
@@ -59,7 +57,7 @@ export class TrackingService {
   }
 
   async view(order: OrderRecord) {
-    const current = await pollOrder(this.deps, order);
+    const current = await this.deps.ra.tracking.current(order);
     const validations = await this.deps.store.domainValidations.forOrder(current.id);
     const cert = await this.deps.store.certificates.latestForOrder(current.id);
     return {
@@ -91,38 +89,9 @@ export class TrackingService {
     };
   }
 
-  /**
-   * Checks the domains now. When every one is valid, CAA is checked and the order moves on: DV is issued at
-   * once, OV/EV waits for an operator's approval.
-   */
-  async validate(order: OrderRecord): Promise<{ order: OrderRecord; domains: CheckOutcome[]; caa: { domain: string; ok: boolean; detail?: string }[] }> {
-    if (order.status !== 'pending_validation') {
-      return { order, domains: await checkDomains(this.deps, order), caa: [] };
-    }
-    const domains = await checkDomains(this.deps, order);
-    if (domains.some((d) => d.status !== 'valid')) return { order, domains, caa: [] };
-
-    // RFC 8657: a record limited to some validation methods authorizes only the method that validated.
-    const methodOf = new Map(domains.map((d) => [d.domain, d.method]));
-    const caa = await Promise.all(
-      order.domains.map(async (domain) => {
-        const r = await this.deps.va.checkCaa(domain, { method: methodOf.get(domain) });
-        return r.ok ? { domain, ok: true } : { domain, ok: false, detail: r.problem.detail };
-      }),
-    );
-    const now = this.deps.clock.now();
-    const refused = caa.find((c) => !c.ok);
-    if (refused) {
-      const statusReason = `CAA forbids issuance for ${refused.domain}: ${refused.detail}`;
-      await this.deps.store.orders.update(order.id, { statusReason, updatedAt: now });
-      return { order: { ...order, statusReason }, domains, caa };
-    }
-    if (order.product !== 'dv') {
-      const changes = { status: 'pending_approval' as const, statusReason: 'Domains validated; waiting for organization validation by an operator.', updatedAt: now };
-      await this.deps.store.orders.update(order.id, changes);
-      return { order: { ...order, ...changes }, domains, caa };
-    }
-    return { order: await issueOrder(this.deps, order), domains, caa };
+  /** Checks the domains now and moves the order on when they are valid (the registration authority decides). */
+  validate(order: OrderRecord): Promise<ValidateOutcome> {
+    return this.deps.ra.tracking.validate(order);
   }
 
   async certificate(order: OrderRecord, format: CertificateFormat): Promise<CertificateDownload> {
@@ -135,38 +104,31 @@ export class TrackingService {
 
   /**
    * A new certificate for the same order: with a CSR, that one (checked against the order); without, a
-   * new AutoCSR key pair with its own archive and unlock code (readable for 7 days, as before). An issued
-   * order gets its new certificate at once and the replaced one is revoked; an order not issued yet just
-   * takes the new CSR.
+   * new AutoCSR key pair with its own archive and unlock code (readable for 7 days, as before). The
+   * registration authority decides: reissued at once, back to validation when the validations are too old
+   * to reuse, or just the new CSR for an order not issued yet.
    */
   async reissue(order: OrderRecord, csr: string | undefined): Promise<{ order: OrderRecord; keyArchive?: KeyArchive }> {
     if (order.status === 'rejected' || order.status === 'revoked') {
       throw problems.conflict(`An order in status ${order.status} cannot be reissued.`, { orderStatus: order.status });
     }
     const now = this.deps.clock.now();
-    let csrPem: string;
-    let keyArchive: KeyArchive | undefined;
     if (csr !== undefined) {
-      csrPem = (await checkCsr(csr, order.domains)).pem;
-    } else {
-      const made = await autoCsrPackage({
-        domains: order.domains,
-        organization: order.organization,
-        orderNumber: order.orderNumber,
-        now,
-        fileSuffix: now.toISOString().slice(0, 10),
-      });
-      ({ csrPem, keyArchive } = made);
-      await this.deps.orders.storeUnlockCode(order.id, made.unlockCode, now);
+      const csrPem = (await checkCsr(csr, order.domains)).pem;
+      return { order: await this.deps.ra.tracking.reissue(order, { csrPem, autoCsr: false }) };
     }
-    const changes = { csrPem, autoCsr: csr === undefined, updatedAt: now };
-    await this.deps.store.orders.update(order.id, changes);
-    let updated: OrderRecord = { ...order, ...changes };
-    if (order.status === 'issued' || order.status === 'failed') {
-      const previous = await this.deps.store.certificates.latestForOrder(order.id);
-      updated = await issueOrder(this.deps, updated, previous && !previous.revokedAt ? previous : undefined);
-    }
-    return { order: updated, keyArchive };
+    // The key pair is made before the claim; the unlock code is stored only by the request that wins it.
+    const made = await autoCsrPackage({
+      domains: order.domains,
+      organization: order.organization,
+      orderNumber: order.orderNumber,
+      now,
+      fileSuffix: now.toISOString().slice(0, 10),
+    });
+    const updated = await this.deps.ra.tracking.reissue(order, { csrPem: made.csrPem, autoCsr: true }, async (claimed) => {
+      await this.deps.orders.storeUnlockCode(claimed.id, made.unlockCode, now);
+    });
+    return { order: updated, keyArchive: made.keyArchive };
   }
 }
 

@@ -1,6 +1,8 @@
 /**
- * What the ACME server calls: `eabKeyFor` (the EAB key resolver), `checkPlan` (newOrder/finalize) and
- * `recordIssued`. The resolver's answers are checked against the EAB verifier of src/acme/eab.
+ * What the ACME server and the registration authority call: `eabKeyFor` (the EAB key resolver), the plan
+ * policy's `check` (newOrder/finalize) and `reserve`/`release` (the certificate count). The resolver's
+ * answers are checked against the EAB verifier of src/acme/eab; the policy's domain errors through the
+ * ACME edge's mapping to RFC 8555 problem types.
  */
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { exportJWK, FlattenedSign, generateKeyPair } from 'jose';
@@ -8,16 +10,21 @@ import type { Harness } from '../support/harness.js';
 import { DAY_MS } from '../../src/core/clock.js';
 import { Problem, ACME_PROBLEM_BASE } from '../../src/core/problem.js';
 import { fromBase64Url, utf8 } from '../../src/core/encoding.js';
-import { CaasService, type EabBinding, type PlanRequest } from '../../src/caas/service.js';
+import { CaasService, type EabBinding } from '../../src/caas/service.js';
+import { AcmePlanPolicy, type PlanRequest } from '../../src/caas/acme-policy.js';
+import { DomainError } from '../../src/core/errors.js';
+import { acmeProblem } from '../../src/acme/server/domain-errors.js';
 import { verifyExternalAccountBinding, type EabKeyResolver } from '../../src/acme/eab/verify.js';
 import { caasHarness, customer, subscribe, reveal, admin, bindAcmeAccount, type CredentialsJson, type SubscriptionJson } from './support.js';
 
 let h: Harness;
 let caas: CaasService;
+let plans: AcmePlanPolicy;
 let token: string;
 beforeEach(async () => {
   h = await caasHarness();
   caas = new CaasService(h.deps);
+  plans = new AcmePlanPolicy(h.deps);
   token = await customer(h, 'alice@example.com');
 });
 afterEach(() => h.close());
@@ -124,7 +131,7 @@ describe('eabKeyFor', () => {
   });
 });
 
-describe('checkPlan and recordIssued', () => {
+describe('the plan policy: check, reserve and release', () => {
   const order = (names: string[], extra: Partial<PlanRequest> = {}): PlanRequest => ({
     names,
     wildcard: names.some((n) => n.startsWith('*.')),
@@ -136,38 +143,47 @@ describe('checkPlan and recordIssued', () => {
       () => undefined,
       (e: unknown) => e,
     );
-    expect(err).toBeInstanceOf(Problem);
-    expect((err as Problem).type).toBe(`${ACME_PROBLEM_BASE}${type}`);
-    expect((err as Problem).detail).toMatch(detail);
+    expect(err).toBeInstanceOf(DomainError);
+    const problem = acmeProblem(err as DomainError);
+    expect(problem.type).toBe(`${ACME_PROBLEM_BASE}${type}`);
+    expect(problem.detail).toMatch(detail);
   }
 
   it('allows what the plan allows and reports the allowance', async () => {
     const sub = await subscribe(h, 'alice@example.com', 'business');
-    const a = await caas.checkPlan(sub.id, order(['a.example.com', '*.example.com'], { validityDays: 200 }));
+    const a = await plans.check(sub.id, order(['a.example.com', '*.example.com'], { validityDays: 200 }));
     expect(a).toMatchObject({ subscriptionId: sub.id, maxValidityDays: 200, certificatesIssued: 0, maxCertificates: 250 });
   });
 
   it('limits names per order and wildcards (rejectedIdentifier)', async () => {
     const sub = await subscribe(h, 'alice@example.com', { preset: 'starter', maxNamesPerOrder: 2 });
-    await caas.checkPlan(sub.id, order(['a.example.com', 'b.example.com', 'A.example.com']));
-    await rejects(caas.checkPlan(sub.id, order(['a.example.com', 'b.example.com', 'c.example.com'])), 'rejectedIdentifier', /at most 2 names per order \(maxNamesPerOrder\); this order has 3/);
-    await rejects(caas.checkPlan(sub.id, order(['*.example.com'])), 'rejectedIdentifier', /does not allow wildcard names \(wildcards: false\) \("\*\.example\.com"\)/);
-    await rejects(caas.checkPlan(sub.id, { names: ['example.com'], wildcard: true }), 'rejectedIdentifier', /wildcard/);
+    await plans.check(sub.id, order(['a.example.com', 'b.example.com', 'A.example.com']));
+    await rejects(plans.check(sub.id, order(['a.example.com', 'b.example.com', 'c.example.com'])), 'rejectedIdentifier', /at most 2 names per order \(maxNamesPerOrder\); this order has 3/);
+    await rejects(plans.check(sub.id, order(['*.example.com'])), 'rejectedIdentifier', /does not allow wildcard names \(wildcards: false\) \("\*\.example\.com"\)/);
+    await rejects(plans.check(sub.id, { names: ['example.com'], wildcard: true }), 'rejectedIdentifier', /wildcard/);
   });
 
   it('limits validity (unauthorized, naming maxValidityDays)', async () => {
     const sub = await subscribe(h, 'alice@example.com', 'starter');
-    await caas.checkPlan(sub.id, order(['a.example.com'], { validityDays: 90 }));
-    await rejects(caas.checkPlan(sub.id, order(['a.example.com'], { validityDays: 91 })), 'unauthorized', /at most 90 days \(maxValidityDays\); 91 days/);
+    await plans.check(sub.id, order(['a.example.com'], { validityDays: 90 }));
+    await rejects(plans.check(sub.id, order(['a.example.com'], { validityDays: 91 })), 'unauthorized', /at most 90 days \(maxValidityDays\); 91 days/);
   });
 
   it('counts certificates and stops at maxCertificates', async () => {
     const sub = await subscribe(h, 'alice@example.com', { preset: 'starter', maxCertificates: 2 });
-    await caas.checkPlan(sub.id, order(['a.example.com']));
-    expect(await caas.recordIssued(sub.id)).toBe(1);
-    expect((await caas.checkPlan(sub.id, order(['a.example.com']))).certificatesIssued).toBe(1);
-    expect(await caas.recordIssued(sub.id)).toBe(2);
-    await rejects(caas.checkPlan(sub.id, order(['a.example.com'])), 'unauthorized', /2 certificates \(maxCertificates\) have all been issued/);
+    await plans.check(sub.id, order(['a.example.com']));
+    await plans.reserve(sub.id, 'order-1');
+    await plans.reserve(sub.id, 'order-1'); // idempotent per order
+    expect((await plans.check(sub.id, order(['a.example.com']))).certificatesIssued).toBe(1);
+    await plans.reserve(sub.id, 'order-2');
+    await rejects(plans.check(sub.id, order(['a.example.com'])), 'unauthorized', /2 certificates \(maxCertificates\) have all been issued/);
+    await rejects(plans.reserve(sub.id, 'order-3'), 'unauthorized', /2 certificates \(maxCertificates\) have all been issued/);
+    await plans.release('order-2');
+    await plans.reserve(sub.id, 'order-3');
+    // Reservations racing for the last certificate: exactly one wins.
+    await plans.release('order-3');
+    const raced = await Promise.allSettled(['r1', 'r2', 'r3', 'r4'].map((id) => plans.reserve(sub.id, id)));
+    expect(raced.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const listed = (await (await h.request('GET', '/api/v1/subscriptions', { token })).json()) as { subscriptions: SubscriptionJson[] };
     expect(listed.subscriptions[0]!.usage).toMatchObject({ certificatesIssued: 2, maxCertificates: 2 });
   });
@@ -175,13 +191,13 @@ describe('checkPlan and recordIssued', () => {
   it('refuses a revoked, a lapsed and an unknown subscription (unauthorized)', async () => {
     const revoked = await subscribe(h, 'alice@example.com');
     await admin(h, 'POST', `/api/v1/admin/subscriptions/${revoked.id}/revoke`);
-    await rejects(caas.checkPlan(revoked.id, order(['a.example.com'])), 'unauthorized', /subscription was revoked on/);
+    await rejects(plans.check(revoked.id, order(['a.example.com'])), 'unauthorized', /subscription was revoked on/);
 
     const endDay = new Date(h.clock.now().getTime() + 3 * DAY_MS).toISOString().slice(0, 10);
     const lapsing = await subscribe(h, 'alice@example.com', { preset: 'business', notAfter: endDay });
     h.clock.advance(30 * DAY_MS);
-    await rejects(caas.checkPlan(lapsing.id, order(['a.example.com'])), 'unauthorized', new RegExp(`subscription ended on ${endDay}T23:59:59.999Z`));
+    await rejects(plans.check(lapsing.id, order(['a.example.com'])), 'unauthorized', new RegExp(`subscription ended on ${endDay}T23:59:59.999Z`));
 
-    await rejects(caas.checkPlan('nope', order(['a.example.com'])), 'unauthorized', /no known subscription/);
+    await rejects(plans.check('nope', order(['a.example.com'])), 'unauthorized', /no known subscription/);
   });
 });

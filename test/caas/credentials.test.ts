@@ -224,7 +224,7 @@ describe('isolation between customers', () => {
 
 describe('the customer listing', () => {
   it('shows plan, usage, status, not-after and credential state', async () => {
-    await h.deps.store.caas.countIssued(sub.id);
+    await h.deps.store.caas.reserveCertificate(sub.id, 'an-acme-order', h.clock.now());
     const res = await h.request('GET', '/api/v1/subscriptions', { token: alice });
     expect(res.status).toBe(200);
     const [s] = ((await res.json()) as { subscriptions: SubscriptionJson[] }).subscriptions;

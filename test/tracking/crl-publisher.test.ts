@@ -34,6 +34,7 @@ describe('CRL publishing', () => {
       revokedAt: null,
       revocationReason: null,
       replacedBy: null,
+    issuanceId: null,
       createdAt: h.clock.now(),
     });
     await h.deps.store.certificates.revoke('c1', h.clock.now(), 1);

@@ -6,7 +6,7 @@
  * validates in `meta.challengeTypes` (an extension member; clients ignore members they do not know).
  */
 import { acmeJson, links, nonceStore, services, type AcmeContext } from './http.js';
-import { PROFILES } from './profiles.js';
+import { PROFILES } from '../../ra/profiles.js';
 
 export function directory(c: AcmeContext): Response {
   const l = links(c);

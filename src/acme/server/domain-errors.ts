@@ -21,6 +21,7 @@ export function acmeProblem(e: DomainError): Problem {
       const p = acmeProblems.malformed(e.detail, ext);
       return new Problem(p.type, p.title, 410, p.detail, { extensions: ext });
     }
+    case 'notAuthorized':
     case 'planRefused':
       return acmeProblems.unauthorized(e.detail, ext);
     case 'identifierRefused':
@@ -31,6 +32,8 @@ export function acmeProblem(e: DomainError): Problem {
       return acmeProblems.caa(e.detail, ext);
     case 'issuerRefused':
       return acmeProblems.badCSR(`The certificate authority refused the request: ${e.detail}`, ext);
+    case 'alreadyRevoked':
+      return acmeProblems.alreadyRevoked(e.detail, ext);
     case 'alreadyReplaced':
       return acmeProblems.alreadyReplaced(e.detail, ext);
     case 'rateLimited':

@@ -16,7 +16,7 @@ import type { AcmeIdentifier } from '../../core/store/acme.js';
 import { nameFault, normalizeName } from '../../csr/names.js';
 import { isIpv4Mapped, parseIpAddress } from '../../core/ip.js';
 import { isJsonObject, quoted } from '../jws/flattened.js';
-import { DEFAULT_PROFILE, PROFILES } from './profiles.js';
+import { DEFAULT_PROFILE, PROFILES } from '../../ra/profiles.js';
 
 export const MAX_IDENTIFIERS = 100;
 

@@ -6,25 +6,15 @@
  * revoked or ended subscription orders nothing). `replaces` follows RFC 9773 §5.
  */
 import { acmeProblems } from '../../core/problem.js';
-import { newId } from '../../core/secrets/tokens.js';
-import { toBase64Url } from '../../core/encoding.js';
-import type {
-  AcmeAccountRecord,
-  AcmeAuthorizationRecord,
-  AcmeChallengeRecord,
-  AcmeOrderRecord,
-} from '../../core/store/acme.js';
+import type { AcmeAccountRecord } from '../../core/store/acme.js';
 import type { Services } from '../../api/context.js';
 import { acmeJson, links, services, type AcmeContext } from './http.js';
 import { accountRequest, payloadObject } from './request.js';
 import { parseNewOrder, type NewOrderRequest } from './new-order-request.js';
 import { certificateFor, parseCertId } from './cert-id.js';
-import { ORDER_LIFETIME_MS, currentOrder, orderAuthorizations, retryAfter } from './lifecycle.js';
+import { retryAfter } from './retry-after.js';
 import { ownedOrder } from './owned.js';
 import { orderView } from './views.js';
-
-/** A challenge token: 256 random bits, base64url (RFC 8555 §8.1 asks for at least 128). */
-const newToken = () => toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
 
 /** RFC 9773 §5: the replaced certificate is this account's, shares a name, and is not replaced yet. */
 async function checkReplaces(s: Services, account: AcmeAccountRecord, req: NewOrderRequest): Promise<string> {
@@ -54,50 +44,15 @@ export async function newOrder(c: AcmeContext): Promise<Response> {
   const req = parseNewOrder(payloadObject(jws, 'newOrder'), now, { ipIdentifiers: s.config.acmeIpIdentifiers });
   const replaces = req.replaces === undefined ? null : await checkReplaces(s, account, req);
   // IP addresses count as names (maxNamesPerOrder) like DNS names do.
-  await s.caas.checkPlan(account.subscriptionId, {
-    names: req.names,
-    wildcard: req.names.some((n) => n.startsWith('*.')),
-    validityDays: req.validityDays,
-  });
-
-  const expires = new Date(now.getTime() + ORDER_LIFETIME_MS);
-  const order: AcmeOrderRecord = {
-    id: newId(),
-    accountId: account.id,
-    status: 'pending',
+  const { order, authzIds } = await s.ra.acmeOrders.create(account, {
     identifiers: req.identifiers,
-    notBefore: null,
+    names: req.names,
     notAfter: req.notAfter,
-    expires,
-    error: null,
-    certificateId: null,
-    issuerHandle: null,
+    validityDays: req.validityDays,
     replaces,
     profile: req.profile,
-    createdAt: now,
-  };
-  const authorizations: AcmeAuthorizationRecord[] = [];
-  const challenges: AcmeChallengeRecord[] = [];
-  for (const { type: identifierType, value: name } of req.identifiers) {
-    const wildcard = identifierType === 'dns' && name.startsWith('*.');
-    const authz: AcmeAuthorizationRecord = {
-      id: newId(),
-      orderId: order.id,
-      accountId: account.id,
-      identifierType,
-      identifierValue: wildcard ? name.slice(2) : name,
-      wildcard,
-      status: 'pending',
-      expires,
-    };
-    authorizations.push(authz);
-    const types = identifierType === 'ip' ? s.va.challengeTypesForIp() : s.va.challengeTypesFor(name);
-    for (const type of types) {
-      challenges.push({ id: newId(), authzId: authz.id, type, token: newToken(), status: 'pending', validated: null, error: null });
-    }
-  }
-  await s.store.acme.orders.create(order, authorizations, challenges);
-  return acmeJson(orderView(l, order, authorizations.map((a) => a.id)), 201, { location: l.order(order.id) });
+  });
+  return acmeJson(orderView(l, order, authzIds), 201, { location: l.order(order.id) });
 }
 
 /** POST-as-GET of an order; a processing order is polled and carries Retry-After. */
@@ -106,7 +61,7 @@ export async function order(c: AcmeContext): Promise<Response> {
   const l = links(c);
   const { jws, account } = await accountRequest(c);
   if (!jws.postAsGet) throw acmeProblems.malformed('Fetch an order with POST-as-GET (an empty payload).');
-  const current = await currentOrder(s, await ownedOrder(s, c.req.param('id') ?? '', account));
-  const authzs = await orderAuthorizations(s, current);
-  return acmeJson(orderView(l, current, authzs.map((a) => a.id)), 200, retryAfter(current));
+  const { order: current, retryAfterSeconds } = await s.ra.acmeIssuance.current(await ownedOrder(s, c.req.param('id') ?? '', account));
+  const authzs = await s.ra.acmeOrders.authorizations(current);
+  return acmeJson(orderView(l, current, authzs.map((a) => a.id)), 200, retryAfter(current, retryAfterSeconds));
 }

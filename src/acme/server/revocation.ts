@@ -17,7 +17,7 @@ import { REVOCATION_REASONS, isRevocationReason } from '../../ca/revocation.js';
 import { services, type AcmeContext } from './http.js';
 import { eitherRequest, payloadObject, type JwkRequest } from './request.js';
 import { normalizeSerialHex } from './cert-id.js';
-import { authorizationName } from './lifecycle.js';
+import { authorizationName } from '../../ra/acme/orders.js';
 import { canonicalIp } from '../../core/ip.js';
 import { notFound } from './owned.js';
 
@@ -85,11 +85,6 @@ export async function revokeCert(c: AcmeContext): Promise<Response> {
     );
   }
 
-  const already = () => acmeProblems.alreadyRevoked(`The certificate was revoked on ${record.revokedAt?.toISOString() ?? 'an earlier date'}.`);
-  if (record.revokedAt) throw already();
-  if (!(await s.store.certificates.revoke(record.id, s.clock.now(), reason))) {
-    throw acmeProblems.alreadyRevoked('The certificate was revoked by another request.');
-  }
-  await s.issuer.revoke?.(record.serialHex, reason);
+  await s.ra.revoke(record, reason);
   return new Response(null, { status: 200 });
 }

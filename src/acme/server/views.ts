@@ -6,6 +6,15 @@ import type {
   AcmeOrderRecord,
 } from '../../core/store/acme.js';
 import type { AcmeLinks } from './links.js';
+import type { StoredProblem } from '../../core/store/acme.js';
+import { fromDoc } from '../../core/errors.js';
+import { acmeProblem } from './domain-errors.js';
+
+/** A stored error as RFC 8555 problem: a domain error is rendered, a VA problem document is one already. */
+export function problemView(stored: StoredProblem): Record<string, unknown> {
+  const e = fromDoc(stored);
+  return e ? { ...acmeProblem(e).toJSON() } : stored;
+}
 
 const CHALLENGE_ORDER = ['http-01', 'dns-01', 'tls-alpn-01'];
 const byChallengeType = (a: AcmeChallengeRecord, b: AcmeChallengeRecord) => CHALLENGE_ORDER.indexOf(a.type) - CHALLENGE_ORDER.indexOf(b.type);
@@ -26,7 +35,7 @@ export function orderView(l: AcmeLinks, o: AcmeOrderRecord, authzIds: string[]) 
     authorizations: authzIds.map((id) => l.authorization(id)),
     finalize: l.finalize(o.id),
     ...(o.certificateId && o.status === 'valid' ? { certificate: l.certificate(o.certificateId) } : {}),
-    ...(o.error ? { error: o.error } : {}),
+    ...(o.error ? { error: problemView(o.error) } : {}),
   };
 }
 
@@ -37,7 +46,7 @@ export function challengeView(l: AcmeLinks, ch: AcmeChallengeRecord) {
     status: ch.status,
     token: ch.token,
     ...(ch.validated ? { validated: ch.validated.toISOString() } : {}),
-    ...(ch.error ? { error: ch.error } : {}),
+    ...(ch.error ? { error: problemView(ch.error) } : {}),
   };
 }
 

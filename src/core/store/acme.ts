@@ -48,6 +48,11 @@ export interface AcmeOrderRecord {
   /** RFC 9773 certID of the certificate this order replaces. */
   replaces: string | null;
   profile: string | null;
+  /** The finalize CSR (PEM), kept from `processing` on: issuance can be submitted again after a crash. */
+  csrPem: string | null;
+  /** When finalize moved the order to processing, and when a request last took the issuance over. */
+  processingStartedAt: Date | null;
+  leaseAt: Date | null;
   createdAt: Date;
 }
 
@@ -61,6 +66,8 @@ export interface AcmeAuthorizationRecord {
   wildcard: boolean;
   status: AcmeAuthzStatus;
   expires: Date;
+  /** When a challenge proved control: the start of the reuse window. */
+  validatedAt: Date | null;
 }
 
 export interface AcmeChallengeRecord {
@@ -71,6 +78,8 @@ export interface AcmeChallengeRecord {
   status: AcmeChallengeStatus;
   validated: Date | null;
   error: StoredProblem | null;
+  /** When the validation in progress started (status `processing`). */
+  attemptedAt: Date | null;
 }
 
 export interface AcmeNonceStore {
@@ -101,27 +110,50 @@ export interface AcmeAccountStore {
 }
 
 export interface AcmeOrderStore {
-  /** The order, then its authorizations, then their challenges: three statements, order first. */
-  create(o: AcmeOrderRecord, authorizations: AcmeAuthorizationRecord[], challenges: AcmeChallengeRecord[]): Promise<void>;
+  /**
+   * The order, then its new authorizations and their challenges, then the links to the authorizations it
+   * uses (new and reused), order first: until the links exist the order is not ready, whatever happens.
+   */
+  create(o: AcmeOrderRecord, authorizations: AcmeAuthorizationRecord[], challenges: AcmeChallengeRecord[], reusedAuthzIds?: string[]): Promise<void>;
   byId(id: string): Promise<AcmeOrderRecord | undefined>;
   /** The account's orders that are not invalid, newest first, `limit` from `offset`. */
   listByAccount(accountId: string, page: { offset: number; limit: number }): Promise<AcmeOrderRecord[]>;
   /** Orders whose `replaces` is this certID, any status. */
   replacing(certId: string): Promise<AcmeOrderRecord[]>;
-  /** Applies `changes` when the order's status is one of `from` (any status when omitted); true if applied. */
-  update(id: string, changes: Partial<Omit<AcmeOrderRecord, 'id' | 'accountId'>>, from?: AcmeOrderStatus[]): Promise<boolean>;
-  /** pending → ready in one statement, when none of the order's authorizations is other than valid. */
+  /**
+   * Applies `changes` when the order's status is one of `from` (any status when omitted) and every column
+   * in `match` still has the given value (null = IS NULL); true if applied.
+   */
+  update(
+    id: string,
+    changes: Partial<Omit<AcmeOrderRecord, 'id' | 'accountId'>>,
+    from?: AcmeOrderStatus[],
+    match?: Partial<Pick<AcmeOrderRecord, 'leaseAt' | 'issuerHandle'>>,
+  ): Promise<boolean>;
+  /** pending → ready in one statement, when none of the authorizations the order uses is other than valid. */
   readyIfAuthorized(id: string): Promise<boolean>;
+  /** The orders that use this authorization (its own and those that reuse it). */
+  usingAuthorization(authzId: string): Promise<AcmeOrderRecord[]>;
+  /** Processing orders whose lease is at or before `cutoff`, oldest first. */
+  needingRecovery(cutoff: Date, limit: number): Promise<AcmeOrderRecord[]>;
   /** Invalidates the account's pending and ready orders (account deactivation); returns how many. */
   invalidateOpen(accountId: string, error: StoredProblem): Promise<number>;
 }
 
 export interface AcmeAuthorizationStore {
   byId(id: string): Promise<AcmeAuthorizationRecord | undefined>;
+  /** The authorizations an order uses (its own and reused ones). */
   forOrder(orderId: string): Promise<AcmeAuthorizationRecord[]>;
+  /** The account's newest valid authorization for this identifier, unexpired at `now` and validated at or after `validatedSince`. */
+  reusable(
+    accountId: string,
+    identifier: { type: string; value: string; wildcard: boolean },
+    now: Date,
+    validatedSince: Date,
+  ): Promise<AcmeAuthorizationRecord | undefined>;
   /** The account's valid, unexpired authorizations (revocation by an authorized account, RFC 8555 §7.6). */
   validForAccount(accountId: string, now: Date): Promise<AcmeAuthorizationRecord[]>;
-  update(id: string, changes: Partial<Pick<AcmeAuthorizationRecord, 'status'>>, from?: AcmeAuthzStatus[]): Promise<boolean>;
+  update(id: string, changes: Partial<Pick<AcmeAuthorizationRecord, 'status' | 'expires' | 'validatedAt'>>, from?: AcmeAuthzStatus[]): Promise<boolean>;
   /** Deactivates the account's pending and valid authorizations (account deactivation); returns how many. */
   deactivateForAccount(accountId: string): Promise<number>;
 }
@@ -129,7 +161,12 @@ export interface AcmeAuthorizationStore {
 export interface AcmeChallengeStore {
   byId(id: string): Promise<AcmeChallengeRecord | undefined>;
   forAuthorizations(authzIds: string[]): Promise<AcmeChallengeRecord[]>;
-  update(id: string, changes: Partial<Omit<AcmeChallengeRecord, 'id' | 'authzId'>>, from?: AcmeChallengeStatus[]): Promise<boolean>;
+  update(
+    id: string,
+    changes: Partial<Omit<AcmeChallengeRecord, 'id' | 'authzId'>>,
+    from?: AcmeChallengeStatus[],
+    match?: Partial<Pick<AcmeChallengeRecord, 'attemptedAt'>>,
+  ): Promise<boolean>;
 }
 
 export interface AcmeStore {

@@ -22,6 +22,7 @@ export interface SubscriptionRecord extends PlanLimits {
   customerId: string;
   /** The preset it started from ("starter", "business", "enterprise") or "custom". */
   plan: string;
+  /** Certificates issued (or being issued) under it: the count of its plan reservations. */
   certificatesIssued: number;
   status: SubscriptionStatus;
   createdAt: Date;
@@ -53,8 +54,14 @@ export interface CaasStore {
   allSubscriptions(): Promise<SubscriptionRecord[]>;
   /** Marks an active subscription revoked; false when it was revoked already (or does not exist). */
   revokeSubscription(id: string, at: Date): Promise<boolean>;
-  /** Adds one issued certificate in one atomic statement; returns the new count. */
-  countIssued(id: string): Promise<number>;
+  /**
+   * Reserves one of the plan's certificates for an ACME order, in one conditional statement: only while
+   * the subscription is active, not past its notAfter at `now`, and holds fewer reservations than its
+   * maxCertificates. Idempotent per order: 'held' when the order holds one already.
+   */
+  reserveCertificate(subscriptionId: string, acmeOrderId: string, now: Date): Promise<'reserved' | 'held' | 'refused'>;
+  /** Gives an order's reservation back (its issuance failed); false when it held none. */
+  releaseCertificate(acmeOrderId: string): Promise<boolean>;
 
   createCredential(c: EabCredentialRecord): Promise<void>;
   credential(kid: string): Promise<EabCredentialRecord | undefined>;

@@ -69,6 +69,15 @@ export interface OrderRecord {
   status: OrderStatus;
   statusReason: string | null;
   issuerHandle: string | null;
+  /** The current (or last) issuance attempt; its certificate carries the same id. */
+  issuanceId: string | null;
+  /** When the current issuance started, and when a request last took it over (crash recovery). */
+  issuanceStartedAt: Date | null;
+  issuanceLeaseAt: Date | null;
+  /** The certificate a reissue replaces, until it is revoked as superseded. */
+  replacesCertificateId: string | null;
+  /** When an operator approved the organization (OV/EV). */
+  approvedAt: Date | null;
   createdAt: Date;
   processedAt: Date;
   updatedAt: Date;
@@ -108,8 +117,21 @@ export interface OrderStore {
   create(o: OrderRecord): Promise<void>;
   byNumber(orderNumber: string): Promise<OrderRecord | undefined>;
   byCaReferenceDigest(digest: string): Promise<OrderRecord | undefined>;
+  byId(id: string): Promise<OrderRecord | undefined>;
   listByCustomer(customerId: string): Promise<OrderRecord[]>;
-  update(id: string, changes: Partial<Omit<OrderRecord, 'id'>>): Promise<void>;
+  /**
+   * A conditional transition in one statement: applies `changes` only while the order's status is one of
+   * `from` and every column in `match` still has the given value (null = IS NULL). Returns the order as it
+   * is afterwards, or undefined when another request changed it first.
+   */
+  transition(
+    id: string,
+    from: readonly OrderStatus[],
+    changes: Partial<Omit<OrderRecord, 'id'>>,
+    match?: Partial<Pick<OrderRecord, 'issuanceId' | 'issuanceLeaseAt' | 'replacesCertificateId'>>,
+  ): Promise<OrderRecord | undefined>;
+  /** Orders whose issuance may need a hand: pending_issuance with a lease at or before `cutoff`, or an unfinished replacement. */
+  needingRecovery(cutoff: Date, limit: number): Promise<OrderRecord[]>;
 }
 
 export interface UnlockCodeStore {
@@ -159,6 +181,8 @@ export interface CertificateRecord {
   revokedAt: Date | null;
   revocationReason: number | null;
   replacedBy: string | null;
+  /** The issuance attempt that produced it: at most one certificate per attempt. */
+  issuanceId: string | null;
   createdAt: Date;
 }
 
@@ -172,12 +196,21 @@ export interface CaMaterialStore {
 
 export interface DomainValidationStore {
   createMany(v: DomainValidationRecord[]): Promise<void>;
+  
   forOrder(orderId: string): Promise<DomainValidationRecord[]>;
   update(id: string, changes: Partial<Omit<DomainValidationRecord, 'id' | 'orderId'>>): Promise<void>;
 }
 
 export interface CertificateStore {
   create(c: CertificateRecord): Promise<void>;
+  /**
+   * Stores the certificate of an issuance attempt unless that attempt has one already (unique
+   * issuanceId); returns the attempt's certificate as stored: this one, or the one stored before.
+   */
+  createForIssuance(c: CertificateRecord & { issuanceId: string }): Promise<CertificateRecord>;
+  byIssuance(issuanceId: string): Promise<CertificateRecord | undefined>;
+  /** The certificates of a tracking order that are not revoked. */
+  liveForOrder(orderId: string): Promise<CertificateRecord[]>;
   bySerial(serialHex: string): Promise<CertificateRecord | undefined>;
   byId(id: string): Promise<CertificateRecord | undefined>;
   /** The newest certificate of a tracking order. */

@@ -1,4 +1,4 @@
-import { sqliteTable, text, integer, index } from 'drizzle-orm/sqlite-core';
+import { sqliteTable, text, integer, index, primaryKey } from 'drizzle-orm/sqlite-core';
 import { subscriptions } from './caas.js';
 
 /** Replay-Nonce values: single use across instances (consumed with DELETE … RETURNING). */
@@ -46,9 +46,47 @@ export const acmeOrders = sqliteTable(
     issuerHandle: text('issuer_handle'),
     replaces: text('replaces'),
     profile: text('profile'),
+    /** The finalize CSR, kept from `processing` on so that issuance can be submitted again after a crash. */
+    csrPem: text('csr_pem'),
+    /** When finalize moved the order to processing, and when a request last took the issuance over. */
+    processingStartedAt: integer('processing_started_at', { mode: 'timestamp_ms' }),
+    leaseAt: integer('lease_at', { mode: 'timestamp_ms' }),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   },
-  (t) => [index('acme_orders_account_idx').on(t.accountId, t.createdAt), index('acme_orders_replaces_idx').on(t.replaces)],
+  (t) => [
+    index('acme_orders_account_idx').on(t.accountId, t.createdAt),
+    index('acme_orders_replaces_idx').on(t.replaces),
+    index('acme_orders_status_idx').on(t.status, t.leaseAt),
+  ],
+);
+
+/** Which authorizations an order uses: its own, or valid ones of the same account reused (as Boulder does). */
+export const acmeOrderAuthorizations = sqliteTable(
+  'acme_order_authorizations',
+  {
+    orderId: text('order_id')
+      .notNull()
+      .references(() => acmeOrders.id, { onDelete: 'cascade' }),
+    authzId: text('authz_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orderId, t.authzId] }), index('acme_order_authz_authz_idx').on(t.authzId)],
+);
+
+/**
+ * A plan's certificate count, one row per ACME order that holds a certificate of it: inserted in one
+ * conditional statement before signing (only while the count is below the plan's maximum), deleted when
+ * signing fails. The count of rows is the subscription's certificatesIssued.
+ */
+export const planReservations = sqliteTable(
+  'plan_reservations',
+  {
+    acmeOrderId: text('acme_order_id').primaryKey(),
+    subscriptionId: text('subscription_id')
+      .notNull()
+      .references(() => subscriptions.id, { onDelete: 'cascade' }),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('plan_reservations_subscription_idx').on(t.subscriptionId)],
 );
 
 export const acmeAuthorizations = sqliteTable(
@@ -64,8 +102,14 @@ export const acmeAuthorizations = sqliteTable(
     wildcard: integer('wildcard', { mode: 'boolean' }).notNull(),
     status: text('status', { enum: ['pending', 'valid', 'invalid', 'deactivated', 'expired', 'revoked'] }).notNull(),
     expires: integer('expires', { mode: 'timestamp_ms' }).notNull(),
+    /** When a challenge proved control: the start of the reuse window. */
+    validatedAt: integer('validated_at', { mode: 'timestamp_ms' }),
   },
-  (t) => [index('acme_authz_order_idx').on(t.orderId), index('acme_authz_account_idx').on(t.accountId, t.status)],
+  (t) => [
+    index('acme_authz_order_idx').on(t.orderId),
+    index('acme_authz_account_idx').on(t.accountId, t.status),
+    index('acme_authz_reuse_idx').on(t.accountId, t.identifierType, t.identifierValue, t.wildcard, t.status),
+  ],
 );
 
 export const acmeChallenges = sqliteTable(
@@ -80,6 +124,8 @@ export const acmeChallenges = sqliteTable(
     status: text('status', { enum: ['pending', 'processing', 'valid', 'invalid'] }).notNull(),
     validated: integer('validated', { mode: 'timestamp_ms' }),
     error: text('error', { mode: 'json' }).$type<Record<string, unknown>>(),
+    /** When the validation in progress (`processing`) started: a stale one is taken over (crash recovery). */
+    attemptedAt: integer('attempted_at', { mode: 'timestamp_ms' }),
   },
   (t) => [index('acme_chall_authz_idx').on(t.authzId)],
 );

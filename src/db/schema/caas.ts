@@ -17,7 +17,6 @@ export const subscriptions = sqliteTable(
     /** Null = unlimited ACME accounts per credential. */
     maxAccountsPerCredential: integer('max_accounts_per_credential'),
     notAfter: integer('not_after', { mode: 'timestamp_ms' }).notNull(),
-    certificatesIssued: integer('certificates_issued').notNull().default(0),
     status: text('status', { enum: ['active', 'revoked'] }).notNull(),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),

@@ -53,6 +53,8 @@ export const certificates = sqliteTable(
     revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
     revocationReason: integer('revocation_reason'),
     replacedBy: text('replaced_by'),
+    /** The issuance attempt that produced it (tracking: the order's issuanceId; ACME: the order id): at most one certificate each. */
+    issuanceId: text('issuance_id').unique(),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   },
   (t) => [index('certificates_order_idx').on(t.orderId, t.createdAt), index('certificates_revoked_idx').on(t.revokedAt)],

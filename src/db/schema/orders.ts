@@ -22,11 +22,20 @@ export const orders = sqliteTable(
     statusReason: text('status_reason'),
     /** The issuer's handle while the order waits at an upstream CA. */
     issuerHandle: text('issuer_handle'),
+    /** The current (or last) issuance attempt: its certificate row carries the same id (unique). */
+    issuanceId: text('issuance_id'),
+    /** When the current issuance started, and when a request last took it over (crash recovery). */
+    issuanceStartedAt: integer('issuance_started_at', { mode: 'timestamp_ms' }),
+    issuanceLeaseAt: integer('issuance_lease_at', { mode: 'timestamp_ms' }),
+    /** The certificate a reissue replaces: revoked (superseded) once its successor exists. */
+    replacesCertificateId: text('replaces_certificate_id'),
+    /** When an operator approved the organization (OV/EV): its reuse window starts here. */
+    approvedAt: integer('approved_at', { mode: 'timestamp_ms' }),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     processedAt: integer('processed_at', { mode: 'timestamp_ms' }).notNull(),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
   },
-  (t) => [index('orders_customer_idx').on(t.customerId, t.createdAt)],
+  (t) => [index('orders_customer_idx').on(t.customerId, t.createdAt), index('orders_status_idx').on(t.status, t.issuanceLeaseAt)],
 );
 
 /**

@@ -4,12 +4,12 @@
  *
  * The queries of the issuance path are prepared once per store (Drizzle `.prepare()` with placeholders,
  * on both drivers): building SQL and compiling statements per request cost more CPU than running them.
- * Conditional updates are prepared per shape (the columns set, which of them are NULL, the statuses
- * allowed to start from) on first use.
+ * Conditional updates come from ./conditional.ts.
  */
-import { and, desc, eq, gt, inArray, lte, ne, notExists, sql, type SQL } from 'drizzle-orm';
-import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { acmeNonces, acmeAccounts, acmeOrders, acmeAuthorizations, acmeChallenges } from '../schema/index.js';
+export { isUniqueViolation };
+import { and, desc, eq, gt, gte, inArray, isNull, lte, ne, notExists, or, sql } from 'drizzle-orm';
+import { acmeNonces, acmeAccounts, acmeOrders, acmeAuthorizations, acmeChallenges, acmeOrderAuthorizations } from '../schema/index.js';
+import { conditionalUpdates, isUniqueViolation, type StatusTable } from './conditional.js';
 import type { Db } from '../drizzle-store.js';
 import type {
   AcmeStore,
@@ -19,43 +19,7 @@ import type {
   AcmeOrderRecord,
 } from '../../core/store/acme.js';
 
-/** SQLite's unique-constraint failure, as better-sqlite3 and D1 word it. */
-export function isUniqueViolation(err: unknown): boolean {
-  const text = `${(err as { code?: unknown })?.code ?? ''} ${(err as Error)?.message ?? ''} ${String((err as { cause?: unknown })?.cause ?? '')}`;
-  return /UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(text);
-}
-
 const ph = (name: string) => sql.placeholder(name);
-
-type StatusTable = SQLiteTable & { id: SQLiteColumn; status: SQLiteColumn };
-
-/** `UPDATE t SET … WHERE id = ? [AND status IN (…)] RETURNING id`, prepared per shape and reused. */
-function conditionalUpdates(db: Db, table: StatusTable) {
-  const cache = new Map<string, { all(params: Record<string, unknown>): unknown }>();
-  return async (id: string, changes: Record<string, unknown>, from?: readonly string[]): Promise<boolean> => {
-    const keys = Object.keys(changes)
-      .filter((k) => changes[k] !== undefined)
-      .sort();
-    if (keys.length === 0) return false;
-    const shape = `${keys.map((k) => (changes[k] === null ? `${k}=null` : k)).join(',')}|${from?.join(',') ?? '*'}`;
-    let stmt = cache.get(shape);
-    if (!stmt) {
-      const set: Record<string, unknown> = {};
-      for (const k of keys) set[k] = changes[k] === null ? sql`null` : ph(k);
-      const where: SQL | undefined = from ? and(eq(table.id, ph('__id')), inArray(table.status, [...from])) : eq(table.id, ph('__id'));
-      stmt = db
-        .update(table)
-        .set(set as never)
-        .where(where)
-        .returning({ id: table.id })
-        .prepare() as unknown as { all(params: Record<string, unknown>): unknown };
-      cache.set(shape, stmt);
-    }
-    const params: Record<string, unknown> = { __id: id };
-    for (const k of keys) if (changes[k] !== null) params[k] = changes[k];
-    return ((await stmt.all(params)) as unknown[]).length === 1;
-  };
-}
 
 /** Nonces inserted per statement by `issue` (one prepared statement per batch size used). */
 function nonceInserts(db: Db) {
@@ -95,10 +59,16 @@ export function acmeStore(db: Db): AcmeStore {
       .prepare(),
     orderById: db.select().from(acmeOrders).where(eq(acmeOrders.id, ph('id'))).limit(1).prepare(),
     authzById: db.select().from(acmeAuthorizations).where(eq(acmeAuthorizations.id, ph('id'))).limit(1).prepare(),
-    authzForOrder: db.select().from(acmeAuthorizations).where(eq(acmeAuthorizations.orderId, ph('orderId'))).orderBy(acmeAuthorizations.id).prepare(),
+    authzForOrder: db
+      .select({ a: acmeAuthorizations })
+      .from(acmeOrderAuthorizations)
+      .innerJoin(acmeAuthorizations, eq(acmeAuthorizations.id, acmeOrderAuthorizations.authzId))
+      .where(eq(acmeOrderAuthorizations.orderId, ph('orderId')))
+      .orderBy(acmeAuthorizations.id)
+      .prepare(),
     challengeById: db.select().from(acmeChallenges).where(eq(acmeChallenges.id, ph('id'))).limit(1).prepare(),
     challengesOfAuthz: db.select().from(acmeChallenges).where(eq(acmeChallenges.authzId, ph('authzId'))).orderBy(acmeChallenges.id).prepare(),
-    // One statement: the order becomes ready when it is pending and none of its authorizations is not valid.
+    // One statement: the order becomes ready when it is pending and none of the authorizations it uses is not valid.
     orderReady: db
       .update(acmeOrders)
       .set({ status: 'ready' })
@@ -109,17 +79,18 @@ export function acmeStore(db: Db): AcmeStore {
           notExists(
             db
               .select({ one: sql`1` })
-              .from(acmeAuthorizations)
-              .where(and(eq(acmeAuthorizations.orderId, ph('id')), ne(acmeAuthorizations.status, 'valid'))),
+              .from(acmeOrderAuthorizations)
+              .innerJoin(acmeAuthorizations, eq(acmeAuthorizations.id, acmeOrderAuthorizations.authzId))
+              .where(and(eq(acmeOrderAuthorizations.orderId, ph('id')), ne(acmeAuthorizations.status, 'valid'))),
           ),
         ),
       )
       .returning({ id: acmeOrders.id })
       .prepare(),
   };
-  const updateOrder = conditionalUpdates(db, acmeOrders as unknown as StatusTable);
-  const updateAuthz = conditionalUpdates(db, acmeAuthorizations as unknown as StatusTable);
-  const updateChallenge = conditionalUpdates(db, acmeChallenges as unknown as StatusTable);
+  const updateOrder = conditionalUpdates<AcmeOrderRecord>(db, acmeOrders as unknown as StatusTable);
+  const updateAuthz = conditionalUpdates<AcmeAuthorizationRecord>(db, acmeAuthorizations as unknown as StatusTable);
+  const updateChallenge = conditionalUpdates<AcmeChallengeRecord>(db, acmeChallenges as unknown as StatusTable);
   const insertNonces = nonceInserts(db);
 
   return {
@@ -182,10 +153,12 @@ export function acmeStore(db: Db): AcmeStore {
     },
 
     orders: {
-      async create(o, authorizations, challenges) {
+      async create(o, authorizations, challenges, reusedAuthzIds = []) {
         await db.insert(acmeOrders).values(o);
         if (authorizations.length) await db.insert(acmeAuthorizations).values(authorizations);
         if (challenges.length) await db.insert(acmeChallenges).values(challenges);
+        const links = [...authorizations.map((a) => a.id), ...reusedAuthzIds].map((authzId) => ({ orderId: o.id, authzId }));
+        if (links.length) await db.insert(acmeOrderAuthorizations).values(links);
       },
       async byId(id) {
         return (await q.orderById.get({ id })) as AcmeOrderRecord | undefined;
@@ -202,9 +175,25 @@ export function acmeStore(db: Db): AcmeStore {
       async replacing(certId) {
         return db.select().from(acmeOrders).where(eq(acmeOrders.replaces, certId));
       },
-      update: (id, changes, from) => updateOrder(id, changes, from),
+      update: async (id, changes, from, match) => (await updateOrder(id, changes, from, match)).length === 1,
       async readyIfAuthorized(id) {
         return (await q.orderReady.all({ id })).length === 1;
+      },
+      async usingAuthorization(authzId) {
+        const rows = await db
+          .select({ o: acmeOrders })
+          .from(acmeOrderAuthorizations)
+          .innerJoin(acmeOrders, eq(acmeOrders.id, acmeOrderAuthorizations.orderId))
+          .where(eq(acmeOrderAuthorizations.authzId, authzId));
+        return rows.map((r) => r.o as AcmeOrderRecord);
+      },
+      async needingRecovery(cutoff, limit) {
+        return (await db
+          .select()
+          .from(acmeOrders)
+          .where(and(eq(acmeOrders.status, 'processing'), or(isNull(acmeOrders.leaseAt), lte(acmeOrders.leaseAt, cutoff))))
+          .orderBy(acmeOrders.leaseAt)
+          .limit(limit)) as AcmeOrderRecord[];
       },
       async invalidateOpen(accountId, error) {
         const rows = await db
@@ -221,7 +210,26 @@ export function acmeStore(db: Db): AcmeStore {
         return (await q.authzById.get({ id })) as AcmeAuthorizationRecord | undefined;
       },
       async forOrder(orderId) {
-        return (await q.authzForOrder.all({ orderId })) as AcmeAuthorizationRecord[];
+        return ((await q.authzForOrder.all({ orderId })) as { a: AcmeAuthorizationRecord }[]).map((r) => r.a);
+      },
+      async reusable(accountId, identifier, now, validatedSince) {
+        const rows = await db
+          .select()
+          .from(acmeAuthorizations)
+          .where(
+            and(
+              eq(acmeAuthorizations.accountId, accountId),
+              eq(acmeAuthorizations.identifierType, identifier.type),
+              eq(acmeAuthorizations.identifierValue, identifier.value),
+              eq(acmeAuthorizations.wildcard, identifier.wildcard),
+              eq(acmeAuthorizations.status, 'valid'),
+              gt(acmeAuthorizations.expires, now),
+              gte(acmeAuthorizations.validatedAt, validatedSince),
+            ),
+          )
+          .orderBy(desc(acmeAuthorizations.validatedAt))
+          .limit(1);
+        return rows[0] as AcmeAuthorizationRecord | undefined;
       },
       async validForAccount(accountId, now) {
         return db
@@ -229,7 +237,7 @@ export function acmeStore(db: Db): AcmeStore {
           .from(acmeAuthorizations)
           .where(and(eq(acmeAuthorizations.accountId, accountId), eq(acmeAuthorizations.status, 'valid'), gt(acmeAuthorizations.expires, now)));
       },
-      update: (id, changes, from) => updateAuthz(id, changes, from),
+      update: async (id, changes, from) => (await updateAuthz(id, changes, from)).length === 1,
       async deactivateForAccount(accountId) {
         const rows = await db
           .update(acmeAuthorizations)
@@ -249,7 +257,7 @@ export function acmeStore(db: Db): AcmeStore {
         if (authzIds.length === 1) return (await q.challengesOfAuthz.all({ authzId: authzIds[0] })) as AcmeChallengeRecord[];
         return db.select().from(acmeChallenges).where(inArray(acmeChallenges.authzId, authzIds)).orderBy(acmeChallenges.id);
       },
-      update: (id, changes, from) => updateChallenge(id, changes, from),
+      update: async (id, changes, from, match) => (await updateChallenge(id, changes, from, match)).length === 1,
     },
   };
 }

@@ -1,22 +1,35 @@
 /** CaasStore over Drizzle (better-sqlite3 and D1 alike): one atomic statement per write. */
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { subscriptions, eabCredentials, eabViews, acmeAccounts } from '../schema/index.js';
+import { subscriptions, eabCredentials, eabViews, acmeAccounts, planReservations } from '../schema/index.js';
 import type { Db } from '../drizzle-store.js';
-import type { CaasStore } from '../../core/store/caas.js';
+import type { CaasStore, SubscriptionRecord } from '../../core/store/caas.js';
+
+/** A subscription with its certificate count: the plan reservations it holds. */
+const withCount = {
+  s: subscriptions,
+  issued: sql<number>`(select count(*) from ${planReservations} where ${planReservations.subscriptionId} = ${subscriptions.id})`,
+};
+const toSubscription = (r: { s: typeof subscriptions.$inferSelect; issued: number }): SubscriptionRecord => ({
+  ...r.s,
+  certificatesIssued: Number(r.issued),
+});
 
 export function caasStore(db: Db): CaasStore {
   return {
     async createSubscription(s) {
-      await db.insert(subscriptions).values(s);
+      const { certificatesIssued: _count, ...row } = s;
+      await db.insert(subscriptions).values(row);
     },
     async subscription(id) {
-      return (await db.select().from(subscriptions).where(eq(subscriptions.id, id)).limit(1))[0];
+      const r = (await db.select(withCount).from(subscriptions).where(eq(subscriptions.id, id)).limit(1))[0];
+      return r && toSubscription(r);
     },
     async subscriptionsOf(customerId) {
-      return db.select().from(subscriptions).where(eq(subscriptions.customerId, customerId)).orderBy(desc(subscriptions.createdAt));
+      const rows = await db.select(withCount).from(subscriptions).where(eq(subscriptions.customerId, customerId)).orderBy(desc(subscriptions.createdAt));
+      return rows.map(toSubscription);
     },
     async allSubscriptions() {
-      return db.select().from(subscriptions).orderBy(desc(subscriptions.createdAt));
+      return (await db.select(withCount).from(subscriptions).orderBy(desc(subscriptions.createdAt))).map(toSubscription);
     },
     async revokeSubscription(id, at) {
       const rows = await db
@@ -26,14 +39,25 @@ export function caasStore(db: Db): CaasStore {
         .returning({ id: subscriptions.id });
       return rows.length === 1;
     },
-    async countIssued(id) {
-      const rows = await db
-        .update(subscriptions)
-        .set({ certificatesIssued: sql`${subscriptions.certificatesIssued} + 1` })
-        .where(eq(subscriptions.id, id))
-        .returning({ n: subscriptions.certificatesIssued });
-      if (!rows[0]) throw new Error('countIssued: no such subscription');
-      return rows[0].n;
+    async reserveCertificate(subscriptionId, acmeOrderId, now) {
+      // One statement: SQLite runs one writer at a time, so the count and the insert cannot interleave.
+      const rows = await db.all(sql`
+        insert into ${planReservations} (acme_order_id, subscription_id, created_at)
+        select ${acmeOrderId}, ${subscriptionId}, ${now.getTime()}
+        where exists (
+          select 1 from ${subscriptions}
+          where id = ${subscriptionId} and status = 'active' and not_after > ${now.getTime()}
+            and max_certificates > (select count(*) from ${planReservations} where subscription_id = ${subscriptionId})
+        )
+        on conflict (acme_order_id) do nothing
+        returning acme_order_id`);
+      if (rows.length === 1) return 'reserved';
+      const held = await db.select({ id: planReservations.acmeOrderId }).from(planReservations).where(eq(planReservations.acmeOrderId, acmeOrderId)).limit(1);
+      return held.length === 1 ? 'held' : 'refused';
+    },
+    async releaseCertificate(acmeOrderId) {
+      const rows = await db.delete(planReservations).where(eq(planReservations.acmeOrderId, acmeOrderId)).returning({ id: planReservations.acmeOrderId });
+      return rows.length === 1;
     },
 
     async createCredential(c) {

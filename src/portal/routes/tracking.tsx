@@ -10,7 +10,7 @@ import type { OrderRecord } from '../../core/store/types.js';
 import type { AppEnv } from '../../api/context.js';
 import type { KeyArchive } from '../../autocsr/key-archive.js';
 import { isCertificateFormat, type CertificateFormat } from '../../ca/formats.js';
-import type { CheckOutcome } from '../../tracking/validations.js';
+import type { CheckOutcome } from '../../ra/tracking/validations.js';
 import { canonicalReference } from '../../tracking/service.js';
 import type { PortalContext, PortalEnv } from '../env.js';
 import { page } from '../layout.js';

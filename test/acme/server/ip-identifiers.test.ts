@@ -208,13 +208,15 @@ describe('validation and issuance for IP identifiers', () => {
   });
 
   it('tls-alpn-01 for an address: SNI = the reverse-mapping name (RFC 8738 §6), an iPAddress SAN in the challenge certificate', async () => {
-    const order = await place(ip('127.0.0.1'));
+    // A fresh account: the shared one holds a valid authorization for 127.0.0.1 that new orders reuse.
+    const c = await w.registered();
+    const order = await place(ip('127.0.0.1'), c);
     const a = await c.get((order.body.authorizations as string[])[0]!);
     const ch = (a.body.challenges as Challenge[]).find((x) => x.type === 'tls-alpn-01')!;
     const keyAuth = await c.keyAuthorization(ch.token);
 
     // A certificate naming the address as a dNSName does not answer the challenge (another order) …
-    const other = await place(ip('127.0.0.1'));
+    const other = await place(ip('127.0.0.1'), c);
     const oa = await c.get((other.body.authorizations as string[])[0]!);
     const och = (oa.body.challenges as Challenge[]).find((x) => x.type === 'tls-alpn-01')!;
     tls.setCertificate('1.0.0.127.in-addr.arpa', await challengeCertificate([{ type: 'dns', value: '127.0.0.1' }], await c.keyAuthorization(och.token)));

@@ -5,13 +5,15 @@
  * second half is the RFC 7638 thumbprint of a per-order symmetric JWK derived from the order id.
  */
 import type { JWK } from 'jose';
-import type { Clock } from '../core/clock.js';
-import type { Keyring } from '../core/secrets/keyring.js';
-import type { DomainValidationRecord, OrderRecord, Store } from '../core/store/types.js';
-import { toBase64Url } from '../core/encoding.js';
-import { newId } from '../core/secrets/tokens.js';
-import type { ValidationAuthority } from '../va/va.js';
-import { keyAuthorization, dns01TxtValue } from '../va/key-authorization.js';
+import type { Clock } from '../../core/clock.js';
+import type { Keyring } from '../../core/secrets/keyring.js';
+import type { DomainValidationRecord, OrderRecord, Store } from '../../core/store/types.js';
+import { toBase64Url } from '../../core/encoding.js';
+import { newId } from '../../core/secrets/tokens.js';
+import type { ValidationAuthority } from '../../va/va.js';
+import { keyAuthorization, dns01TxtValue } from '../../va/key-authorization.js';
+import { newChallengeToken } from '../tokens.js';
+import { domainValidationReusable } from '../reuse.js';
 
 export interface ValidationInstructions {
   http01?: { url: string; body: string };
@@ -37,7 +39,7 @@ export async function createValidations(store: Store, keyring: Keyring, order: O
   const jwk = await orderBindingJwk(keyring, order.id);
   const rows: DomainValidationRecord[] = [];
   for (const domain of order.domains) {
-    const token = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
+    const token = newChallengeToken();
     rows.push({
       id: newId(),
       orderId: order.id,
@@ -61,7 +63,26 @@ export async function instructionsFor(v: DomainValidationRecord): Promise<Valida
   return { http01: { url: `http://${v.domain}/.well-known/acme-challenge/${v.token}`, body: v.keyAuthorization }, dns01 };
 }
 
-/** Checks every domain not yet valid, by both methods; records what was found. */
+/** Whether a validation still backs issuance now: valid, and within the Baseline Requirements' reuse window. */
+export const stillValid = (v: DomainValidationRecord, now: Date): boolean => v.status === 'valid' && domainValidationReusable(v.validatedAt, now);
+
+/** Starts the validation of these domains over, with new tokens (their earlier validation is too old to reuse). */
+export async function restartValidations(store: Store, keyring: Keyring, order: OrderRecord, rows: DomainValidationRecord[]): Promise<void> {
+  const jwk = await orderBindingJwk(keyring, order.id);
+  for (const v of rows) {
+    const token = newChallengeToken();
+    await store.domainValidations.update(v.id, {
+      token,
+      keyAuthorization: await keyAuthorization(token, jwk),
+      status: 'pending',
+      method: null,
+      validatedAt: null,
+      lastResult: null,
+    });
+  }
+}
+
+/** Checks every domain not validly validated now, by both methods; records what was found. */
 export async function checkDomains(
   deps: { store: Store; keyring: Keyring; clock: Clock; va: ValidationAuthority },
   order: OrderRecord,
@@ -70,7 +91,7 @@ export async function checkDomains(
   const rows = await deps.store.domainValidations.forOrder(order.id);
   return Promise.all(
     rows.map(async (v): Promise<CheckOutcome> => {
-      if (v.status === 'valid') return { domain: v.domain, status: 'valid', method: v.method ?? undefined, found: {} };
+      if (stillValid(v, deps.clock.now())) return { domain: v.domain, status: 'valid', method: v.method ?? undefined, found: {} };
       const found: CheckOutcome['found'] = {};
       let method: string | undefined;
       for (const type of deps.va.challengeTypesFor(v.domain).filter((t) => t !== 'tls-alpn-01')) {

@@ -3,8 +3,14 @@ import type { CertificateRecord } from '../core/store/types.js';
 import { newId } from '../core/secrets/tokens.js';
 import type { Issued } from '../ca/issuer.js';
 
-export function certificateRecord(issued: Issued, owner: { orderId?: string; acmeOrderId?: string }, now: Date): CertificateRecord {
+export function certificateRecord(
+  issued: Issued,
+  owner: { orderId?: string; acmeOrderId?: string },
+  issuanceId: string,
+  now: Date,
+): CertificateRecord & { issuanceId: string } {
   return {
+    issuanceId,
     id: newId(),
     orderId: owner.orderId ?? null,
     acmeOrderId: owner.acmeOrderId ?? null,

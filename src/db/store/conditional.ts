@@ -1,0 +1,78 @@
+/**
+ * Conditional transitions, the one way state changes here: `UPDATE t SET … WHERE id = ? [AND status IN (…)]
+ * [AND col = ? | col IS NULL …] RETURNING *`, one statement, so of two racing requests exactly one applies
+ * its change. Statements are prepared per shape (the columns set, which of them are NULL, the statuses
+ * allowed to start from, the columns matched) on first use: building SQL per request costs more CPU than
+ * running it.
+ */
+import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import type { Db } from '../drizzle-store.js';
+
+const ph = (name: string) => sql.placeholder(name);
+
+export type StatusTable = SQLiteTable & { id: SQLiteColumn; status: SQLiteColumn };
+
+type Prepared = { all(params: Record<string, unknown>): unknown };
+
+/** SQLite's unique-constraint failure, as better-sqlite3 and D1 word it. */
+export function isUniqueViolation(err: unknown): boolean {
+  const text = `${(err as { code?: unknown })?.code ?? ''} ${(err as Error)?.message ?? ''} ${String((err as { cause?: unknown })?.cause ?? '')}`;
+  return /UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(text);
+}
+
+/**
+ * Returns `update(id, changes, from?, match?)` → the rows as they are afterwards ([] when the condition
+ * did not hold). `match` compares columns for equality; a null value means IS NULL.
+ */
+export function conditionalUpdates<Row>(db: Db, table: StatusTable) {
+  const cache = new Map<string, Prepared>();
+  const columns = table as unknown as Record<string, SQLiteColumn>;
+  return async (
+    id: string,
+    changes: Record<string, unknown>,
+    from?: readonly string[],
+    match: Record<string, unknown> = {},
+  ): Promise<Row[]> => {
+    const keys = Object.keys(changes)
+      .filter((k) => changes[k] !== undefined)
+      .sort();
+    if (keys.length === 0) return [];
+    const matchKeys = Object.keys(match)
+      .filter((k) => match[k] !== undefined)
+      .sort();
+    const shape =
+      `${keys.map((k) => (changes[k] === null ? `${k}=null` : k)).join(',')}|${from?.join(',') ?? '*'}|` +
+      matchKeys.map((k) => (match[k] === null ? `${k}=null` : k)).join(',');
+    let stmt = cache.get(shape);
+    if (!stmt) {
+      const set: Record<string, unknown> = {};
+      for (const k of keys) set[k] = changes[k] === null ? sql`null` : ph(k);
+      const conditions: SQL[] = [eq(table.id, ph('__id'))];
+      if (from) conditions.push(inArray(table.status, [...from]));
+      for (const k of matchKeys) {
+        const col = columns[k];
+        if (!col) throw new Error(`conditionalUpdates: no column ${k}`);
+        conditions.push(match[k] === null ? isNull(col) : eq(col, ph(`__m_${k}`)));
+      }
+      stmt = db
+        .update(table)
+        .set(set as never)
+        .where(and(...conditions))
+        .returning()
+        .prepare() as unknown as Prepared;
+      cache.set(shape, stmt);
+    }
+    const params: Record<string, unknown> = { __id: id };
+    // Values set go through Drizzle's column encoders; placeholders in WHERE do not, so those are encoded here.
+    for (const k of keys) if (changes[k] !== null) params[k] = changes[k];
+    for (const k of matchKeys) if (match[k] !== null) params[`__m_${k}`] = toParam(columns[k], match[k]);
+    return (await stmt.all(params)) as Row[];
+  };
+}
+
+/** A WHERE placeholder's value as the driver stores it (timestamps as milliseconds, JSON as text). */
+function toParam(col: SQLiteColumn | undefined, v: unknown): unknown {
+  if (!col) return v;
+  return (col as unknown as { mapToDriverValue(v: unknown): unknown }).mapToDriverValue(v);
+}

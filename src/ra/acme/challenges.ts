@@ -1,0 +1,62 @@
+/**
+ * Answering an ACME challenge (RFC 8555 §7.5.1, states per §7.1.6). One request validates: the one that
+ * moves the challenge from pending to processing (or takes over a processing one whose attempt lapsed,
+ * after a crash). Valid: challenge valid, authorization valid (reusable for later orders of the account
+ * until its expiry), every order using it ready once all of its authorizations are. Invalid: the challenge
+ * carries the VA's problem, the authorization and the open orders using it become invalid.
+ */
+import { Problem } from '../../core/problem.js';
+import type { AcmeAccountRecord, AcmeAuthorizationRecord, AcmeChallengeRecord } from '../../core/store/acme.js';
+import { leaseMs, type RaDeps } from '../deps.js';
+import { authorizationName, type AcmeOrders } from './orders.js';
+
+export async function answerChallenge(
+  d: RaDeps,
+  orders: AcmeOrders,
+  account: AcmeAccountRecord,
+  challenge: AcmeChallengeRecord,
+  authorization: AcmeAuthorizationRecord,
+): Promise<AcmeChallengeRecord> {
+  const authz = await orders.currentAuthorization(authorization);
+  let ch = challenge;
+  if (authz.status !== 'pending') return ch;
+  const now = d.clock.now();
+  const lapsed = ch.status === 'processing' && (!ch.attemptedAt || now.getTime() - ch.attemptedAt.getTime() >= leaseMs(d));
+  if (ch.status !== 'pending' && !lapsed) return ch;
+  const claimed = lapsed
+    ? await d.store.acme.challenges.update(ch.id, { attemptedAt: now }, ['processing'], { attemptedAt: ch.attemptedAt })
+    : await d.store.acme.challenges.update(ch.id, { status: 'processing', attemptedAt: now }, ['pending']);
+  if (!claimed) return (await d.store.acme.challenges.byId(ch.id)) ?? ch;
+  ch = { ...ch, status: 'processing', attemptedAt: now };
+
+  const name = authorizationName(authz);
+  let result;
+  try {
+    result =
+      authz.identifierType === 'ip'
+        ? await d.va.validateIp(ch.type, name, ch.token, account.jwk)
+        : await d.va.validate(ch.type, name, ch.token, account.jwk);
+  } catch (err) {
+    await d.store.acme.challenges.update(ch.id, { status: 'pending' }, ['processing']);
+    throw err;
+  }
+
+  if (result.valid) {
+    const validated = d.clock.now();
+    await d.store.acme.challenges.update(ch.id, { status: 'valid', validated }, ['processing']);
+    ch = { ...ch, status: 'valid', validated };
+    if (await d.store.acme.authorizations.update(authz.id, { status: 'valid', validatedAt: validated, expires: orders.validExpiry(authz, validated) }, ['pending'])) {
+      await orders.authorizationValidated(authz.id);
+    }
+    return ch;
+  }
+  const p = result.problem;
+  const error = { ...p.toJSON(), identifier: { type: authz.identifierType, value: name } };
+  await d.store.acme.challenges.update(ch.id, { status: 'invalid', error }, ['processing']);
+  ch = { ...ch, status: 'invalid', error };
+  if (await d.store.acme.authorizations.update(authz.id, { status: 'invalid' }, ['pending'])) {
+    const detail = `${ch.type} validation of ${name} failed: ${p.detail}`;
+    await orders.authorizationLost(authz.id, new Problem(p.type, p.title, p.status, detail, { extensions: { identifier: error.identifier } }).toJSON());
+  }
+  return ch;
+}

@@ -1,0 +1,71 @@
+/**
+ * The registration authority (after Boulder's RA): the one owner of each certificate's lifecycle, for
+ * every front end. names → validation (with its reuse window) → CAA → plan → issuer submit/poll → settle →
+ * revoke/replace. The REST routes, the portal and the ACME server are edges over it: they turn their wire
+ * formats into these calls and the domain errors it throws (src/core/errors.ts) back into their own
+ * vocabulary.
+ */
+import type { AcmeAccountRecord, AcmeAuthorizationRecord, AcmeChallengeRecord } from '../core/store/acme.js';
+import type { CertificateRecord } from '../core/store/types.js';
+import { domainErrors, toDoc } from '../core/errors.js';
+import type { RevocationReason } from '../ca/revocation.js';
+import type { RaDeps } from './deps.js';
+import { TrackingLifecycle } from './tracking/lifecycle.js';
+import { AcmeOrders, authorizationName } from './acme/orders.js';
+import { AcmeIssuance } from './acme/issuance.js';
+import { answerChallenge } from './acme/challenges.js';
+import { recoverStuck, type RecoveryReport } from './recovery.js';
+
+import { AcmePlanPolicy } from '../caas/acme-policy.js';
+
+export type { RaDeps };
+
+/** The RA with the plan policy built from the same storage and clock. */
+export function registrationAuthority(deps: Omit<RaDeps, 'plans'>): { ra: RegistrationAuthority; plans: AcmePlanPolicy } {
+  const plans = new AcmePlanPolicy(deps);
+  return { ra: new RegistrationAuthority({ ...deps, plans }), plans };
+}
+
+export class RegistrationAuthority {
+  readonly tracking: TrackingLifecycle;
+  readonly acmeOrders: AcmeOrders;
+  readonly acmeIssuance: AcmeIssuance;
+
+  constructor(private readonly d: RaDeps) {
+    this.tracking = new TrackingLifecycle(d);
+    this.acmeOrders = new AcmeOrders(d);
+    this.acmeIssuance = new AcmeIssuance(d, this.acmeOrders);
+  }
+
+  answerChallenge(account: AcmeAccountRecord, challenge: AcmeChallengeRecord, authz: AcmeAuthorizationRecord): Promise<AcmeChallengeRecord> {
+    return answerChallenge(this.d, this.acmeOrders, account, challenge, authz);
+  }
+
+  /** RFC 8555 §7.5.2: a pending or valid authorization deactivated; the open orders using it become invalid. */
+  async deactivateAuthorization(authz: AcmeAuthorizationRecord): Promise<AcmeAuthorizationRecord> {
+    if (authz.status !== 'pending' && authz.status !== 'valid') {
+      throw domainErrors.invalid(`The authorization is ${authz.status}: only pending or valid authorizations can be deactivated.`);
+    }
+    if (!(await this.d.store.acme.authorizations.update(authz.id, { status: 'deactivated' }, [authz.status]))) {
+      return (await this.d.store.acme.authorizations.byId(authz.id)) ?? authz;
+    }
+    await this.acmeOrders.authorizationLost(
+      authz.id,
+      toDoc(domainErrors.notAuthorized(`The authorization for ${authorizationName(authz)} was deactivated.`)),
+    );
+    return { ...authz, status: 'deactivated' };
+  }
+
+  /** Revokes a certificate (conditional: one request wins), then tells the issuer. */
+  async revoke(cert: CertificateRecord, reason: RevocationReason): Promise<void> {
+    const already = () => domainErrors.alreadyRevoked(`The certificate was revoked on ${cert.revokedAt?.toISOString() ?? 'an earlier date'}.`);
+    if (cert.revokedAt) throw already();
+    if (!(await this.d.store.certificates.revoke(cert.id, this.d.clock.now(), reason))) throw already();
+    await this.d.issuer.revoke?.(cert.serialHex, reason);
+  }
+
+  /** The periodic job: issuance nobody moved for a lease is finished, resubmitted or given up. */
+  recoverStuck(): Promise<RecoveryReport> {
+    return recoverStuck(this.d, this.tracking, this.acmeIssuance);
+  }
+}

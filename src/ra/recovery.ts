@@ -1,0 +1,26 @@
+/**
+ * The periodic job of crash recovery (Node timer, Workers cron): finds issuance nobody has moved for a
+ * lease, on tracking and ACME orders alike, and hands each to the lifecycle's own recovery, which finishes,
+ * resubmits or gives it up. A bounded batch per run; each step is a conditional transition, so instances
+ * running it at once do not get in each other's way.
+ */
+import type { RaDeps } from './deps.js';
+import { leaseMs } from './deps.js';
+import type { TrackingLifecycle } from './tracking/lifecycle.js';
+import type { AcmeIssuance } from './acme/issuance.js';
+
+export const RECOVERY_BATCH = 50;
+
+export interface RecoveryReport {
+  trackingOrders: number;
+  acmeOrders: number;
+}
+
+export async function recoverStuck(d: RaDeps, tracking: TrackingLifecycle, acme: AcmeIssuance): Promise<RecoveryReport> {
+  const cutoff = new Date(d.clock.now().getTime() - leaseMs(d));
+  const t = await d.store.orders.needingRecovery(cutoff, RECOVERY_BATCH);
+  for (const o of t) await tracking.current(o);
+  const a = await d.store.acme.orders.needingRecovery(cutoff, RECOVERY_BATCH);
+  for (const o of a) await acme.current(o);
+  return { trackingOrders: t.length, acmeOrders: a.length };
+}

@@ -1,0 +1,196 @@
+/**
+ * The lifecycle of a tracking order after it was placed: domain validation (with its reuse window) →
+ * CAA → organization approval for OV/EV (with its reuse window) → issuance → reissue (replace, then
+ * revoke the replaced certificate). Every move is a conditional transition from the state it starts in,
+ * so parallel requests on one order settle on one outcome; long work (network checks, key generation) is
+ * done before the transition, never between a claim and what it claims.
+ */
+import type { OrderRecord } from '../../core/store/types.js';
+import { domainErrors } from '../../core/errors.js';
+import { caaRefusals } from '../caa.js';
+import { domainReuseDays, organizationReuseDays, organizationValidationReusable } from '../reuse.js';
+import type { RaDeps } from '../deps.js';
+import { checkDomains, restartValidations, stillValid, type CheckOutcome } from './validations.js';
+import { claimIssuance, finishReplacement, recoverTrackingOrder, runIssuance } from './issuance.js';
+
+export interface ValidateOutcome {
+  order: OrderRecord;
+  domains: CheckOutcome[];
+  caa: { domain: string; ok: boolean; detail?: string }[];
+}
+
+/** What the customer brings to a reissue: the CSR to sign (checked by the edge's CSR check) and whether it is AutoCSR's. */
+export interface ReissueCsr {
+  csrPem: string;
+  autoCsr: boolean;
+}
+
+const APPROVAL_WAIT = 'Domains validated; waiting for organization validation by an operator.';
+
+const orgStaleReason = (now: Date) =>
+  `The organization's validation is older than the ${organizationReuseDays(now)} days the Baseline Requirements allow to reuse; ` +
+  'waiting for organization validation by an operator.';
+
+export class TrackingLifecycle {
+  constructor(private readonly d: RaDeps) {}
+
+  /** The order as it is now (recovered, polled, replacement finished). */
+  current(order: OrderRecord): Promise<OrderRecord> {
+    return recoverTrackingOrder(this.d, order);
+  }
+
+  /**
+   * Checks the domains now. When every one is valid, CAA is checked and the order moves on: DV (or OV/EV
+   * whose organization validation is still reusable) is issued at once, OV/EV otherwise waits for approval.
+   */
+  async validate(order: OrderRecord): Promise<ValidateOutcome> {
+    const d = this.d;
+    const domains = await checkDomains(d, order);
+    if (order.status !== 'pending_validation' || domains.some((x) => x.status !== 'valid')) {
+      return { order: await this.current(order), domains, caa: [] };
+    }
+
+    // RFC 8657: a record limited to some validation methods authorizes only the method that validated.
+    const methodOf = new Map(domains.map((x) => [x.domain, x.method]));
+    const refusals = await caaRefusals(
+      d.va,
+      order.domains.map((name) => ({ name, method: methodOf.get(name) })),
+    );
+    const refusedNames = new Set(refusals.map((r) => r.name));
+    const caa = order.domains.map((domain) => {
+      const r = refusals.find((x) => x.name === domain);
+      return r ? { domain, ok: false, detail: r.detail } : { domain, ok: !refusedNames.has(domain) };
+    });
+    const now = d.clock.now();
+    if (refusals.length > 0) {
+      const first = refusals[0]!;
+      const statusReason = `CAA forbids issuance for ${first.name}: ${first.detail}`;
+      const changed = await d.store.orders.transition(order.id, ['pending_validation'], { statusReason, updatedAt: now });
+      return { order: changed ?? (await this.reread(order)), domains, caa };
+    }
+    if (order.product !== 'dv' && !organizationValidationReusable(order.approvedAt, now)) {
+      const statusReason = order.approvedAt ? orgStaleReason(now) : APPROVAL_WAIT;
+      const changed = await d.store.orders.transition(order.id, ['pending_validation'], { status: 'pending_approval', statusReason, updatedAt: now });
+      return { order: changed ?? (await this.current(await this.reread(order))), domains, caa };
+    }
+    const claimed = await claimIssuance(d, order, ['pending_validation']);
+    // Another request claimed it first: report the order as that request left it.
+    return { order: claimed ? await runIssuance(d, claimed) : await this.current(await this.reread(order)), domains, caa };
+  }
+
+  /** An operator approves the organization: the order is issued (domains permitting). */
+  async approve(order: OrderRecord): Promise<OrderRecord> {
+    const d = this.d;
+    this.assertWaiting(order);
+    const now = d.clock.now();
+    const stale = (await d.store.domainValidations.forOrder(order.id)).filter((v) => !stillValid(v, now));
+    if (stale.length > 0) {
+      // The domains were validated too long ago to back this certificate: the customer validates again first.
+      await restartValidations(d.store, d.keyring, order, stale);
+      const changed = await d.store.orders.transition(order.id, ['pending_approval'], {
+        status: 'pending_validation',
+        approvedAt: now,
+        statusReason: `Organization approved. The validation of ${stale.map((v) => v.domain).join(', ')} is older than the ${domainReuseDays(now)} days the Baseline Requirements allow to reuse: validate again.`,
+        updatedAt: now,
+      });
+      if (!changed) throw this.raced(await this.reread(order));
+      return changed;
+    }
+    const claimed = await claimIssuance(d, order, ['pending_approval'], { approvedAt: now });
+    if (!claimed) throw this.raced(await this.reread(order));
+    return runIssuance(d, claimed);
+  }
+
+  async reject(order: OrderRecord, reason: string): Promise<OrderRecord> {
+    this.assertWaiting(order);
+    const text = reason.trim();
+    if (!text) throw domainErrors.invalid('reason: a reason the customer can read is required', 'reason');
+    const changed = await this.d.store.orders.transition(order.id, ['pending_approval'], {
+      status: 'rejected',
+      statusReason: text.slice(0, 500),
+      updatedAt: this.d.clock.now(),
+    });
+    if (!changed) throw this.raced(await this.reread(order));
+    return changed;
+  }
+
+  /**
+   * A new certificate for the same order with this CSR. An order not issued yet just takes the CSR. An
+   * issued (or failed) order is issued again when its validations are still reusable, or goes back to
+   * validation (or approval) when they are too old; the replaced certificate is revoked once its successor
+   * exists. Of parallel reissues exactly one proceeds; the others get `conflict`. `afterClaim` runs once
+   * the claim is won (the AutoCSR unlock code is stored there, so a losing request stores nothing).
+   */
+  async reissue(order: OrderRecord, csr: ReissueCsr, afterClaim: (o: OrderRecord) => Promise<void> = async () => {}): Promise<OrderRecord> {
+    const d = this.d;
+    order = await this.current(order);
+    const now = d.clock.now();
+    const taken = { csrPem: csr.csrPem, autoCsr: csr.autoCsr, updatedAt: now };
+
+    if (order.status === 'pending_validation' || order.status === 'pending_approval') {
+      const changed = await d.store.orders.transition(order.id, [order.status], taken);
+      if (!changed) throw this.raced(await this.reread(order));
+      await afterClaim(changed);
+      return changed;
+    }
+    if (order.status !== 'issued' && order.status !== 'failed') {
+      throw domainErrors.wrongState(
+        order.status === 'pending_issuance'
+          ? 'The order is being issued right now: wait for it to finish, then reissue.'
+          : `An order in status ${order.status} cannot be reissued.`,
+        { extensions: { orderStatus: order.status } },
+      );
+    }
+
+    const live = order.status === 'issued' ? await d.store.certificates.latestForOrder(order.id) : undefined;
+    const replaces = live && !live.revokedAt ? live.id : null;
+    const from = ['issued', 'failed'] as const;
+    const noReplacementPending = { replacesCertificateId: null };
+    const stale = (await d.store.domainValidations.forOrder(order.id)).filter((v) => !stillValid(v, now));
+    const orgStale = order.product !== 'dv' && !organizationValidationReusable(order.approvedAt, now);
+
+    if (stale.length === 0 && !orgStale) {
+      const claimed = await claimIssuance(d, order, from, { ...taken, replacesCertificateId: replaces }, noReplacementPending);
+      if (!claimed) throw this.raced(await this.reread(order));
+      await afterClaim(claimed);
+      return runIssuance(d, claimed);
+    }
+    const next = stale.length > 0 ? ('pending_validation' as const) : ('pending_approval' as const);
+    const statusReason =
+      stale.length > 0
+        ? `The validation of ${stale.map((v) => v.domain).join(', ')} is older than the ${domainReuseDays(now)} days the Baseline Requirements allow to reuse: validate again to get the new certificate.`
+        : orgStaleReason(now);
+    const changed = await d.store.orders.transition(
+      order.id,
+      from,
+      { ...taken, status: next, statusReason, replacesCertificateId: replaces },
+      noReplacementPending,
+    );
+    if (!changed) throw this.raced(await this.reread(order));
+    if (stale.length > 0) await restartValidations(d.store, d.keyring, changed, stale);
+    await afterClaim(changed);
+    return changed;
+  }
+
+  private assertWaiting(order: OrderRecord): void {
+    if (order.status !== 'pending_approval') {
+      throw domainErrors.wrongState(
+        `Order ${order.orderNumber} is ${order.status}; only orders waiting for approval (pending_approval) can be approved or rejected.`,
+        { extensions: { orderStatus: order.status } },
+      );
+    }
+  }
+
+  /** Another request moved the order first. */
+  private raced(now: OrderRecord) {
+    return domainErrors.conflict(`Another request changed order ${now.orderNumber} at the same time; it is now ${now.status}.`, {
+      extensions: { orderStatus: now.status },
+    });
+  }
+
+  private async reread(order: OrderRecord): Promise<OrderRecord> {
+    return (await this.d.store.orders.byId(order.id)) ?? order;
+  }
+}
+
+export { finishReplacement };
