@@ -170,9 +170,13 @@ export interface PlacedDv {
   domains: string[];
 }
 
-/** A DV AutoCSR order for `name` only (no www variant), placed by the customer behind `token`. */
-export async function placeDv(baseUrl: string, token: string, name: string): Promise<PlacedDv> {
-  const r = await rest(baseUrl, 'POST', '/api/v1/orders', { token, json: { product: 'dv', domains: [name], addWwwVariant: false } });
+/**
+ * A DV order for `name` only (no www variant), placed by the customer behind `token`: AutoCSR, or with the
+ * customer's own CSR (PEM) when one is given (much quicker to place: no key pair, no archive).
+ */
+export async function placeDv(baseUrl: string, token: string, name: string, csr?: string): Promise<PlacedDv> {
+  const json = csr === undefined ? { product: 'dv', domains: [name], addWwwVariant: false } : { product: 'dv', domains: [name], csr };
+  const r = await rest(baseUrl, 'POST', '/api/v1/orders', { token, json });
   if (r.status !== 201) throw new Error(`order ${name}: ${r.status} ${r.text}`);
   return { orderNumber: String(r.body.orderNumber), caReference: String(r.body.caReference), domains: r.body.domains as string[] };
 }
