@@ -10,10 +10,12 @@
  *   - no tracking order has more than one live certificate;
  *   - each subscription's certificatesIssued equals the certificates issued under it.
  *
- * Loopback only, bounded (RA_KILLS kills, default 20), reproducible with RA_SEED (printed).
+ * Each kill comes 50–400 ms (random) after the server is back, then, when an issuance request (finalize,
+ * validate, reissue) starts within 300 ms, 0–15 ms after it: most kills land inside an issuance.
+ * Loopback only, bounded (RA_KILLS kills, default 20), the random delays reproducible with RA_SEED (printed).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestDnsServer } from '../support/dns-server.js';
@@ -22,6 +24,7 @@ import { freePort } from '../support/server.js';
 import { AcmeTestClient, answer, csrFor, provision, type AcmeReply, type Provisioned } from '../support/acme.js';
 import { crlSerials, serialOf } from '../support/acme-server.js';
 import {
+  acmeGet,
   figures,
   integrityCheck,
   killSpawnedServers,
@@ -57,6 +60,8 @@ let port: number;
 let dataDir: string;
 let env: Record<string, string>;
 let stopping = false;
+/** The data directory is kept for a post-mortem when the test fails (its path is printed), removed when it passes. */
+let passed = false;
 
 beforeAll(async () => {
   dns = await TestDnsServer.start();
@@ -81,6 +86,7 @@ afterAll(async () => {
   await killSpawnedServers();
   await dns?.stop();
   await http?.stop();
+  if (passed && dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 // ---------------------------------------------------------------------------------------------------------
@@ -139,6 +145,7 @@ const trackingOrders: TrackingOrderSeen[] = [];
 const trackingCerts: TrackingCertReceived[] = [];
 const stats = {
   kills: 0,
+  killsDuringIssuance: 0,
   acmeFlowsCompleted: 0,
   acmeFlowsInvalid: 0,
   acmeGivenUp: 0,
@@ -148,6 +155,29 @@ const stats = {
   requestErrors: 0,
   serverErrors: [] as string[],
 };
+
+/** Issuance requests in flight (finalize, validate, reissue), so that kills can land inside them. */
+const issuing = { n: 0, listeners: [] as (() => void)[] };
+async function duringIssuance<T>(request: () => Promise<T>): Promise<T> {
+  issuing.n++;
+  for (const f of issuing.listeners.splice(0)) f();
+  try {
+    return await request();
+  } finally {
+    issuing.n--;
+  }
+}
+/** Resolves true as soon as an issuance request is in flight, false after `ms` without one. */
+function issuanceInFlight(ms: number): Promise<boolean> {
+  if (issuing.n > 0) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), ms);
+    issuing.listeners.push(() => {
+      clearTimeout(t);
+      resolve(true);
+    });
+  });
+}
 
 function note5xx(where: string, r: { status: number; text: string }): void {
   if (r.status >= 500) stats.serverErrors.push(`${where}: ${r.status} ${r.text.slice(0, 160)}`);
@@ -184,7 +214,8 @@ async function acmeStep(w: number, c: AcmeTestClient, subscription: string, stat
       return;
     case 'ready': {
       cur.csr ??= (await csrFor([cur.name])).csr;
-      note5xx('finalize', await c.post(o.body.finalize as string, { csr: cur.csr }));
+      const csr = cur.csr;
+      note5xx('finalize', await duringIssuance(() => c.post(o.body.finalize as string, { csr })));
       return;
     }
     case 'processing':
@@ -228,7 +259,7 @@ async function trackingStep(w: number, token: string, state: { cur?: TrackingOrd
   switch (view.status) {
     case 'pending_validation':
       for (const v of view.validation) dns!.set(v.instructions.dns01.name, 'TXT', [v.instructions.dns01.value]);
-      check('validate', await validateRef(base, cur.caReference));
+      check('validate', await duringIssuance(() => validateRef(base, cur.caReference)));
       return;
     case 'issued': {
       const serial = normSerial(view.certificate!.serial);
@@ -243,7 +274,8 @@ async function trackingStep(w: number, token: string, state: { cur?: TrackingOrd
       }
       if (cur.reissues < 2) {
         cur.reissues++;
-        const r = await reissueRef(base, cur.caReference, await pemCsr([cur.name]));
+        const csr = await pemCsr([cur.name]);
+        const r = await duringIssuance(() => reissueRef(base, cur.caReference, csr));
         check('reissue', r);
         if (r.status === 200) stats.trackingReissues++;
         return;
@@ -316,6 +348,9 @@ describe('crash safety: SIGKILL during issuance, restart on the same data direct
         const delay = Math.round(50 + rand() * 350);
         delays.push(delay);
         await sleep(delay);
+        // Then aim: kill within a few ms of an issuance request (finalize, validate, reissue) when one comes soon.
+        if (await issuanceInFlight(300)) await sleep(Math.floor(rand() * 15));
+        if (issuing.n > 0) stats.killsDuringIssuance++;
         gate.close();
         await server!.kill();
         stats.kills++;
@@ -329,6 +364,7 @@ describe('crash safety: SIGKILL during issuance, restart on the same data direct
     }
     figures('crash load', {
       kills: stats.kills,
+      killsDuringIssuance: stats.killsDuringIssuance,
       delaysMs: delays,
       acmeOrdersCreated: acmeOrders.length,
       acmeFlowsCompleted: stats.acmeFlowsCompleted,
@@ -354,7 +390,7 @@ describe('crash safety: SIGKILL during issuance, restart on the same data direct
     for (;;) {
       const next: AcmeOrderSeen[] = [];
       for (const o of stillProcessing) {
-        const r: AcmeReply = await o.client.get(o.url);
+        const r: AcmeReply = await acmeGet(o.client, o.url);
         const status = r.status === 200 ? String(r.body.status) : `http ${r.status}`;
         finalStatus.set(o.url, status);
         if (status === 'processing') next.push(o);
@@ -381,7 +417,7 @@ describe('crash safety: SIGKILL during issuance, restart on the same data direct
     // --- Every certificate received is still served as it was.
     const acmeMismatch: string[] = [];
     for (const got of acmeCerts) {
-      const r = await got.client.get(got.certUrl);
+      const r = await acmeGet(got.client, got.certUrl);
       if (r.status !== 200) acmeMismatch.push(`${got.certUrl}: ${r.status} ${r.text.slice(0, 120)}`);
       else if (r.text !== got.pem) acmeMismatch.push(`${got.certUrl}: different bytes`);
     }
@@ -447,5 +483,6 @@ describe('crash safety: SIGKILL during issuance, restart on the same data direct
     // The load really ran: something was issued, and kills happened during it.
     expect(stats.kills).toBe(KILLS);
     expect(acmeCerts.length + trackingCerts.length, why).toBeGreaterThan(0);
+    passed = true;
   }, 180_000);
 });

@@ -167,7 +167,7 @@ async function readyOrder(c: AcmeTestClient, name: string): Promise<{ url: strin
   for (const authzUrl of created.body.authorizations as string[]) {
     const authz = await c.get(authzUrl);
     const ch = (authz.body.challenges as { type: string; token: string; url: string }[]).find((x) => x.type === 'http-01')!;
-    await answer(c, w, name, ch);
+    await answer(c, { dns: w.dns, http: w.http! }, name, ch);
     const done = await c.post(ch.url, {});
     if (done.body.status !== 'valid') throw new Error(`challenge ${name}: ${done.text}`);
   }
@@ -190,7 +190,7 @@ describe('ACME: one winner per change', () => {
     const eab = await w.provision('plan-race@example.com', { preset: 'business', maxCertificates: 1 });
     subscriptions.push({ label: 'plan race (max 1)', id: eab.subscriptionId, maxCertificates: 1 });
     const c = await registered(eab);
-    const orders = [];
+    const orders: { url: string; finalize: string; name: string }[] = [];
     for (let i = 0; i < 4; i++) orders.push(await readyOrder(c, `plan-race-${i}.ra.example`));
 
     const replies = await finalizeAtOnce(c, orders);
@@ -253,7 +253,7 @@ describe('ACME: one winner per change', () => {
     const eab = await w.provision('plan-race-2@example.com', { preset: 'business', maxCertificates: 2 });
     subscriptions.push({ label: 'plan race (max 2)', id: eab.subscriptionId, maxCertificates: 2 });
     const c = await registered(eab);
-    const orders = [];
+    const orders: { url: string; finalize: string; name: string }[] = [];
     for (let i = 0; i < 4; i++) orders.push(await readyOrder(c, `plan-race2-${i}.ra.example`));
     const replies = await finalizeAtOnce(c, orders);
     const after = await Promise.all(orders.map((o) => c.get(o.url)));

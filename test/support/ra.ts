@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { csrFor } from './acme.js';
+import { csrFor, type AcmeReply, type AcmeTestClient } from './acme.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Figures
@@ -213,6 +213,16 @@ export async function subscriptionUsage(baseUrl: string, adminToken: string, id:
   const r = await fetch(`${baseUrl}/api/v1/admin/subscriptions/${id}`, { headers: { authorization: `Bearer ${adminToken}` } });
   if (r.status !== 200) throw new Error(`admin subscription ${id}: ${r.status} ${await r.text()}`);
   return ((await r.json()) as { usage: { certificatesIssued: number; maxCertificates: number } }).usage;
+}
+
+/**
+ * POST-as-GET that survives a nonce from before a restart: a badNonce answer carries a fresh nonce, so the
+ * request is simply sent again (a few times at most).
+ */
+export async function acmeGet(client: AcmeTestClient, url: string): Promise<AcmeReply> {
+  let r = await client.get(url);
+  for (let i = 0; i < 3 && r.status === 400 && String(r.body.type ?? '').endsWith(':badNonce'); i++) r = await client.get(url);
+  return r;
 }
 
 /** The id at the end of an ACME order URL (…/acme/order/<id>). */
