@@ -10,8 +10,8 @@
  *   - no tracking order has more than one live certificate;
  *   - each subscription's certificatesIssued equals the certificates issued under it.
  *
- * Each kill comes 50–400 ms (random) after the server is back, then, when an issuance request (finalize,
- * validate, reissue) starts within 300 ms, 0–15 ms after it: most kills land inside an issuance.
+ * Each kill comes 50–400 ms (random) after the server is back, then 0–30 ms into the next issuance request,
+ * aimed in turn at an ACME finalize and at a tracking validate/reissue: most kills land inside an issuance.
  * Loopback only, bounded (RA_KILLS kills, default 20), the random delays reproducible with RA_SEED (printed).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -145,7 +145,8 @@ const trackingOrders: TrackingOrderSeen[] = [];
 const trackingCerts: TrackingCertReceived[] = [];
 const stats = {
   kills: 0,
-  killsDuringIssuance: 0,
+  killsDuringAcmeFinalize: 0,
+  killsDuringTrackingIssuance: 0,
   acmeFlowsCompleted: 0,
   acmeFlowsInvalid: 0,
   acmeGivenUp: 0,
@@ -156,26 +157,35 @@ const stats = {
   serverErrors: [] as string[],
 };
 
-/** Issuance requests in flight (finalize, validate, reissue), so that kills can land inside them. */
-const issuing = { n: 0, listeners: [] as (() => void)[] };
-async function duringIssuance<T>(request: () => Promise<T>): Promise<T> {
-  issuing.n++;
-  for (const f of issuing.listeners.splice(0)) f();
+/** Issuance requests in flight (ACME finalize; tracking validate and reissue), so that kills can land inside them. */
+type Kind = 'acme' | 'tracking';
+const issuing = { acme: 0, tracking: 0, listeners: [] as { kind?: Kind; f: () => void }[] };
+async function duringIssuance<T>(kind: Kind, request: () => Promise<T>): Promise<T> {
+  issuing[kind]++;
+  issuing.listeners = issuing.listeners.filter((l) => (l.kind && l.kind !== kind ? true : (l.f(), false)));
   try {
     return await request();
   } finally {
-    issuing.n--;
+    issuing[kind]--;
   }
 }
-/** Resolves true as soon as an issuance request is in flight, false after `ms` without one. */
-function issuanceInFlight(ms: number): Promise<boolean> {
-  if (issuing.n > 0) return Promise.resolve(true);
+const inFlight = (kind?: Kind) => (kind ? issuing[kind] : issuing.acme + issuing.tracking);
+/** Resolves true as soon as an issuance request (of `kind`, or any) is in flight, false after `ms` without one. */
+function issuanceInFlight(ms: number, kind?: Kind): Promise<boolean> {
+  if (inFlight(kind) > 0) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const t = setTimeout(() => resolve(false), ms);
-    issuing.listeners.push(() => {
-      clearTimeout(t);
-      resolve(true);
-    });
+    const l = {
+      kind,
+      f: () => {
+        clearTimeout(t);
+        resolve(true);
+      },
+    };
+    const t = setTimeout(() => {
+      issuing.listeners = issuing.listeners.filter((x) => x !== l);
+      resolve(false);
+    }, ms);
+    issuing.listeners.push(l);
   });
 }
 
@@ -215,7 +225,7 @@ async function acmeStep(w: number, c: AcmeTestClient, subscription: string, stat
     case 'ready': {
       cur.csr ??= (await csrFor([cur.name])).csr;
       const csr = cur.csr;
-      note5xx('finalize', await duringIssuance(() => c.post(o.body.finalize as string, { csr })));
+      note5xx('finalize', await duringIssuance('acme', () => c.post(o.body.finalize as string, { csr })));
       return;
     }
     case 'processing':
@@ -259,7 +269,7 @@ async function trackingStep(w: number, token: string, state: { cur?: TrackingOrd
   switch (view.status) {
     case 'pending_validation':
       for (const v of view.validation) dns!.set(v.instructions.dns01.name, 'TXT', [v.instructions.dns01.value]);
-      check('validate', await duringIssuance(() => validateRef(base, cur.caReference)));
+      check('validate', await duringIssuance('tracking', () => validateRef(base, cur.caReference)));
       return;
     case 'issued': {
       const serial = normSerial(view.certificate!.serial);
@@ -275,7 +285,7 @@ async function trackingStep(w: number, token: string, state: { cur?: TrackingOrd
       if (cur.reissues < 2) {
         cur.reissues++;
         const csr = await pemCsr([cur.name]);
-        const r = await duringIssuance(() => reissueRef(base, cur.caReference, csr));
+        const r = await duringIssuance('tracking', () => reissueRef(base, cur.caReference, csr));
         check('reissue', r);
         if (r.status === 200) stats.trackingReissues++;
         return;
@@ -348,9 +358,12 @@ describe('crash safety: SIGKILL during issuance, restart on the same data direct
         const delay = Math.round(50 + rand() * 350);
         delays.push(delay);
         await sleep(delay);
-        // Then aim: kill within a few ms of an issuance request (finalize, validate, reissue) when one comes soon.
-        if (await issuanceInFlight(300)) await sleep(Math.floor(rand() * 15));
-        if (issuing.n > 0) stats.killsDuringIssuance++;
+        // Then aim, in turn at an ACME finalize and at a tracking validate/reissue: kill a few ms into one when
+        // one comes soon (else into any issuance request, else now).
+        const kind: Kind = k % 2 === 0 ? 'acme' : 'tracking';
+        if ((await issuanceInFlight(500, kind)) || (await issuanceInFlight(200))) await sleep(Math.floor(rand() * 30));
+        if (inFlight('acme') > 0) stats.killsDuringAcmeFinalize++;
+        if (inFlight('tracking') > 0) stats.killsDuringTrackingIssuance++;
         gate.close();
         await server!.kill();
         stats.kills++;
@@ -364,7 +377,8 @@ describe('crash safety: SIGKILL during issuance, restart on the same data direct
     }
     figures('crash load', {
       kills: stats.kills,
-      killsDuringIssuance: stats.killsDuringIssuance,
+      killsDuringAcmeFinalize: stats.killsDuringAcmeFinalize,
+      killsDuringTrackingIssuance: stats.killsDuringTrackingIssuance,
       delaysMs: delays,
       acmeOrdersCreated: acmeOrders.length,
       acmeFlowsCompleted: stats.acmeFlowsCompleted,
@@ -484,5 +498,5 @@ describe('crash safety: SIGKILL during issuance, restart on the same data direct
     expect(stats.kills).toBe(KILLS);
     expect(acmeCerts.length + trackingCerts.length, why).toBeGreaterThan(0);
     passed = true;
-  }, 180_000);
+  }, 240_000);
 });
