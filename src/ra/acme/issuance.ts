@@ -72,11 +72,18 @@ export class AcmeIssuance {
     }
     // 2.
     const names = o.identifiers.map((i) => i.value);
-    await d.plans.check(account.subscriptionId, {
-      names,
-      wildcard: names.some((n) => n.startsWith('*.')),
-      validityDays: requestedDays(o, d.clock.now()),
-    });
+    try {
+      await d.plans.check(account.subscriptionId, {
+        names,
+        wildcard: names.some((n) => n.startsWith('*.')),
+        validityDays: requestedDays(o, d.clock.now()),
+      });
+    } catch (err) {
+      // A parallel finalize of this very order may have taken the plan's last certificate: say what it did.
+      const now = await this.reread(o);
+      if (now.status !== 'ready') throw notReady(now);
+      throw err;
+    }
     if (o.replaces) {
       const others = await d.store.acme.orders.replacing(o.replaces);
       if (others.some((x) => x.id !== o.id && (x.status === 'valid' || x.status === 'processing'))) {
