@@ -2,7 +2,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { Problem, problems } from '../core/problem.js';
-import type { AppEnv } from './context.js';
+import type { AppEnv } from '../app/context.js';
 import { DomainError } from '../core/errors.js';
 import { restProblem } from './domain-errors.js';
 

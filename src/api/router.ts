@@ -1,6 +1,6 @@
 /** Every route module builds on this: an OpenAPIHono whose schema failures become problem documents. */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppEnv } from './context.js';
+import type { AppEnv } from '../app/context.js';
 import { validationProblem } from './errors.js';
 
 export function newRouter(): OpenAPIHono<AppEnv> {

@@ -2,7 +2,7 @@
 import { serve } from '@hono/node-server';
 import { loadConfig, ConfigError } from '../core/config.js';
 import { purgeExpired } from '../core/purge.js';
-import { buildServices, createApp } from '../api/app.js';
+import { buildServices, createApp } from '../app/app.js';
 import { nodeDeps } from '../adapters/node/deps.js';
 import { tlsMaterial } from '../adapters/node/tls.js';
 import { createServer as createHttpsServer } from 'node:https';

@@ -7,8 +7,8 @@ import { ConfigError } from '../core/config.js';
 import { Problem, problems, API_PROBLEM_BASE } from '../core/problem.js';
 import { purgeExpired } from '../core/purge.js';
 import { registrationAuthority } from '../ra/index.js';
-import { createApp, type App } from '../api/app.js';
-import type { AppDeps } from '../api/context.js';
+import { createApp, type App } from '../app/app.js';
+import type { AppDeps } from '../app/context.js';
 import { workersDeps, type WorkersEnv } from '../adapters/workers/deps.js';
 import { consoleLogger } from '../adapters/workers/logger.js';
 

@@ -1,6 +1,6 @@
 /** What portal handlers see: the API's context plus the visitor's portal state. */
 import type { Context } from 'hono';
-import type { AppEnv } from '../api/context.js';
+import type { PortalServices } from '../app/context.js';
 import type { CustomerRecord } from '../core/store/types.js';
 
 export interface PortalState {
@@ -16,5 +16,5 @@ export interface PortalState {
   form: Record<string, string>;
 }
 
-export type PortalEnv = { Variables: AppEnv['Variables'] & { portal: PortalState } };
+export type PortalEnv = { Variables: { services: PortalServices; portal: PortalState } };
 export type PortalContext = Context<PortalEnv>;

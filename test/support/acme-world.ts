@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { createApp } from '../../src/api/app.js';
+import { createApp } from '../../src/app/app.js';
 import type { Issuer } from '../../src/ca/issuer.js';
 import { trackingWorld, hostAt127, ADMIN_TOKEN, type TrackingWorld } from './tracking.js';
 import { freePort } from './server.js';

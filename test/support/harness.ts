@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/core/config.js';
 import { ManualClock } from '../../src/core/clock.js';
-import { createApp } from '../../src/api/app.js';
+import { createApp } from '../../src/app/app.js';
 import { nodeDeps, type NodeDeps } from '../../src/adapters/node/deps.js';
-import type { Logger } from '../../src/api/context.js';
+import type { Logger } from '../../src/app/context.js';
 
 export interface Harness {
   app: ReturnType<typeof createApp>;

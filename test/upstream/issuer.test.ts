@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '../../src/core/secrets/keyring.js';
-import type { Logger } from '../../src/api/context.js';
+import type { Logger } from '../../src/app/context.js';
 import type { IssueResult, Issued } from '../../src/ca/issuer.js';
 import { UpstreamAcmeIssuer, type UpstreamAcmeIssuerOptions } from '../../src/adapters/node/upstream-acme.js';
 import { ACCOUNT_KEY_FILE, accountKeyContext } from '../../src/adapters/node/upstream-acme-account.js';

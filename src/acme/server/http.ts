@@ -5,7 +5,7 @@
  * becomes a bare `serverInternal`.
  */
 import type { Context } from 'hono';
-import type { AppEnv, Services } from '../../api/context.js';
+import type { AcmeEnv, AcmeServices } from '../../app/context.js';
 import { ACME_PROBLEM_BASE, Problem, acmeProblems } from '../../core/problem.js';
 import { toBase64Url } from '../../core/encoding.js';
 import type { NonceStore } from '../jws/verify.js';
@@ -13,14 +13,14 @@ import { linksFor, type AcmeLinks } from './links.js';
 import { DomainError } from '../../core/errors.js';
 import { acmeProblem } from './domain-errors.js';
 
-export type AcmeContext = Context<AppEnv>;
+export type AcmeContext = Context<AcmeEnv>;
 
 /** Largest JWS body accepted: a CSR with 100 names and an RSA-4096 key is well under 16 KiB. */
 export const ACME_BODY_LIMIT = 64 * 1024;
 /** How long an issued nonce stays usable. */
 export const NONCE_TTL_MS = 60 * 60 * 1000;
 
-export const services = (c: AcmeContext): Services => c.get('services');
+export const services = (c: AcmeContext): AcmeServices => c.get('services');
 export const links = (c: AcmeContext): AcmeLinks => linksFor(services(c).config.baseUrl);
 
 /** Nonces stored per batch: one insert serves this many responses. */
@@ -38,7 +38,7 @@ class NoncePool {
   private storedAt = 0;
   private refill: Promise<void> | undefined;
 
-  constructor(private readonly s: Services) {}
+  constructor(private readonly s: AcmeServices) {}
 
   async next(): Promise<string> {
     for (;;) {
@@ -60,9 +60,9 @@ class NoncePool {
 }
 
 /** One pool per app instance (services object), not per module: tests build several apps. */
-const pools = new WeakMap<Services, NoncePool>();
+const pools = new WeakMap<AcmeServices, NoncePool>();
 
-export function nonceStore(s: Services): NonceStore {
+export function nonceStore(s: AcmeServices): NonceStore {
   let pool = pools.get(s);
   if (!pool) pools.set(s, (pool = new NoncePool(s)));
   const p = pool;

@@ -7,7 +7,7 @@
  */
 import { acmeProblems } from '../../core/problem.js';
 import type { AcmeAccountRecord } from '../../core/store/acme.js';
-import type { Services } from '../../api/context.js';
+import type { AcmeServices } from '../../app/context.js';
 import { acmeJson, links, services, type AcmeContext } from './http.js';
 import { accountRequest, payloadObject } from './request.js';
 import { parseNewOrder, type NewOrderRequest } from './new-order-request.js';
@@ -17,7 +17,7 @@ import { ownedOrder } from './owned.js';
 import { orderView } from './views.js';
 
 /** RFC 9773 §5: the replaced certificate is this account's, shares a name, and is not replaced yet. */
-async function checkReplaces(s: Services, account: AcmeAccountRecord, req: NewOrderRequest): Promise<string> {
+async function checkReplaces(s: AcmeServices, account: AcmeAccountRecord, req: NewOrderRequest): Promise<string> {
   const id = parseCertId(req.replaces, '"replaces"');
   const cert = await certificateFor(s.store, id);
   if (!cert) throw acmeProblems.malformed(`"replaces" ${JSON.stringify(id.text)} names no certificate this server issued.`);

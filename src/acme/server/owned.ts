@@ -2,7 +2,7 @@
  * Loading a resource on behalf of an account: unknown ids are 404 (`malformed`, RFC 8555 has no "not
  * found" type), another account's resource is 403 `unauthorized`.
  */
-import type { Services } from '../../api/context.js';
+import type { AcmeServices } from '../../app/context.js';
 import { Problem, acmeProblems } from '../../core/problem.js';
 import type {
   AcmeAccountRecord,
@@ -18,14 +18,14 @@ export function notFound(what: string): Problem {
 
 const notYours = (what: string) => acmeProblems.unauthorized(`This ${what} belongs to another account.`);
 
-export async function ownedOrder(s: Services, id: string, account: AcmeAccountRecord): Promise<AcmeOrderRecord> {
+export async function ownedOrder(s: AcmeServices, id: string, account: AcmeAccountRecord): Promise<AcmeOrderRecord> {
   const o = await s.store.acme.orders.byId(id);
   if (!o) throw notFound('order');
   if (o.accountId !== account.id) throw notYours('order');
   return o;
 }
 
-export async function ownedAuthorization(s: Services, id: string, account: AcmeAccountRecord): Promise<AcmeAuthorizationRecord> {
+export async function ownedAuthorization(s: AcmeServices, id: string, account: AcmeAccountRecord): Promise<AcmeAuthorizationRecord> {
   const a = await s.store.acme.authorizations.byId(id);
   if (!a) throw notFound('authorization');
   if (a.accountId !== account.id) throw notYours('authorization');
@@ -33,7 +33,7 @@ export async function ownedAuthorization(s: Services, id: string, account: AcmeA
 }
 
 export async function ownedChallenge(
-  s: Services,
+  s: AcmeServices,
   id: string,
   account: AcmeAccountRecord,
 ): Promise<{ challenge: AcmeChallengeRecord; authorization: AcmeAuthorizationRecord }> {

@@ -10,7 +10,7 @@ import { importJWK } from 'jose';
 import { x509 } from '../../core/x509.js';
 import { acmeProblems } from '../../core/problem.js';
 import { fromBase64Url, fromBase64, timingSafeEqual } from '../../core/encoding.js';
-import type { Services } from '../../api/context.js';
+import type { AcmeServices } from '../../app/context.js';
 import type { AcmeAccountRecord } from '../../core/store/acme.js';
 import type { CertificateRecord } from '../../core/store/types.js';
 import { REVOCATION_REASONS, isRevocationReason } from '../../ca/revocation.js';
@@ -31,7 +31,7 @@ function dnsNames(cert: x509.X509Certificate): string[] {
   );
 }
 
-async function accountMayRevoke(s: Services, account: AcmeAccountRecord, record: CertificateRecord, cert: x509.X509Certificate): Promise<boolean> {
+async function accountMayRevoke(s: AcmeServices, account: AcmeAccountRecord, record: CertificateRecord, cert: x509.X509Certificate): Promise<boolean> {
   if (record.acmeOrderId) {
     const o = await s.store.acme.orders.byId(record.acmeOrderId);
     if (o?.accountId === account.id) return true;

@@ -1,12 +1,12 @@
 /**
- * The ACME server's routes, mounted at /acme (src/api/app.ts). Outside the REST API's /api/* middlewares:
+ * The ACME server's routes, mounted at /acme (src/app/app.ts). Outside the REST API's /api/* middlewares:
  * ACME bodies are application/jose+json and limited by the ACME body reader (http.ts).
  *
  * Every response, problems included, carries a fresh Replay-Nonce (RFC 8555 §6.5: a client retries a
  * `badNonce` with it) and `Link: <directory>;rel="index"` (§7.1).
  */
 import { Hono } from 'hono';
-import type { AppEnv } from '../../api/context.js';
+import type { AcmeEnv } from '../../app/context.js';
 import { acmeOnError, acmeProblemResponse, links, methodNotAllowed, nonceStore, notFoundProblem, services } from './http.js';
 import { directory, newNonce, terms } from './directory.js';
 import { account, newAccount, ordersList } from './accounts.js';
@@ -19,7 +19,7 @@ import { certificate } from './certificates.js';
 import { revokeCert } from './revocation.js';
 import { renewalInfo } from './renewal-info.js';
 
-export const acmeRoutes = new Hono<AppEnv>();
+export const acmeRoutes = new Hono<AcmeEnv>();
 
 acmeRoutes.use('*', async (c, next) => {
   await next();

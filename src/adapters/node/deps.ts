@@ -6,7 +6,7 @@ import type { Clock } from '../../core/clock.js';
 import { systemClock } from '../../core/clock.js';
 import { Keyring } from '../../core/secrets/keyring.js';
 import { argon2idHasher } from '../../core/secrets/password.js';
-import type { AppDeps, Logger } from '../../api/context.js';
+import type { AppDeps, Logger } from '../../app/context.js';
 import { openSqliteStore, type SqliteHandle } from './sqlite.js';
 import { loadOrCreateSecretKey } from './secret-key.js';
 import { hashWasmArgon2id } from './argon2.js';

@@ -1,4 +1,4 @@
-import type { Logger } from '../../api/context.js';
+import type { Logger } from '../../app/context.js';
 
 /** One JSON line per event on stdout/stderr. Callers pass only non-secret fields. */
 export function jsonLogger(): Logger {

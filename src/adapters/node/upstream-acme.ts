@@ -25,7 +25,7 @@ import type { RevocationReason } from '../../ca/revocation.js';
 import type { UpstreamConfig } from '../../core/config.js';
 import type { Keyring } from '../../core/secrets/keyring.js';
 import type { Store } from '../../core/store/types.js';
-import type { Logger } from '../../api/context.js';
+import type { Logger } from '../../app/context.js';
 import { fromBase64Url, toBase64Url, toPem } from '../../core/encoding.js';
 import { loadOrCreateAccountKey, UpstreamAccountError } from './upstream-acme-account.js';
 import { UpstreamBusy, UpstreamRefused, UpstreamSession } from './upstream-acme-session.js';

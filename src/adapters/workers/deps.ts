@@ -7,7 +7,7 @@ import { Keyring } from '../../core/secrets/keyring.js';
 import { argon2idHasher } from '../../core/secrets/password.js';
 import * as schema from '../../db/schema/index.js';
 import { drizzleStore } from '../../db/drizzle-store.js';
-import type { AppDeps, Logger } from '../../api/context.js';
+import type { AppDeps, Logger } from '../../app/context.js';
 import { nobleArgon2id } from './argon2.js';
 import { consoleLogger } from './logger.js';
 import { createDohResolver } from './doh.js';

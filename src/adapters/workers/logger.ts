@@ -1,4 +1,4 @@
-import type { Logger } from '../../api/context.js';
+import type { Logger } from '../../app/context.js';
 
 /**
  * Field names that may carry a secret. Callers already pass only non-secret fields; this is the second

@@ -1,5 +1,5 @@
 import { createMiddleware } from 'hono/factory';
-import type { AppEnv } from '../context.js';
+import type { AppEnv } from '../../app/context.js';
 import { problems } from '../../core/problem.js';
 import { timingSafeEqual, utf8 } from '../../core/encoding.js';
 

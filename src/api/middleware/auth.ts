@@ -1,5 +1,5 @@
 import { createMiddleware } from 'hono/factory';
-import type { AppEnv } from '../context.js';
+import type { AppEnv } from '../../app/context.js';
 
 /** Requires a customer session (Authorization: Bearer egs_…) and puts the customer in the context. */
 export const requireCustomer = createMiddleware<AppEnv>(async (c, next) => {

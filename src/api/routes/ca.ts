@@ -1,6 +1,6 @@
 /** The embedded CA's public files: root, intermediate (the AIA caIssuers URL) and the CRL. */
 import { Hono } from 'hono';
-import type { AppEnv } from '../context.js';
+import type { AppEnv } from '../../app/context.js';
 import { fromBase64 } from '../../core/encoding.js';
 
 const derOf = (pem: string) => fromBase64(pem.replace(/-----[^-]+-----|\s/g, ''));

@@ -5,7 +5,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { newRouter, jsonBody, problemResponses } from '../router.js';
-import type { AppEnv } from '../context.js';
+import type { AppEnv } from '../../app/context.js';
 
 const Reference = z.string().min(1).max(80).openapi({ description: 'The CA Reference given when the order was placed' });
 const TrackingBody = z.strictObject({ caReference: Reference }).openapi('TrackingRequest');

@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { Problem } from '../../core/problem.js';
-import type { AppEnv } from '../../api/context.js';
+import type { AppEnv } from '../../app/context.js';
 import type { PortalContext, PortalEnv } from '../env.js';
 import { page } from '../layout.js';
 import { setSessionCookie, clearSessionCookie } from '../session.js';

@@ -5,7 +5,7 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { Problem } from '../../core/problem.js';
-import type { AppEnv } from '../../api/context.js';
+import type { AppEnv } from '../../app/context.js';
 import type { RevealedCredentials, SubscriptionSummary } from '../../caas/service.js';
 import type { EabViewRecord } from '../../core/store/caas.js';
 import type { PortalContext, PortalEnv } from '../env.js';

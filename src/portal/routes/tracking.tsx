@@ -7,7 +7,7 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { Problem } from '../../core/problem.js';
 import type { OrderRecord } from '../../core/store/types.js';
-import type { AppEnv } from '../../api/context.js';
+import type { AppEnv } from '../../app/context.js';
 import type { KeyArchive } from '../../autocsr/key-archive.js';
 import { isCertificateFormat, type CertificateFormat } from '../../ca/formats.js';
 import type { CheckOutcome } from '../../ra/tracking/validations.js';

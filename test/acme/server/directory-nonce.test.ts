@@ -4,7 +4,7 @@
  * sharing the store; a bad or replayed nonce is `badNonce` (400) with a nonce to retry with.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../src/api/app.js';
+import { createApp } from '../../../src/app/app.js';
 import { nodeDeps } from '../../../src/adapters/node/deps.js';
 import { purgeExpired } from '../../../src/core/purge.js';
 import { acmeWorld, problemOf, type AcmeWorld } from '../../support/acme-world.js';

@@ -1,47 +1,30 @@
 /**
  * The whole HTTP application, runtime-agnostic: the Node and Workers entry points hand it their storage,
- * keyring, password hasher and clock.
+ * keyring, password hasher and clock; the services are built once (services.ts) and every edge (REST
+ * routes, portal, ACME server) is mounted here.
  */
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { createMiddleware } from 'hono/factory';
 import type { AppDeps, AppEnv, Services } from './context.js';
-import { newRouter } from './router.js';
-import { onError, notFound, problemResponse } from './errors.js';
+import { buildServices } from './services.js';
+import { newRouter } from '../api/router.js';
+import { onError, notFound, problemResponse } from '../api/errors.js';
 import { problems } from '../core/problem.js';
-import { AccountService } from '../accounts/service.js';
-import { OrderService } from '../orders/service.js';
-import { CaasService } from '../caas/service.js';
-import { TrackingService } from '../tracking/service.js';
-import { CrlPublisher } from '../issuance/crl-publisher.js';
-import { registrationAuthority } from '../ra/index.js';
-import { healthRoutes } from './routes/health.js';
-import { accountRoutes } from './routes/accounts.js';
-import { orderRoutes } from './routes/orders.js';
-import { subscriptionRoutes } from './routes/subscriptions.js';
-import { adminSubscriptionRoutes } from './routes/admin-subscriptions.js';
-import { trackingRoutes } from './routes/tracking.js';
-import { caRoutes } from './routes/ca.js';
-import { adminOrderRoutes } from './routes/admin-orders.js';
+import { healthRoutes } from '../api/routes/health.js';
+import { accountRoutes } from '../api/routes/accounts.js';
+import { orderRoutes } from '../api/routes/orders.js';
+import { subscriptionRoutes } from '../api/routes/subscriptions.js';
+import { adminSubscriptionRoutes } from '../api/routes/admin-subscriptions.js';
+import { trackingRoutes } from '../api/routes/tracking.js';
+import { caRoutes } from '../api/routes/ca.js';
+import { adminOrderRoutes } from '../api/routes/admin-orders.js';
 import { portalRoutes } from '../portal/index.js';
 import { acmeRoutes } from '../acme/server/routes.js';
 
-export const API_BODY_LIMIT = 64 * 1024;
+export { buildServices };
 
-export function buildServices(deps: AppDeps): Services {
-  const { ra, plans } = registrationAuthority(deps);
-  const orders = new OrderService(deps);
-  return {
-    ...deps,
-    accounts: new AccountService(deps),
-    caas: new CaasService(deps),
-    orders,
-    tracking: new TrackingService({ ...deps, orders, ra }),
-    crl: new CrlPublisher(deps),
-    ra,
-    plans,
-  };
-}
+export const API_BODY_LIMIT = 64 * 1024;
 
 export function createApp(deps: AppDeps, services: Services = buildServices(deps)) {
   const app = newRouter();

@@ -54,3 +54,15 @@ export type AppEnv = {
     customer: CustomerRecord;
   };
 };
+
+/**
+ * What the ACME server's handlers may use: its storage, the registration authority (every state change of
+ * orders, authorizations and certificates), the EAB key look-up and the VA's challenge types. Not the
+ * customer-facing services.
+ */
+export type AcmeServices = Pick<Services, 'config' | 'store' | 'clock' | 'logger' | 'ra' | 'caas' | 'va'>;
+export type AcmeEnv = { Variables: { services: AcmeServices } };
+
+/** What the portal's handlers may use: the customer-facing services, never the store or the RA directly. */
+export type PortalServices = Pick<Services, 'config' | 'clock' | 'keyring' | 'logger' | 'clientAddress' | 'accounts' | 'orders' | 'tracking' | 'caas'>;
+

@@ -1,0 +1,27 @@
+/**
+ * The wiring: the services every edge works with, built once per app from what the entry point hands over.
+ * The registration authority is the one owner of the certificate lifecycle; the customer-facing services
+ * (accounts, orders, tracking, CaaS) sit beside it.
+ */
+import type { AppDeps, Services } from './context.js';
+import { AccountService } from '../accounts/service.js';
+import { OrderService } from '../orders/service.js';
+import { CaasService } from '../caas/service.js';
+import { TrackingService } from '../tracking/service.js';
+import { CrlPublisher } from '../issuance/crl-publisher.js';
+import { registrationAuthority } from '../ra/index.js';
+
+export function buildServices(deps: AppDeps): Services {
+  const { ra, plans } = registrationAuthority(deps);
+  const orders = new OrderService(deps);
+  return {
+    ...deps,
+    accounts: new AccountService(deps),
+    caas: new CaasService(deps),
+    orders,
+    tracking: new TrackingService({ ...deps, orders, ra }),
+    crl: new CrlPublisher(deps),
+    ra,
+    plans,
+  };
+}
