@@ -11,7 +11,7 @@ import { x509 } from '../core/x509.js';
 import type { Clock } from '../core/clock.js';
 import { toPem } from '../core/encoding.js';
 import { CA_SIGNATURE_ALGORITHM } from './algorithms.js';
-import { children, ecdsaSignatureToDer, parse, tlv, unsignedInteger } from './der.js';
+import { children, ecdsaSignatureToDer, parse, tlv, unsignedInteger } from '../core/der.js';
 import type { LoadedCa } from './hierarchy.js';
 import { isRevocationReason, type RevocationReason } from './revocation.js';
 import { wholeSeconds } from './validity.js';

@@ -8,7 +8,7 @@ import { toPem } from '../../core/encoding.js';
 import { subjectOf } from '../../autocsr/generate.js';
 import type { Organization } from '../../core/store/types.js';
 import { configure, ZipWriter, BlobWriter, TextReader } from '@zip.js/zip.js/lib/zip-core-custom.js';
-import { children, concat, oidToString, readTlv, tlv, TAG } from './der.js';
+import { children, concat, oidToDer, oidToString, readTlv, tlv, TAG } from '../../core/der.js';
 
 // The core build without web workers or WebAssembly: deflate and AES come from the browser (CompressionStream,
 // WebCrypto), so the page needs no worker-src, blob: script or wasm-unsafe-eval in its CSP.
@@ -69,18 +69,6 @@ const OID = {
 };
 const CURVES: Record<string, string> = { [OID.p256]: 'P-256', [OID.p384]: 'P-384' };
 
-/** DER of a dotted OID (only the short arcs the key formats use). */
-function oidDer(dotted: string): Uint8Array {
-  const [a, b, ...rest] = dotted.split('.').map(Number);
-  const bytes = [a! * 40 + b!];
-  for (const arc of rest) {
-    const enc = [arc & 0x7f];
-    for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128)) enc.unshift((v & 0x7f) | 0x80);
-    bytes.push(...enc);
-  }
-  return tlv(TAG.OID, new Uint8Array(bytes));
-}
-
 const VERSION_0 = new Uint8Array([TAG.INTEGER, 1, 0]);
 
 function pkcs8(algorithm: Uint8Array, key: Uint8Array): Uint8Array {
@@ -102,27 +90,26 @@ function pemBlocks(text: string): { label: string; der: Uint8Array }[] {
 }
 
 function algorithmOf(der: Uint8Array): { oid: string; curve?: string } {
-  const top = readTlv(der, 0);
-  const [, alg] = children(der, top);
+  const [, alg] = children(readTlv(der).content);
   if (!alg || alg.tag !== TAG.SEQUENCE) throw new Error('not PKCS#8');
-  const [oid, params] = children(der, alg);
+  const [oid, params] = children(alg.content);
   if (!oid || oid.tag !== TAG.OID) throw new Error('not PKCS#8');
-  const out: { oid: string; curve?: string } = { oid: oidToString(der.subarray(oid.start, oid.end)) };
-  if (params?.tag === TAG.OID) out.curve = oidToString(der.subarray(params.start, params.end));
+  const out: { oid: string; curve?: string } = { oid: oidToString(oid.content) };
+  if (params?.tag === TAG.OID) out.curve = oidToString(params.content);
   return out;
 }
 
 /** The named curve of a SEC1 ECPrivateKey: its [0] parameters, or the EC PARAMETERS block beside it. */
 function sec1Curve(der: Uint8Array, paramsBlock: Uint8Array | undefined): string | undefined {
-  for (const c of children(der, readTlv(der, 0))) {
+  for (const c of children(readTlv(der).content)) {
     if (c.tag === TAG.CTX0) {
-      const oid = readTlv(der, c.start);
-      if (oid.tag === TAG.OID) return oidToString(der.subarray(oid.start, oid.end));
+      const oid = readTlv(c.content);
+      if (oid.tag === TAG.OID) return oidToString(oid.content);
     }
   }
   if (paramsBlock) {
-    const t = readTlv(paramsBlock, 0);
-    if (t.tag === TAG.OID) return oidToString(paramsBlock.subarray(t.start, t.end));
+    const t = readTlv(paramsBlock);
+    if (t.tag === TAG.OID) return oidToString(t.content);
   }
   return undefined;
 }
@@ -156,12 +143,12 @@ export async function importPrivateKey(text: string): Promise<KeyMaterial> {
   let curve: string | undefined;
   try {
     if (block.label === 'RSA PRIVATE KEY') {
-      der = pkcs8(concat(oidDer(OID.rsaEncryption), new Uint8Array([TAG.NULL, 0])), block.der);
+      der = pkcs8(concat(oidToDer(OID.rsaEncryption), new Uint8Array([TAG.NULL, 0])), block.der);
       oid = OID.rsaEncryption;
     } else if (block.label === 'EC PRIVATE KEY') {
       curve = sec1Curve(block.der, blocks.find((b) => b.label === 'EC PARAMETERS')?.der);
       if (!curve) throw new CsrToolError('The EC key does not name its curve; export it again with `openssl pkey -in your.key -out plain.key`.');
-      der = pkcs8(concat(oidDer(OID.ecPublicKey), oidDer(curve)), block.der);
+      der = pkcs8(concat(oidToDer(OID.ecPublicKey), oidToDer(curve)), block.der);
       oid = OID.ecPublicKey;
     } else if (block.label === 'PRIVATE KEY') {
       der = block.der;
