@@ -5,6 +5,7 @@
  * ever passes through here.
  */
 import { x509 } from '../core/x509.js';
+import { withoutNewCsrLabel } from '../core/pem.js';
 import type { Clock } from '../core/clock.js';
 import type { Organization, Product } from '../core/store/types.js';
 import { problems } from '../core/problem.js';
@@ -83,7 +84,7 @@ function checkDomains(domains: string[], internal = false, ipAddresses: string[]
 
 function parseCsr(pem: string): x509.Pkcs10CertificateRequest {
   try {
-    return new x509.Pkcs10CertificateRequest(pem.trim().replace(/NEW CERTIFICATE REQUEST/g, 'CERTIFICATE REQUEST'));
+    return new x509.Pkcs10CertificateRequest(withoutNewCsrLabel(pem.trim()));
   } catch {
     throw problems.badCsr('csr: not a PEM-encoded PKCS#10 certificate request', { field: 'csr', rule: 'unparseable' });
   }

@@ -3,6 +3,7 @@
  * message naming the variable (ConfigError). Runtime-agnostic: the entry point passes its environment.
  */
 import { loadVaConfig, type VaConfig } from '../va/config.js';
+import { fromBase64, fromHex } from './encoding.js';
 
 export interface Config {
   host: string;
@@ -80,11 +81,9 @@ export function parseSecretKey(name: string, v: string): Uint8Array {
   const s = v.trim();
   let bytes: Uint8Array | undefined;
   if (/^[0-9a-fA-F]{64}$/.test(s)) {
-    bytes = new Uint8Array(s.match(/../g)!.map((h) => parseInt(h, 16)));
+    bytes = fromHex(s);
   } else if (/^[A-Za-z0-9+/_-]{43}=?$/.test(s)) {
-    const b64 = s.replace(/-/g, '+').replace(/_/g, '/').replace(/=$/, '');
-    const bin = atob(b64 + '=');
-    bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+    bytes = fromBase64(s.replace(/-/g, '+').replace(/_/g, '/').replace(/=$/, '') + '=');
   }
   if (!bytes || bytes.length !== 32) {
     throw new ConfigError(name, 'must be 32 random bytes, as 64 hex digits or 43 base64url characters');

@@ -3,6 +3,7 @@
  * Baseline Requirements accept, and its names are exactly the order's.
  */
 import { x509 } from '../core/x509.js';
+import { withoutNewCsrLabel } from '../core/pem.js';
 import { problems } from '../core/problem.js';
 import { normalizeName, sameNames } from './names.js';
 import { canonicalIp } from '../core/ip.js';
@@ -33,7 +34,7 @@ function parse(input: string): x509.Pkcs10CertificateRequest {
     throw fault('unparseable', 'not a PEM-encoded PKCS#10 certificate request (BEGIN CERTIFICATE REQUEST)');
   }
   try {
-    return new x509.Pkcs10CertificateRequest(text.replace(/NEW CERTIFICATE REQUEST/g, 'CERTIFICATE REQUEST'));
+    return new x509.Pkcs10CertificateRequest(withoutNewCsrLabel(text));
   } catch {
     throw fault('unparseable', 'the PEM block does not hold a valid PKCS#10 certificate request');
   }

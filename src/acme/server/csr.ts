@@ -5,7 +5,8 @@
  */
 import { x509 } from '../../core/x509.js';
 import { Problem, acmeProblems } from '../../core/problem.js';
-import { fromBase64Url, toPem } from '../../core/encoding.js';
+import { fromBase64Url } from '../../core/encoding.js';
+import { toPem } from '../../core/pem.js';
 import { checkCsr, type CheckedCsr } from '../../csr/check.js';
 import { normalizeName } from '../../csr/names.js';
 import { canonicalIp } from '../../core/ip.js';

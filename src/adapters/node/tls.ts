@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { x509 } from '../../core/x509.js';
-import { toPem } from '../../core/encoding.js';
+import { toPem } from '../../core/pem.js';
 import type { Config } from '../../core/config.js';
 import type { EmbeddedCa } from '../../ca/embedded.js';
 

@@ -4,7 +4,7 @@
  * zip.js. Nothing here talks to the network: the key only ever leaves as a file the customer saves.
  */
 import { x509 } from '../../core/x509.js';
-import { toPem } from '../../core/encoding.js';
+import { PemError, pemBlocks as readPemBlocks, toPem } from '../../core/pem.js';
 import { subjectOf } from '../../autocsr/generate.js';
 import type { Organization } from '../../core/store/types.js';
 import { configure, ZipWriter, BlobWriter, TextReader } from '@zip.js/zip.js/lib/zip-core-custom.js';
@@ -76,17 +76,12 @@ function pkcs8(algorithm: Uint8Array, key: Uint8Array): Uint8Array {
 }
 
 function pemBlocks(text: string): { label: string; der: Uint8Array }[] {
-  const out: { label: string; der: Uint8Array }[] = [];
-  for (const m of text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g)) {
-    const body = m[2]!.replace(/^[A-Za-z-]+:.*$/gm, '').replace(/\s+/g, '');
-    try {
-      const bin = atob(body);
-      out.push({ label: m[1]!, der: Uint8Array.from(bin, (ch) => ch.charCodeAt(0)) });
-    } catch {
-      throw new CsrToolError(`The ${m[1]} block is damaged (not base64). Open the key file again or paste all of it.`);
-    }
+  try {
+    return readPemBlocks(text);
+  } catch (err) {
+    if (err instanceof PemError) throw new CsrToolError(`The ${err.label} block is damaged (not base64). Open the key file again or paste all of it.`);
+    throw err;
   }
-  return out;
 }
 
 function algorithmOf(der: Uint8Array): { oid: string; curve?: string } {

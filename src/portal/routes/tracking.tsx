@@ -6,6 +6,7 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { Problem } from '../../core/problem.js';
+import { CSR_PEM_BEGIN } from '../../core/pem.js';
 import type { OrderRecord } from '../../core/store/types.js';
 import type { AppEnv } from '../../api/context.js';
 import type { KeyArchive } from '../../autocsr/key-archive.js';
@@ -296,7 +297,7 @@ export const trackingRoutes = new Hono<PortalEnv>()
     const csr = (form.csr ?? '').trim().slice(0, 16384);
     const again = (errors: FormErrors, status: 400 | 409 = 400) => trackingPage(c, found.order, found.reference, { errors, reissueCsr: csr, status });
     if (csr && /PRIVATE KEY/.test(csr)) return again({ csr: 'This is a private key, not a CSR. Never paste your private key anywhere.' });
-    if (csr && !/-----BEGIN (NEW )?CERTIFICATE REQUEST-----/.test(csr)) return again({ csr: 'This does not look like a CSR: it must start with -----BEGIN CERTIFICATE REQUEST-----.' });
+    if (csr && !CSR_PEM_BEGIN.test(csr)) return again({ csr: 'This does not look like a CSR: it must start with -----BEGIN CERTIFICATE REQUEST-----.' });
     if (found.order.status === 'issued' && form.confirm !== '1') {
       return again({ confirm: 'Tick the box to confirm that the current certificate will be revoked.' });
     }
