@@ -23,8 +23,6 @@ export function isDomainName(domain: string): boolean {
 /** RFC 8555 §8.1: tokens are base64url; anything else must never reach a URL path. */
 export const isToken = (token: string): boolean => /^[A-Za-z0-9_-]{16,256}$/.test(token);
 
-export const isIpLiteral = (host: string): boolean => /^\d+\.\d+\.\d+\.\d+$/.test(host) || host.includes(':') || host.startsWith('[');
-
 /** address:port with IPv6 in brackets. */
 export const hostPort = (address: string, port: number): string =>
   `${address.includes(':') ? `[${address}]` : address}:${port}`;
