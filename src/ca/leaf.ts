@@ -17,6 +17,7 @@ import { newSerialHex } from './serial.js';
 import { leafSubject } from './subject.js';
 import { notAfterFor, validityDaysFor, wholeSeconds } from './validity.js';
 import { canonicalIp } from '../core/ip.js';
+import { nameSyntaxFault, normalizeName } from '../core/hostname.js';
 
 /** Where relying parties fetch the issuer certificate and the CRL; the gateway serves both. */
 export interface CaUrls {
@@ -58,9 +59,6 @@ export interface SignedLeaf {
   key: LeafKey;
 }
 
-const DNS_NAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
-const INTERNAL_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-
 function checkDomains(domains: string[], internal = false, ipAddresses: string[] = []): void {
   if (domains.length === 0 && ipAddresses.length === 0) {
     throw problems.validation('domains: at least one name is required', { field: 'domains' });
@@ -73,7 +71,7 @@ function checkDomains(domains: string[], internal = false, ipAddresses: string[]
     throw problems.validation('ipAddresses: an address is listed twice', { field: 'ipAddresses' });
   }
   for (const d of domains) {
-    if (d.length > 253 || !(DNS_NAME.test(d) || (internal && INTERNAL_NAME.test(d)))) {
+    if (normalizeName(d) !== d || nameSyntaxFault(d, { wildcard: true, singleLabel: internal }) !== undefined) {
       throw problems.validation(`domains: "${d}" is not a lower-case DNS name`, { field: 'domains' });
     }
   }

@@ -5,7 +5,7 @@
 import { x509 } from '../core/x509.js';
 import { withoutNewCsrLabel } from '../core/pem.js';
 import { problems } from '../core/problem.js';
-import { normalizeName, sameNames } from './names.js';
+import { normalizeName, sameNames } from '../core/hostname.js';
 import { canonicalIp } from '../core/ip.js';
 
 export interface CheckedCsr {

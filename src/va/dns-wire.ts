@@ -5,6 +5,7 @@
  * compression (enough for queries and for the test server's answers).
  */
 import { formatIpv6, parseIpAddress } from '../core/ip.js';
+import { normalizeName } from '../core/hostname.js';
 
 export const RRType = { A: 1, CNAME: 5, TXT: 16, AAAA: 28, OPT: 41, CAA: 257 } as const;
 export type RRTypeName = keyof typeof RRType;
@@ -56,12 +57,6 @@ export class DnsWireError extends Error {
     super(message);
     this.name = 'DnsWireError';
   }
-}
-
-/** Lower-cases and drops one trailing dot; the root is "". */
-export function normalizeName(name: string): string {
-  const n = name.toLowerCase();
-  return n.endsWith('.') ? n.slice(0, -1) : n;
 }
 
 // ---------------------------------------------------------------- encoding

@@ -11,7 +11,7 @@ import { acmeProblems, type Problem } from '../core/problem.js';
 import { utf8Decode } from '../core/encoding.js';
 import type { DnsResolver, HttpGetResult, HttpGetter } from './ports.js';
 import { isReachabilityFailure, resolveAddresses } from './addresses.js';
-import { excerpt } from './names.js';
+import { excerpt } from './untrusted.js';
 import { canonicalIp, isIpLiteral } from '../core/ip.js';
 import { invalid, valid, type ValidationResult } from './result.js';
 

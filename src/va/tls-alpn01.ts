@@ -16,8 +16,7 @@ import { x509 } from '../core/x509.js';
 import type { DnsResolver, TlsAlpnProbeResult, TlsAlpnProber } from './ports.js';
 import { isReachabilityFailure, resolveAddresses } from './addresses.js';
 import { tlsAlpn01Digest } from './key-authorization.js';
-import { hostPort } from './names.js';
-import { canonicalIp, reverseDnsName, type IpAddress } from '../core/ip.js';
+import { canonicalIp, hostPort, reverseDnsName, type IpAddress } from '../core/ip.js';
 import { invalid, valid, type ValidationResult } from './result.js';
 
 export const ACME_TLS_ALPN = 'acme-tls/1';

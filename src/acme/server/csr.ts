@@ -8,7 +8,7 @@ import { Problem, acmeProblems } from '../../core/problem.js';
 import { fromBase64Url } from '../../core/encoding.js';
 import { toPem } from '../../core/pem.js';
 import { checkCsr, type CheckedCsr } from '../../csr/check.js';
-import { normalizeName } from '../../csr/names.js';
+import { normalizeName } from '../../core/hostname.js';
 import { canonicalIp } from '../../core/ip.js';
 
 /** Names in the CSR (CN, DNS SANs, iPAddress SANs in canonical text), or undefined when it cannot be read. */

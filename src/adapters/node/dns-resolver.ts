@@ -4,7 +4,7 @@
  */
 import type { VaConfig } from '../../va/config.js';
 import type { DnsResolver } from '../../va/ports.js';
-import { hostPort } from '../../va/names.js';
+import { hostPort } from '../../core/ip.js';
 import { createUdpResolver } from './dns-udp.js';
 import { createSystemResolver } from './dns-system.js';
 

@@ -9,8 +9,7 @@ import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { DnsTransportError, WireDnsResolver, type DnsExchange } from '../../va/wire-resolver.js';
 import { parseHostPort } from '../../va/config.js';
-import { hostPort } from '../../va/names.js';
-import { parseIpAddress } from '../../core/ip.js';
+import { hostPort, parseIpAddress } from '../../core/ip.js';
 import type { DnsResolver } from '../../va/ports.js';
 
 export interface UdpResolverOptions {
