@@ -11,7 +11,7 @@ import type { Organization, Product } from '../core/store/types.js';
 import { problems } from '../core/problem.js';
 import { CA_SIGNATURE_ALGORITHM } from './algorithms.js';
 import type { LoadedCa } from './hierarchy.js';
-import { leafKeyOf, type LeafKey } from './leaf-key.js';
+import { subscriberKeyOf, type SubscriberKey } from '../core/subscriber-key.js';
 import { POLICY_OIDS } from './policies.js';
 import { newSerialHex } from './serial.js';
 import { leafSubject } from './subject.js';
@@ -56,7 +56,7 @@ export interface SignedLeaf {
   serialHex: string;
   notBefore: Date;
   notAfter: Date;
-  key: LeafKey;
+  key: SubscriberKey;
 }
 
 function checkDomains(domains: string[], internal = false, ipAddresses: string[] = []): void {
@@ -111,7 +111,7 @@ function validity(ctx: LeafContext, requestedDays: number | undefined): { notBef
 /** The extensions every leaf of one CA and URL pair shares, built once: @peculiar/x509 makes them slowly. */
 interface SharedExtensions {
   common: x509.Extension[];
-  keyUsage: Record<LeafKey['kind'], x509.Extension>;
+  keyUsage: Record<SubscriberKey['kind'], x509.Extension>;
   policy: Record<Product, x509.Extension>;
 }
 
@@ -153,7 +153,7 @@ export async function signLeaf(ctx: LeafContext, req: LeafRequest): Promise<Sign
   checkDomains(req.domains, req.internalNames, ipAddresses);
   const csr = parseCsr(req.csrPem);
   const publicKey = csr.publicKey;
-  const key = leafKeyOf(publicKey);
+  const key = subscriberKeyOf(publicKey);
   await verifyCsr(csr);
   const subject = leafSubject(req.product, req.domains, req.organization);
   const { notBefore, notAfter } = validity(ctx, req.requestedDays);

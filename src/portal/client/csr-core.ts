@@ -6,6 +6,7 @@
 import { x509 } from '../../core/x509.js';
 import { PemError, pemBlocks as readPemBlocks, toPem } from '../../core/pem.js';
 import { subjectOf } from '../../autocsr/generate.js';
+import { RSA_EXPONENT, RSA_MAX_BITS, RSA_MIN_BITS } from '../../core/subscriber-key.js';
 import type { Organization } from '../../core/store/types.js';
 import { configure, ZipWriter, BlobWriter, TextReader } from '@zip.js/zip.js/lib/zip-core-custom.js';
 import { children, concat, oidToDer, oidToString, readTlv, tlv, TAG } from '../../core/der.js';
@@ -166,8 +167,8 @@ export async function importPrivateKey(text: string): Promise<KeyMaterial> {
     const privateKey = await importOr(() => crypto.subtle.importKey('pkcs8', der as BufferSource, params, true, ['sign']));
     const jwk = await crypto.subtle.exportKey('jwk', privateKey);
     const bits = b64urlBytes(jwk.n ?? '') * 8;
-    if (jwk.e !== 'AQAB') throw new CsrToolError('The RSA key uses a public exponent other than 65537, which the CA does not accept.');
-    if (bits < 2048 || bits > 8192) throw new CsrToolError(`The RSA key has ${bits} bits; the CA accepts 2048 to 8192 bits.`);
+    if (jwk.e !== 'AQAB') throw new CsrToolError(`The RSA key uses a public exponent other than ${RSA_EXPONENT}, which the CA does not accept.`);
+    if (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS) throw new CsrToolError(`The RSA key has ${bits} bits; the CA accepts ${RSA_MIN_BITS} to ${RSA_MAX_BITS} bits.`);
     const publicKey = await crypto.subtle.importKey('jwk', { kty: 'RSA', n: jwk.n, e: jwk.e, alg: 'RS256', ext: true }, params, true, ['verify']);
     return { keys: { privateKey, publicKey }, signingAlgorithm: params, description: `RSA ${bits}-bit` };
   }

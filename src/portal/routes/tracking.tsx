@@ -15,7 +15,7 @@ import type { CheckOutcome } from '../../tracking/validations.js';
 import { canonicalReference } from '../../tracking/service.js';
 import type { PortalContext, PortalEnv } from '../env.js';
 import { page } from '../layout.js';
-import { cleanDetail } from '../errors.js';
+import { asProblem, cleanDetail } from '../errors.js';
 import { PRODUCTS } from '../text.js';
 import { Alert, Csrf, ErrorSummary, TextArea, TextField, When, type FormErrors } from '../ui.js';
 import { KeyArchiveHandover, OrderStatus, ValidationSteps } from '../pieces.js';
@@ -229,7 +229,8 @@ async function findOrder(c: PortalContext): Promise<Found> {
   try {
     const order = await c.get('services').tracking.find(typed, clientAddress(c));
     return { order, reference: reference ?? typed };
-  } catch (err) {
+  } catch (thrown) {
+    const err = asProblem(thrown) ?? thrown;
     if (err instanceof Problem && err.status === 404) {
       return again(
         404,
@@ -243,7 +244,7 @@ async function findOrder(c: PortalContext): Promise<Found> {
       if (Number.isFinite(retry)) c.header('retry-after', String(retry));
       return again(429, `Too many wrong CA References from your network. ${cleanDetail(err.detail)}`);
     }
-    throw err;
+    throw thrown;
   }
 }
 
@@ -283,11 +284,12 @@ export const trackingRoutes = new Hono<PortalEnv>()
         'content-disposition': `attachment; filename="${file.fileName}"`,
         'cache-control': 'no-store',
       });
-    } catch (err) {
+    } catch (thrown) {
+      const err = asProblem(thrown) ?? thrown;
       if (err instanceof Problem && err.status === 409) {
         return trackingPage(c, found.order, found.reference, { notice: { kind: 'warning', text: 'The certificate is not issued yet, so there is nothing to download.' }, status: 409 });
       }
-      throw err;
+      throw thrown;
     }
   })
   .post('/portal/track/reissue', async (c) => {
@@ -308,9 +310,10 @@ export const trackingRoutes = new Hono<PortalEnv>()
           ? 'Reissued: the new certificate is ready below, and the previous one is revoked.'
           : 'The order now uses the new key. Continue with the domain check below.';
       return trackingPage(c, result.order, found.reference, { notice: { kind: 'success', text }, archive: result.keyArchive });
-    } catch (err) {
+    } catch (thrown) {
+      const err = asProblem(thrown) ?? thrown;
       if (err instanceof Problem && err.status === 400) return again({ csr: cleanDetail(err.detail) });
       if (err instanceof Problem && err.status === 409) return again({ _form: cleanDetail(err.detail) }, 409);
-      throw err;
+      throw thrown;
     }
   });
