@@ -8,7 +8,7 @@
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { DnsTransportError, WireDnsResolver, type DnsExchange } from '../../va/wire-resolver.js';
-import { parseHostPort } from '../../va/config.js';
+import { parseHostPort } from '../../core/config.js';
 import { hostPort, parseIpAddress } from '../../core/ip.js';
 import type { DnsResolver } from '../../va/ports.js';
 
