@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import { x509 } from '../../src/core/x509.js';
-import { toPem } from '../../src/core/encoding.js';
+import { toPem } from '../../src/core/pem.js';
 import { newUnlockCode } from '../../src/core/secrets/tokens.js';
 import { subjectOf } from '../../src/autocsr/generate.js';
 import { buildKeyArchive } from '../../src/autocsr/key-archive.js';

@@ -4,7 +4,7 @@
  * the key archive at once; nothing here stores or logs it.
  */
 import { x509 } from '../core/x509.js';
-import { toPem } from '../core/encoding.js';
+import { toPem } from '../core/pem.js';
 import type { Organization } from '../core/store/types.js';
 
 const RSA_2048: RsaHashedKeyGenParams = {

@@ -9,9 +9,10 @@
  */
 import { x509 } from '../core/x509.js';
 import type { Clock } from '../core/clock.js';
-import { toPem } from '../core/encoding.js';
+import { fromHex } from '../core/encoding.js';
+import { toPem } from '../core/pem.js';
 import { CA_SIGNATURE_ALGORITHM } from './algorithms.js';
-import { children, ecdsaSignatureToDer, parse, tlv, unsignedInteger } from './der.js';
+import { children, ecdsaSignatureToDer, parse, tlv, unsignedInteger } from '../core/der.js';
 import type { LoadedCa } from './hierarchy.js';
 import { isRevocationReason, type RevocationReason } from './revocation.js';
 import { wholeSeconds } from './validity.js';
@@ -47,9 +48,7 @@ export interface SignedCrl {
 
 function crlNumberExtension(n: bigint): x509.Extension {
   if (n < 0n) throw new RangeError('a CRL number is not negative');
-  let hex = n.toString(16);
-  if (hex.length % 2) hex = '0' + hex;
-  const value = unsignedInteger(Uint8Array.from(hex.match(/../g)!, (h) => parseInt(h, 16)));
+  const value = unsignedInteger(fromHex(n.toString(16)));
   if (value.length - 2 > 20) throw new RangeError('a CRL number has at most 20 octets (RFC 5280 §5.2.3)');
   return new x509.Extension(CRL_NUMBER_OID, false, value);
 }

@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../core/clock.js';
 import { Problem } from '../core/problem.js';
+import { DomainError } from '../core/errors.js';
 import { signCrl, type RevokedEntry, type SignedCrl } from './crl.js';
 import type { LoadedCa } from './hierarchy.js';
 import type { IssueRequest, IssueResult, Issuer } from './issuer.js';
@@ -60,7 +61,7 @@ export class EmbeddedCa implements Issuer {
       };
     } catch (err) {
       // A refusal of the request (its key, names or organization) is the CA's answer, not a fault.
-      if (err instanceof Problem) return { state: 'failed', reason: err.detail };
+      if (err instanceof Problem || err instanceof DomainError) return { state: 'failed', reason: err.detail };
       throw err;
     }
   }

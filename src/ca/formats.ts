@@ -5,6 +5,7 @@
  */
 import { x509 } from '../core/x509.js';
 import { utf8 } from '../core/encoding.js';
+import { pemBlocks } from '../core/pem.js';
 
 export const CERTIFICATE_FORMATS = ['pem', 'fullchain', 'der', 'p7b', 'intermediates'] as const;
 export type CertificateFormat = (typeof CERTIFICATE_FORMATS)[number];
@@ -26,11 +27,9 @@ export function isCertificateFormat(s: string): s is CertificateFormat {
   return (CERTIFICATE_FORMATS as readonly string[]).includes(s);
 }
 
-const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-
 /** Every certificate of a PEM text, parsed (anything but certificate blocks is ignored). */
 export function parsePemCertificates(pem: string): x509.X509Certificate[] {
-  return (pem.match(PEM_BLOCK) ?? []).map((block) => new x509.X509Certificate(block));
+  return pemBlocks(pem, 'CERTIFICATE').map((block) => new x509.X509Certificate(block.der));
 }
 
 /** A file-name stem from a domain: "*.example.com" → "wildcard.example.com"; only [a-z0-9._-] kept. */

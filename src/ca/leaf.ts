@@ -5,17 +5,19 @@
  * ever passes through here.
  */
 import { x509 } from '../core/x509.js';
+import { withoutNewCsrLabel } from '../core/pem.js';
 import type { Clock } from '../core/clock.js';
 import type { Organization, Product } from '../core/store/types.js';
 import { problems } from '../core/problem.js';
 import { CA_SIGNATURE_ALGORITHM } from './algorithms.js';
 import type { LoadedCa } from './hierarchy.js';
-import { leafKeyOf, type LeafKey } from './leaf-key.js';
+import { subscriberKeyOf, type SubscriberKey } from '../core/subscriber-key.js';
 import { POLICY_OIDS } from './policies.js';
 import { newSerialHex } from './serial.js';
 import { leafSubject } from './subject.js';
 import { notAfterFor, validityDaysFor, wholeSeconds } from './validity.js';
 import { canonicalIp } from '../core/ip.js';
+import { nameSyntaxFault, normalizeName } from '../core/hostname.js';
 
 /** Where relying parties fetch the issuer certificate and the CRL; the gateway serves both. */
 export interface CaUrls {
@@ -54,11 +56,8 @@ export interface SignedLeaf {
   serialHex: string;
   notBefore: Date;
   notAfter: Date;
-  key: LeafKey;
+  key: SubscriberKey;
 }
-
-const DNS_NAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
-const INTERNAL_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 function checkDomains(domains: string[], internal = false, ipAddresses: string[] = []): void {
   if (domains.length === 0 && ipAddresses.length === 0) {
@@ -72,7 +71,7 @@ function checkDomains(domains: string[], internal = false, ipAddresses: string[]
     throw problems.validation('ipAddresses: an address is listed twice', { field: 'ipAddresses' });
   }
   for (const d of domains) {
-    if (d.length > 253 || !(DNS_NAME.test(d) || (internal && INTERNAL_NAME.test(d)))) {
+    if (normalizeName(d) !== d || nameSyntaxFault(d, { wildcard: true, singleLabel: internal }) !== undefined) {
       throw problems.validation(`domains: "${d}" is not a lower-case DNS name`, { field: 'domains' });
     }
   }
@@ -83,7 +82,7 @@ function checkDomains(domains: string[], internal = false, ipAddresses: string[]
 
 function parseCsr(pem: string): x509.Pkcs10CertificateRequest {
   try {
-    return new x509.Pkcs10CertificateRequest(pem.trim().replace(/NEW CERTIFICATE REQUEST/g, 'CERTIFICATE REQUEST'));
+    return new x509.Pkcs10CertificateRequest(withoutNewCsrLabel(pem.trim()));
   } catch {
     throw problems.badCsr('csr: not a PEM-encoded PKCS#10 certificate request', { field: 'csr', rule: 'unparseable' });
   }
@@ -112,7 +111,7 @@ function validity(ctx: LeafContext, requestedDays: number | undefined): { notBef
 /** The extensions every leaf of one CA and URL pair shares, built once: @peculiar/x509 makes them slowly. */
 interface SharedExtensions {
   common: x509.Extension[];
-  keyUsage: Record<LeafKey['kind'], x509.Extension>;
+  keyUsage: Record<SubscriberKey['kind'], x509.Extension>;
   policy: Record<Product, x509.Extension>;
 }
 
@@ -154,7 +153,7 @@ export async function signLeaf(ctx: LeafContext, req: LeafRequest): Promise<Sign
   checkDomains(req.domains, req.internalNames, ipAddresses);
   const csr = parseCsr(req.csrPem);
   const publicKey = csr.publicKey;
-  const key = leafKeyOf(publicKey);
+  const key = subscriberKeyOf(publicKey);
   await verifyCsr(csr);
   const subject = leafSubject(req.product, req.domains, req.organization);
   const { notBefore, notAfter } = validity(ctx, req.requestedDays);

@@ -1,8 +1,11 @@
 /**
- * Configuration from environment variables, validated at start. A bad value stops the start with a
- * message naming the variable (ConfigError). Runtime-agnostic: the entry point passes its environment.
+ * Configuration from environment variables: the one loader. Every EABGATE_* variable is read and validated
+ * here, at start; the rest of the code takes the parsed Config. A bad value stops the start with a message
+ * naming the variable (ConfigError). Runtime-agnostic: the entry point passes its environment.
  */
-import { loadVaConfig, type VaConfig } from '../va/config.js';
+import { fromBase64, fromHex } from './encoding.js';
+import { nameSyntaxFault } from './hostname.js';
+import { isIpLiteral } from './ip.js';
 
 export interface Config {
   host: string;
@@ -93,16 +96,76 @@ export function parseSecretKey(name: string, v: string): Uint8Array {
   const s = v.trim();
   let bytes: Uint8Array | undefined;
   if (/^[0-9a-fA-F]{64}$/.test(s)) {
-    bytes = new Uint8Array(s.match(/../g)!.map((h) => parseInt(h, 16)));
+    bytes = fromHex(s);
   } else if (/^[A-Za-z0-9+/_-]{43}=?$/.test(s)) {
-    const b64 = s.replace(/-/g, '+').replace(/_/g, '/').replace(/=$/, '');
-    const bin = atob(b64 + '=');
-    bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+    bytes = fromBase64(s.replace(/-/g, '+').replace(/_/g, '/').replace(/=$/, '') + '=');
   }
   if (!bytes || bytes.length !== 32) {
     throw new ConfigError(name, 'must be 32 random bytes, as 64 hex digits or 43 base64url characters');
   }
   return bytes;
+}
+
+// ---- validation authority --------------------------------------------------------------------------
+//
+// EABGATE_VA_HTTP_PORT      port for http-01 (default 80; tests point it at a loopback responder)
+// EABGATE_VA_TLS_ALPN_PORT  port for tls-alpn-01 (default 443)
+// EABGATE_VA_DNS_SERVER     host:port of the recursive resolver to ask over UDP/TCP (default: the system's)
+// EABGATE_VA_DOH_URL        DNS-over-HTTPS endpoint for Workers (default https://cloudflare-dns.com/dns-query)
+
+export interface VaConfig {
+  httpPort: number;
+  tlsAlpnPort: number;
+  dnsServer: { host: string; port: number } | undefined;
+  dohUrl: string;
+}
+
+export const DEFAULT_DOH_URL = 'https://cloudflare-dns.com/dns-query';
+
+function portNumber(env: Env, name: string, fallback: number): number {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535) {
+    throw new ConfigError(name, `must be a port number between 1 and 65535, got "${v}"`);
+  }
+  return Number(v);
+}
+
+/** "127.0.0.1:5353", "[::1]:53", "10.0.0.53" (port 53), "::1" (port 53). */
+export function parseHostPort(value: string, defaultPort = 53): { host: string; port: number } | null {
+  const v = value.trim();
+  let host: string;
+  let p: string | undefined;
+  const bracket = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(v);
+  if (bracket) [, host, p] = bracket as unknown as [string, string, string | undefined];
+  else if ((v.match(/:/g) ?? []).length > 1) host = v; // bare IPv6
+  else [host, p] = v.split(':') as [string, string | undefined];
+  if (!host || !/^[A-Za-z0-9.:-]+$/.test(host)) return null;
+  const portNum = p === undefined ? defaultPort : Number(p);
+  if (!Number.isInteger(portNum) || portNum < 1 || portNum > 65535) return null;
+  return { host, port: portNum };
+}
+
+function loadVaConfig(env: Env): VaConfig {
+  const rawDns = env.EABGATE_VA_DNS_SERVER;
+  let dnsServer: VaConfig['dnsServer'];
+  if (rawDns) {
+    const parsed = parseHostPort(rawDns);
+    if (!parsed) throw new ConfigError('EABGATE_VA_DNS_SERVER', `must be host:port, e.g. 127.0.0.1:5353, got "${rawDns}"`);
+    dnsServer = parsed;
+  }
+  const dohUrl = env.EABGATE_VA_DOH_URL || DEFAULT_DOH_URL;
+  try {
+    if (new URL(dohUrl).protocol !== 'https:') throw new Error('not https');
+  } catch {
+    throw new ConfigError('EABGATE_VA_DOH_URL', `must be an https:// URL, got "${dohUrl}"`);
+  }
+  return {
+    httpPort: portNumber(env, 'EABGATE_VA_HTTP_PORT', 80),
+    tlsAlpnPort: portNumber(env, 'EABGATE_VA_TLS_ALPN_PORT', 443),
+    dnsServer,
+    dohUrl,
+  };
 }
 
 function loadTls(env: Env): Config['tls'] {
@@ -183,7 +246,7 @@ export function loadConfig(env: Env): Config {
   const hostForUrl = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   // With EABGATE_TLS=auto the certificate names DNS hosts only: "localhost" stands for a loopback address.
   const defaultBase =
-    tls.mode === 'off' ? `http://${hostForUrl}:${port}` : `https://${/^[\d.]+$|:/.test(host) ? 'localhost' : hostForUrl}:${port}`;
+    tls.mode === 'off' ? `http://${hostForUrl}:${port}` : `https://${isIpLiteral(host) || host.includes(':') ? 'localhost' : hostForUrl}:${port}`;
   let baseUrl = str(env, 'EABGATE_BASE_URL', defaultBase);
   let parsed: URL;
   try {
@@ -205,10 +268,11 @@ export function loadConfig(env: Env): Config {
 
   // Default: the base URL's host name (an IP address cannot be a CAA issuer domain: none then).
   const baseHost = parsed.hostname.replace(/^\[|\]$/g, '');
-  const caaRaw = str(env, 'EABGATE_CAA_IDENTITIES', /^[a-z0-9.-]*[a-z][a-z0-9.-]*$/i.test(baseHost) ? baseHost : 'eabgate.invalid');
+  const baseIsName = !isIpLiteral(baseHost) && !nameSyntaxFault(baseHost.toLowerCase(), { singleLabel: true });
+  const caaRaw = str(env, 'EABGATE_CAA_IDENTITIES', baseIsName ? baseHost : 'eabgate.invalid');
   const caaIdentities = caaRaw.split(/[\s,]+/).filter(Boolean).map((s) => s.toLowerCase());
   for (const id of caaIdentities) {
-    if (!/^[a-z0-9.-]+$/.test(id)) throw new ConfigError('EABGATE_CAA_IDENTITIES', `not a domain name: "${id}"`);
+    if (nameSyntaxFault(id, { singleLabel: true })) throw new ConfigError('EABGATE_CAA_IDENTITIES', `not a domain name: "${id}"`);
   }
   const caMax = env.EABGATE_CA_MAX_VALIDITY_DAYS ? int(env, 'EABGATE_CA_MAX_VALIDITY_DAYS', 0, 1, 398) : undefined;
 

@@ -1,4 +1,7 @@
-/** Small byte/text helpers on Web APIs only (no Buffer: the core runs on Workers). */
+/**
+ * Byte/text helpers on Web APIs only (no Buffer: the core runs on Workers and in the browser): UTF-8,
+ * base64, base64url, hex, constant-time comparison. PEM lives in pem.ts.
+ */
 
 export const utf8 = new TextEncoder();
 export const utf8Decode = new TextDecoder();
@@ -11,7 +14,7 @@ export function toBase64(bytes: Uint8Array): string {
   return btoa(bin);
 }
 
-export function fromBase64(b64: string): Uint8Array {
+export function fromBase64(b64: string): Uint8Array<ArrayBuffer> {
   const bin = atob(b64);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
@@ -22,20 +25,22 @@ export function toBase64Url(bytes: Uint8Array): string {
   return toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-export function fromBase64Url(s: string): Uint8Array {
+export function fromBase64Url(s: string): Uint8Array<ArrayBuffer> {
   if (!/^[A-Za-z0-9_-]*$/.test(s)) throw new Error('not base64url');
   const b64 = s.replace(/-/g, '+').replace(/_/g, '/');
   return fromBase64(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
 }
 
+/** Lower-case hex, two digits a byte. */
 export function toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-export function toPem(label: string, der: ArrayBuffer | Uint8Array): string {
-  const b64 = toBase64(der instanceof Uint8Array ? der : new Uint8Array(der));
-  const lines = b64.match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
+/** Big-endian bytes of a hex string (either case); an odd length gets a leading zero digit. */
+export function fromHex(hex: string): Uint8Array<ArrayBuffer> {
+  if (!/^[0-9a-fA-F]*$/.test(hex)) throw new Error('not hex');
+  const h = hex.length % 2 ? `0${hex}` : hex;
+  return Uint8Array.from(h.match(/../g) ?? [], (b) => parseInt(b, 16));
 }
 
 /** Constant-time comparison of two byte strings of possibly different length. */

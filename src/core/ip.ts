@@ -96,6 +96,12 @@ export function parseIpAddress(text: string): IpAddress | undefined {
 /** The canonical text of an address, or undefined when it is not one. */
 export const canonicalIp = (text: string): string | undefined => parseIpAddress(text)?.text;
 
+/** Whether a URL or Host header host is an address rather than a name ("[::1]" with its brackets too). */
+export const isIpLiteral = (host: string): boolean => parseIpAddress(host.replace(/^\[(.*)\]$/, '$1')) !== undefined;
+
+/** address:port, IPv6 in brackets ("[2001:db8::1]:443"). */
+export const hostPort = (address: string, port: number): string => `${address.includes(':') ? `[${address}]` : address}:${port}`;
+
 /** IPv4-mapped IPv6 (::ffff:0:0/96): the same host as an IPv4 address, under a second spelling. */
 export const isIpv4Mapped = (ip: IpAddress): boolean =>
   ip.version === 6 && ip.bytes.subarray(0, 10).every((b) => b === 0) && ip.bytes[10] === 0xff && ip.bytes[11] === 0xff;

@@ -1,10 +1,14 @@
 /**
  * Checks a customer's own CSR before it is used as is: it parses, its signature verifies, its key is one the
- * Baseline Requirements accept, and its names are exactly the order's.
+ * subscriber-key policy accepts (src/core/subscriber-key.ts), and its names are exactly the order's.
+ * Faults are `badCsr` domain errors (field "csr") whose `rule` extension says which check failed:
+ * unparseable, bad-signature, weak-key or names.
  */
 import { x509 } from '../core/x509.js';
-import { problems } from '../core/problem.js';
-import { normalizeName, sameNames } from './names.js';
+import { withoutNewCsrLabel } from '../core/pem.js';
+import { domainErrors } from '../core/errors.js';
+import { subscriberKeyLabel, subscriberKeyOf } from '../core/subscriber-key.js';
+import { normalizeName, sameNames } from '../core/hostname.js';
 import { canonicalIp } from '../core/ip.js';
 
 export interface CheckedCsr {
@@ -25,7 +29,9 @@ export interface CheckCsrOptions {
   ipAddresses?: boolean;
 }
 
-const fault = (rule: string, detail: string) => problems.badCsr(`csr: ${detail}`, { field: 'csr', rule });
+export type CsrRule = 'unparseable' | 'bad-signature' | 'weak-key' | 'names';
+
+const fault = (rule: CsrRule, detail: string) => domainErrors.badCsr(`csr: ${detail}`, { field: 'csr', extensions: { rule } });
 
 function parse(input: string): x509.Pkcs10CertificateRequest {
   const text = input.trim();
@@ -33,31 +39,10 @@ function parse(input: string): x509.Pkcs10CertificateRequest {
     throw fault('unparseable', 'not a PEM-encoded PKCS#10 certificate request (BEGIN CERTIFICATE REQUEST)');
   }
   try {
-    return new x509.Pkcs10CertificateRequest(text.replace(/NEW CERTIFICATE REQUEST/g, 'CERTIFICATE REQUEST'));
+    return new x509.Pkcs10CertificateRequest(withoutNewCsrLabel(text));
   } catch {
     throw fault('unparseable', 'the PEM block does not hold a valid PKCS#10 certificate request');
   }
-}
-
-function describeKey(alg: Algorithm & Record<string, unknown>): string {
-  if (alg.name === 'RSASSA-PKCS1-v1_5' || alg.name === 'RSA-PSS' || alg.name === 'RSA-OAEP') {
-    const bits = alg.modulusLength as number;
-    const e = alg.publicExponent as Uint8Array;
-    const exponent = e.reduce((acc, b) => acc * 256 + b, 0);
-    if (bits < 2048 || bits > 8192 || bits % 8 !== 0) {
-      throw fault('weak-key', `RSA key of ${bits} bits: keys of 2048 to 8192 bits (a multiple of 8) are accepted`);
-    }
-    if (exponent !== 65537) throw fault('weak-key', `RSA public exponent ${exponent}: only 65537 is accepted`);
-    return `RSA-${bits}`;
-  }
-  if (alg.name === 'ECDSA') {
-    const curve = alg.namedCurve as string;
-    if (curve !== 'P-256' && curve !== 'P-384') {
-      throw fault('weak-key', `ECDSA key on curve ${curve}: P-256 and P-384 are accepted`);
-    }
-    return `ECDSA-${curve}`;
-  }
-  throw fault('weak-key', `key algorithm ${alg.name}: RSA (2048-8192 bits) and ECDSA P-256/P-384 are accepted`);
 }
 
 function namesOf(csr: x509.Pkcs10CertificateRequest, opts: CheckCsrOptions): { cn: string | undefined; names: string[]; ips: string[] } {
@@ -97,7 +82,7 @@ export async function checkCsr(input: string, orderDomains: string[], opts: Chec
     signatureOk = false;
   }
   if (!signatureOk) throw fault('bad-signature', 'the signature does not verify with the public key it carries');
-  const key = describeKey(csr.publicKey.algorithm as Algorithm & Record<string, unknown>);
+  const key = subscriberKeyLabel(subscriberKeyOf(csr.publicKey));
   const { cn, names, ips } = namesOf(csr, opts);
   if (cn !== undefined && !orderDomains.includes(cn)) {
     throw fault('names', `subject CN "${cn}" is not one of the order's domains (${orderDomains.join(', ')})`);

@@ -4,6 +4,7 @@
  */
 import { loadConfig, ConfigError } from '../core/config.js';
 import { Problem } from '../core/problem.js';
+import { DomainError } from '../core/errors.js';
 import { nodeDeps, type NodeDeps } from '../adapters/node/deps.js';
 import { cliCommands } from './cli-commands.js';
 
@@ -44,7 +45,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
     if (err instanceof ConfigError) process.stderr.write(`eabgate: configuration error: ${err.message}\n`);
-    else if (err instanceof Problem) process.stderr.write(`eabgate: ${err.detail}\n`);
+    else if (err instanceof Problem || err instanceof DomainError) process.stderr.write(`eabgate: ${err.detail}\n`);
     else process.stderr.write(`eabgate: ${(err as Error).message}\n`);
     process.exit(1);
   },

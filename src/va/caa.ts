@@ -15,7 +15,8 @@
  */
 import { acmeProblems } from '../core/problem.js';
 import type { CaaRecord, DnsResolver } from './ports.js';
-import { baseDomain, excerpt, isWildcard } from './names.js';
+import { excerpt } from './untrusted.js';
+import { baseDomain, isWildcard, nameSyntaxFault } from '../core/hostname.js';
 import type { CaaResult } from './result.js';
 
 export interface CaaCheckOptions {
@@ -44,7 +45,7 @@ interface IssueValue {
 export function parseIssueValue(value: string): IssueValue | null {
   const [head = '', ...rest] = value.split(';');
   const issuer = head.trim().toLowerCase().replace(/\.$/, '');
-  if (issuer !== '' && !/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/.test(issuer)) return null;
+  if (issuer !== '' && nameSyntaxFault(issuer, { singleLabel: true }) !== undefined) return null;
   const params = new Map<string, string>();
   const parts = rest.map((p) => p.trim());
   // A single trailing ";" (e.g. "ca.example;") is allowed; empty parameters elsewhere are not.

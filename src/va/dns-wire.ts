@@ -4,6 +4,8 @@
  * compressed names with a jump limit, checks every length against the buffer, and encodes without
  * compression (enough for queries and for the test server's answers).
  */
+import { formatIpv6, parseIpAddress } from '../core/ip.js';
+import { normalizeName } from '../core/hostname.js';
 
 export const RRType = { A: 1, CNAME: 5, TXT: 16, AAAA: 28, OPT: 41, CAA: 257 } as const;
 export type RRTypeName = keyof typeof RRType;
@@ -55,12 +57,6 @@ export class DnsWireError extends Error {
     super(message);
     this.name = 'DnsWireError';
   }
-}
-
-/** Lower-cases and drops one trailing dot; the root is "". */
-export function normalizeName(name: string): string {
-  const n = name.toLowerCase();
-  return n.endsWith('.') ? n.slice(0, -1) : n;
 }
 
 // ---------------------------------------------------------------- encoding
@@ -168,43 +164,18 @@ export function encodeQuery(id: number, name: string, type: number): Uint8Array 
   return encodeMessage({ id, recursionDesired: true, questions: [{ name, type, class: 1 }] });
 }
 
+/** A record data from dotted-quad text (the address rules are core/ip.ts's). */
 export function encodeA(address: string): Uint8Array {
-  const parts = address.split('.');
-  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) {
-    throw new DnsWireError(`not an IPv4 address: ${address}`);
-  }
-  return Uint8Array.from(parts, Number);
+  const ip = parseIpAddress(address);
+  if (ip?.version !== 4) throw new DnsWireError(`not an IPv4 address: ${address}`);
+  return ip.bytes;
 }
 
+/** AAAA record data from IPv6 text, an embedded IPv4 tail (::ffff:192.0.2.1) included. */
 export function encodeAaaa(address: string): Uint8Array {
-  const bad = () => new DnsWireError(`not an IPv6 address: ${address}`);
-  let s = address.toLowerCase();
-  // An embedded IPv4 tail (::ffff:192.0.2.1) becomes two hex groups.
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
-  if (v4) {
-    const b = encodeA(v4[1]!);
-    s = s.slice(0, v4.index) + ((b[0]! << 8) | b[1]!).toString(16) + ':' + ((b[2]! << 8) | b[3]!).toString(16);
-  }
-  const halves = s.split('::');
-  if (halves.length > 2) throw bad();
-  const parse = (h: string) =>
-    h === ''
-      ? []
-      : h.split(':').map((g) => {
-          if (!/^[0-9a-f]{1,4}$/.test(g)) throw bad();
-          return parseInt(g, 16);
-        });
-  const head = parse(halves[0]!);
-  const rest = halves.length === 2 ? parse(halves[1]!) : [];
-  const total = head.length + rest.length;
-  if (halves.length === 1 ? total !== 8 : total > 7) throw bad();
-  const groups = [...head, ...new Array<number>(8 - total).fill(0), ...rest];
-  const out = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    out[i * 2] = g >>> 8;
-    out[i * 2 + 1] = g & 0xff;
-  });
-  return out;
+  const ip = parseIpAddress(address);
+  if (ip?.version !== 6) throw new DnsWireError(`not an IPv6 address: ${address}`);
+  return ip.bytes;
 }
 
 /** One TXT record: each string becomes one <character-string> (split further at 255 bytes). */
@@ -358,25 +329,7 @@ export function decodeA(rdata: Uint8Array): string {
 /** RFC 5952 text form (lower case, longest zero run compressed). */
 export function decodeAaaa(rdata: Uint8Array): string {
   if (rdata.length !== 16) throw new DnsWireError('AAAA record is not 16 bytes');
-  const groups = Array.from({ length: 8 }, (_, i) => (rdata[i * 2]! << 8) | rdata[i * 2 + 1]!);
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return hex.slice(0, bestStart).join(':') + '::' + hex.slice(bestStart + bestLen).join(':');
+  return formatIpv6(rdata);
 }
 
 /** The character-strings of one TXT record. */

@@ -7,7 +7,8 @@
 import { acmeProblems } from '../core/problem.js';
 import type { DnsResolver } from './ports.js';
 import { dns01TxtValue } from './key-authorization.js';
-import { baseDomain, excerpt } from './names.js';
+import { excerpt } from './untrusted.js';
+import { baseDomain } from '../core/hostname.js';
 import { invalid, valid, type ValidationResult } from './result.js';
 
 export const dns01RecordName = (domain: string): string => `_acme-challenge.${baseDomain(domain)}`;

@@ -11,8 +11,8 @@ import { acmeProblems, type Problem } from '../core/problem.js';
 import { utf8Decode } from '../core/encoding.js';
 import type { DnsResolver, HttpGetResult, HttpGetter } from './ports.js';
 import { isReachabilityFailure, resolveAddresses } from './addresses.js';
-import { excerpt, isIpLiteral } from './names.js';
-import { canonicalIp } from '../core/ip.js';
+import { excerpt } from './untrusted.js';
+import { canonicalIp, isIpLiteral } from '../core/ip.js';
 import { invalid, valid, type ValidationResult } from './result.js';
 
 export interface Http01Options {

@@ -11,12 +11,12 @@
  */
 import { acmeProblems } from '../core/problem.js';
 import { timingSafeEqual } from '../core/encoding.js';
+import { tlv, TAG } from '../core/der.js';
 import { x509 } from '../core/x509.js';
 import type { DnsResolver, TlsAlpnProbeResult, TlsAlpnProber } from './ports.js';
 import { isReachabilityFailure, resolveAddresses } from './addresses.js';
 import { tlsAlpn01Digest } from './key-authorization.js';
-import { hostPort } from './names.js';
-import { canonicalIp, reverseDnsName, type IpAddress } from '../core/ip.js';
+import { canonicalIp, hostPort, reverseDnsName, type IpAddress } from '../core/ip.js';
 import { invalid, valid, type ValidationResult } from './result.js';
 
 export const ACME_TLS_ALPN = 'acme-tls/1';
@@ -117,10 +117,7 @@ export function checkAcmeCertificate(der: Uint8Array, domain: string, digest: Ui
   const ext = ids[0]!;
   if (!ext.critical) return 'has an acmeIdentifier extension that is not marked critical';
   // extnValue holds the DER of the OCTET STRING: 04 20 <32 bytes of SHA-256>.
-  const expected = new Uint8Array(2 + digest.length);
-  expected.set([0x04, digest.length]);
-  expected.set(digest, 2);
-  if (!timingSafeEqual(new Uint8Array(ext.value), expected)) {
+  if (!timingSafeEqual(new Uint8Array(ext.value), tlv(TAG.OCTET_STRING, digest))) {
     return 'has an acmeIdentifier extension that does not hold SHA-256 of the key authorization';
   }
   return null;

@@ -12,7 +12,8 @@ import { validateHttp01 } from './http01.js';
 import { validateDns01 } from './dns01.js';
 import { validateTlsAlpn01, validateTlsAlpn01Ip } from './tls-alpn01.js';
 import { checkCaa, type CaaCheckOptions } from './caa.js';
-import { isDomainName, isToken, isWildcard, normalizeDomain } from './names.js';
+import { isToken } from './untrusted.js';
+import { isDnsName, isWildcard, normalizeName } from '../core/hostname.js';
 import { isIpv4Mapped, parseIpAddress } from '../core/ip.js';
 import { invalid, type CaaResult, type ValidationResult } from './result.js';
 
@@ -62,7 +63,7 @@ export class ValidationAuthority {
 
   /** Challenge types that may be offered for `domain` (wildcards: dns-01 only, RFC 8555 §7.1.3). */
   challengeTypesFor(domain: string): ChallengeType[] {
-    return isWildcard(normalizeDomain(domain)) ? ['dns-01'] : this.challengeTypes;
+    return isWildcard(normalizeName(domain)) ? ['dns-01'] : this.challengeTypes;
   }
 
   /** Challenge types for an IP address identifier (RFC 8738 §7): http-01 and tls-alpn-01, never dns-01. */
@@ -112,8 +113,8 @@ export class ValidationAuthority {
   }
 
   async validate(challengeType: string, domain: string, token: string, accountJwk: JWK): Promise<ValidationResult> {
-    const name = normalizeDomain(domain);
-    if (!isDomainName(name)) return invalid(acmeProblems.rejectedIdentifier(`${JSON.stringify(domain)} is not a DNS name`));
+    const name = normalizeName(domain);
+    if (!isDnsName(name)) return invalid(acmeProblems.rejectedIdentifier(`${JSON.stringify(domain)} is not a DNS name`));
     if (!isToken(token)) return invalid(acmeProblems.malformed('the challenge token is not base64url'));
     if (!(this.challengeTypes as string[]).includes(challengeType)) {
       return invalid(acmeProblems.malformed(`challenge type ${JSON.stringify(challengeType)} is not supported here`));
@@ -144,8 +145,8 @@ export class ValidationAuthority {
   }
 
   async checkCaa(domain: string, opts: CaaCheckOptions = {}): Promise<CaaResult> {
-    const name = normalizeDomain(domain);
-    if (!isDomainName(name)) {
+    const name = normalizeName(domain);
+    if (!isDnsName(name)) {
       return { ok: false, problem: acmeProblems.rejectedIdentifier(`${JSON.stringify(domain)} is not a DNS name`) };
     }
     try {

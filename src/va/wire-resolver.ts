@@ -12,9 +12,9 @@ import {
   decodeMessage,
   decodeTxt,
   encodeQuery,
-  normalizeName,
   type DnsMessage,
 } from './dns-wire.js';
+import { normalizeName } from '../core/hostname.js';
 import type { CaaRecord, DnsFailureReason, DnsLookup, DnsResolver } from './ports.js';
 
 /** Thrown by a transport when no answer came back. */

@@ -8,7 +8,7 @@ import { x509 } from '../../src/core/x509.js';
 import { signCrl } from '../../src/ca/crl.js';
 import { signLeaf } from '../../src/ca/leaf.js';
 import { REVOCATION_REASONS } from '../../src/ca/revocation.js';
-import { children, parse } from '../../src/ca/der.js';
+import { children, parse } from '../../src/core/der.js';
 import { openssl } from '../support/tools.js';
 import { URLS, Scratch, certText, makeCa, makeCsr, type TestCa } from './support.js';
 

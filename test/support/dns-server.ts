@@ -19,10 +19,10 @@ import {
   encodeMessage,
   encodeName,
   encodeTxt,
-  normalizeName,
   type CaaRdata,
   type EncodeRecord,
 } from '../../src/va/dns-wire.js';
+import { normalizeName } from '../../src/core/hostname.js';
 
 export interface RecordSets {
   A?: string[];

@@ -6,7 +6,7 @@
 import { createServer, createSecureContext, type Server, type TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { x509 } from '../../src/core/x509.js';
-import { toPem } from '../../src/core/encoding.js';
+import { toPem } from '../../src/core/pem.js';
 
 export interface AcmeTlsCertOptions {
   /** Mark the acmeIdentifier extension critical (RFC 8737 requires it); true by default. */

@@ -82,3 +82,13 @@ describe('configuration', () => {
     expect(loadConfig({ EABGATE_SECRET_KEY: 'q'.repeat(43) }).secretKey?.length).toBe(32);
   });
 });
+
+describe('one loader for every variable', () => {
+  it('validates the VA variables and CAA identities with the shared host-name rules', () => {
+    expect(loadConfig({ EABGATE_VA_HTTP_PORT: '8080' }).va.httpPort).toBe(8080);
+    expect(() => loadConfig({ EABGATE_VA_TLS_ALPN_PORT: '0' })).toThrow(/EABGATE_VA_TLS_ALPN_PORT/);
+    expect(loadConfig({ EABGATE_CAA_IDENTITIES: 'CA.Example, other.example' }).caaIdentities).toEqual(['ca.example', 'other.example']);
+    expect(() => loadConfig({ EABGATE_CAA_IDENTITIES: 'ca..example' })).toThrow(/EABGATE_CAA_IDENTITIES/);
+    expect(loadConfig({ EABGATE_BASE_URL: 'https://192.0.2.1:8443' }).caaIdentities).toEqual(['eabgate.invalid']);
+  });
+});

@@ -5,7 +5,7 @@
  * and the CA issuing iPAddress SANs.
  */
 import { describe, expect, it } from 'vitest';
-import { canonicalIp, formatIpv6, parseIpAddress, reverseDnsName } from '../../src/core/ip.js';
+import { canonicalIp, formatIpv6, isIpLiteral, parseIpAddress, reverseDnsName } from '../../src/core/ip.js';
 import { ConfigError, loadConfig } from '../../src/core/config.js';
 import { parseNewOrder } from '../../src/acme/server/new-order-request.js';
 import { Problem } from '../../src/core/problem.js';
@@ -170,5 +170,15 @@ describe('the CA and IP addresses', () => {
 
     await expect(signLeaf(ctx, { csrPem: await csrPem([{ type: 'ip', value: '192.0.2.1' }]), domains: [], ipAddresses: ['2001:DB8::1'], product: 'dv' })).rejects.toThrow(/canonical form/);
     await expect(signLeaf(ctx, { csrPem: await csrPem([{ type: 'ip', value: '192.0.2.1' }]), domains: [], product: 'dv' })).rejects.toThrow(/at least one name/);
+  });
+});
+
+describe('isIpLiteral (URL hosts)', () => {
+  it('tells addresses, bracketed IPv6 included, from names', () => {
+    expect(isIpLiteral('192.0.2.1')).toBe(true);
+    expect(isIpLiteral('[2001:db8::1]')).toBe(true);
+    expect(isIpLiteral('2001:db8::1')).toBe(true);
+    expect(isIpLiteral('example.com')).toBe(false);
+    expect(isIpLiteral('1.example')).toBe(false);
   });
 });

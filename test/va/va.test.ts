@@ -10,8 +10,10 @@ import { TlsAlpnResponder } from '../support/tls-alpn-responder.js';
 import { nodeDnsResolver } from '../../src/adapters/node/dns-resolver.js';
 import { createHttp01Getter } from '../../src/adapters/node/http01-getter.js';
 import { createTlsAlpnProber } from '../../src/adapters/node/tls-alpn-prober.js';
-import { loadVaConfig, parseHostPort } from '../../src/va/config.js';
-import { ConfigError } from '../../src/core/config.js';
+import { ConfigError, loadConfig, parseHostPort } from '../../src/core/config.js';
+
+/** The VA section of the one configuration loader. */
+const loadVaConfig = (env: Record<string, string>) => loadConfig(env).va;
 import { ValidationAuthority } from '../../src/va/va.js';
 import { dns01TxtValue, keyAuthorization } from '../../src/va/key-authorization.js';
 import type { DnsResolver } from '../../src/va/ports.js';

@@ -4,7 +4,7 @@
  */
 import { x509 } from '../../core/x509.js';
 import { acmeProblems } from '../../core/problem.js';
-import { fromBase64Url, toBase64Url, toHex } from '../../core/encoding.js';
+import { fromBase64Url, fromHex, toBase64Url, toHex } from '../../core/encoding.js';
 import type { CertificateRecord, Store } from '../../core/store/types.js';
 import { quoted } from '../jws/flattened.js';
 
@@ -24,11 +24,6 @@ export function normalizeSerialHex(hex: string): string {
   if (h.length % 2) h = `0${h}`;
   while (h.length > 2 && h.startsWith('00')) h = h.slice(2);
   return h;
-}
-
-function hexToBytes(hex: string): Uint8Array {
-  const h = hex.length % 2 ? `0${hex}` : hex;
-  return Uint8Array.from(h.match(/../g) ?? [], (b) => parseInt(b, 16));
 }
 
 /** Parses a certID; anything else → `malformed` naming what is wrong. */
@@ -57,8 +52,8 @@ export function certIdOf(certPem: string): CertId {
   const cert = new x509.X509Certificate(certPem);
   const aki = cert.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId ?? '';
   const serialHex = normalizeSerialHex(cert.serialNumber);
-  const serialBytes = hexToBytes(cert.serialNumber.toLowerCase());
-  return { text: `${toBase64Url(hexToBytes(aki))}.${toBase64Url(serialBytes)}`, akiHex: aki.toLowerCase(), serialHex };
+  const serialBytes = fromHex(cert.serialNumber.toLowerCase());
+  return { text: `${toBase64Url(fromHex(aki))}.${toBase64Url(serialBytes)}`, akiHex: aki.toLowerCase(), serialHex };
 }
 
 /** The stored certificate a certID names, when its serial and issuer key identifier both match. */

@@ -1,13 +1,16 @@
 /**
  * The finalize CSR (RFC 8555 §7.4): base64url DER in `csr`, checked by src/csr/check.ts (signature, key
- * type and size, CN and SANs equal to the order's names) and reported as `badCSR`, naming the names that
- * are missing from or extra in the CSR.
+ * type and size, CN and SANs equal to the order's names). Its `badCsr` domain errors are reworded here for
+ * ACME clients, naming the names that are missing from or extra in the CSR; the ACME edge
+ * (domain-errors.ts) renders them as `badCSR`.
  */
 import { x509 } from '../../core/x509.js';
-import { Problem, acmeProblems } from '../../core/problem.js';
-import { fromBase64Url, toPem } from '../../core/encoding.js';
+import { acmeProblems } from '../../core/problem.js';
+import { DomainError, domainErrors } from '../../core/errors.js';
+import { fromBase64Url } from '../../core/encoding.js';
+import { toPem } from '../../core/pem.js';
 import { checkCsr, type CheckedCsr } from '../../csr/check.js';
-import { normalizeName } from '../../csr/names.js';
+import { normalizeName } from '../../core/hostname.js';
 import { canonicalIp } from '../../core/ip.js';
 
 /** Names in the CSR (CN, DNS SANs, iPAddress SANs in canonical text), or undefined when it cannot be read. */
@@ -47,8 +50,9 @@ export async function checkFinalizeCsr(value: unknown, orderNames: string[], opt
   try {
     return await checkCsr(pem, orderNames, opts);
   } catch (err) {
-    if (!(err instanceof Problem)) throw err;
+    if (!(err instanceof DomainError) || err.code !== 'badCsr') throw err;
+    // Rendered by the ACME edge as badCSR; the detail is reworded for ACME clients (no REST field prefix).
     const detail = (err.extensions.rule === 'names' ? namesDifference(pem, orderNames) : undefined) ?? err.detail.replace(/^csr: /, 'The CSR: ');
-    throw acmeProblems.badCSR(detail);
+    throw domainErrors.badCsr(detail);
   }
 }

@@ -13,7 +13,7 @@
 import { Problem, acmeProblems } from '../../core/problem.js';
 import { DAY_MS } from '../../core/clock.js';
 import type { AcmeIdentifier } from '../../core/store/acme.js';
-import { nameFault, normalizeName } from '../../csr/names.js';
+import { nameFault, normalizeName } from '../../core/hostname.js';
 import { isIpv4Mapped, parseIpAddress } from '../../core/ip.js';
 import { isJsonObject, quoted } from '../jws/flattened.js';
 import { DEFAULT_PROFILE, PROFILES } from '../../ra/profiles.js';

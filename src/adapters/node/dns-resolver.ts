@@ -2,9 +2,9 @@
  * Picks the VA's DNS resolver on Node: the configured server over UDP/TCP when EABGATE_VA_DNS_SERVER is
  * set (tests, or a local validating resolver), otherwise the system's resolvers through c-ares.
  */
-import type { VaConfig } from '../../va/config.js';
+import type { VaConfig } from '../../core/config.js';
 import type { DnsResolver } from '../../va/ports.js';
-import { hostPort } from '../../va/names.js';
+import { hostPort } from '../../core/ip.js';
 import { createUdpResolver } from './dns-udp.js';
 import { createSystemResolver } from './dns-system.js';
 

@@ -7,10 +7,9 @@
  */
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
-import { isIPv6 } from 'node:net';
 import { DnsTransportError, WireDnsResolver, type DnsExchange } from '../../va/wire-resolver.js';
-import { parseHostPort } from '../../va/config.js';
-import { hostPort } from '../../va/names.js';
+import { parseHostPort } from '../../core/config.js';
+import { hostPort, parseIpAddress } from '../../core/ip.js';
 import type { DnsResolver } from '../../va/ports.js';
 
 export interface UdpResolverOptions {
@@ -66,7 +65,7 @@ function udpOnce(
 ): Promise<Uint8Array> {
   const label = hostPort(host, port);
   return new Promise((resolve, reject) => {
-    const socket = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
+    const socket = createSocket(parseIpAddress(host)?.version === 6 ? 'udp6' : 'udp4');
     const done = (fn: () => void) => {
       clearTimeout(timer);
       socket.removeAllListeners();

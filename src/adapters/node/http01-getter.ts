@@ -8,7 +8,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import type { HttpGetResult, HttpGetter, NetFailureReason } from '../../va/ports.js';
-import { hostPort } from '../../va/names.js';
+import { hostPort } from '../../core/ip.js';
 
 export interface Http01GetterOptions {
   userAgent?: string;

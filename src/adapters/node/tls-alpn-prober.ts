@@ -5,7 +5,7 @@
  */
 import { connect } from 'node:tls';
 import type { NetFailureReason, TlsAlpnProbeResult, TlsAlpnProber } from '../../va/ports.js';
-import { hostPort } from '../../va/names.js';
+import { hostPort } from '../../core/ip.js';
 
 export function createTlsAlpnProber(): TlsAlpnProber {
   return {

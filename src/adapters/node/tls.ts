@@ -6,7 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { x509 } from '../../core/x509.js';
-import { toPem } from '../../core/encoding.js';
+import { toPem } from '../../core/pem.js';
+import { isIpLiteral } from '../../core/ip.js';
+import { nameSyntaxFault } from '../../core/hostname.js';
 import type { Config } from '../../core/config.js';
 import type { EmbeddedCa } from '../../ca/embedded.js';
 
@@ -18,7 +20,7 @@ export interface TlsMaterial {
 
 export async function autoTls(config: Config, ca: EmbeddedCa): Promise<TlsMaterial> {
   const host = new URL(config.baseUrl).hostname.toLowerCase();
-  const names = [...new Set([host, 'localhost'].filter((n) => /^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(n) && !/^[\d.]+$/.test(n)))];
+  const names = [...new Set([host, 'localhost'].filter((n) => !isIpLiteral(n) && nameSyntaxFault(n, { singleLabel: true }) === undefined))];
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = (await crypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({

@@ -25,8 +25,9 @@ import type { RevocationReason } from '../../ca/revocation.js';
 import type { UpstreamConfig } from '../../core/config.js';
 import type { Keyring } from '../../core/secrets/keyring.js';
 import type { Store } from '../../core/store/types.js';
-import type { Logger } from '../../app/context.js';
-import { fromBase64Url, toBase64Url, toPem } from '../../core/encoding.js';
+import type { Logger } from '../../core/logger.js';
+import { fromBase64Url, toBase64Url } from '../../core/encoding.js';
+import { pemBlocks, toPem } from '../../core/pem.js';
 import { loadOrCreateAccountKey, UpstreamAccountError } from './upstream-acme-account.js';
 import { UpstreamBusy, UpstreamRefused, UpstreamSession } from './upstream-acme-session.js';
 import { issuedFromChain } from './upstream-acme-chain.js';
@@ -54,8 +55,9 @@ const CSR_MARK = '#csr=';
 
 function handleOf(orderUrl: string, csrPem: string | undefined): string {
   if (!csrPem) return orderUrl;
-  const body = csrPem.replace(/-----(BEGIN|END) CERTIFICATE REQUEST-----|\s/g, '');
-  return `${orderUrl}${CSR_MARK}${toBase64Url(Uint8Array.from(atob(body), (c) => c.charCodeAt(0)))}`;
+  const der = pemBlocks(csrPem, 'CERTIFICATE REQUEST')[0]?.der;
+  if (!der) throw new Error('not a CERTIFICATE REQUEST PEM block');
+  return `${orderUrl}${CSR_MARK}${toBase64Url(der)}`;
 }
 
 function parseHandle(handle: string): { orderUrl: string; csrPem: string | undefined } | undefined {

@@ -4,7 +4,7 @@
  * DNSSEC: the answer's AD bit is not required; a validating DoH service answers SERVFAIL for bogus data.
  */
 import { DnsTransportError, WireDnsResolver, type DnsExchange } from '../../va/wire-resolver.js';
-import { DEFAULT_DOH_URL } from '../../va/config.js';
+import { DEFAULT_DOH_URL } from '../../core/config.js';
 import type { DnsResolver } from '../../va/ports.js';
 
 export interface DohResolverOptions {

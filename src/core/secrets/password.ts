@@ -4,7 +4,7 @@
  * @noble/hashes (pure JS; workerd forbids compiling WebAssembly from bytes at run time). Both compute the
  * same RFC 9106 function, so a hash made on one runtime verifies on the other.
  */
-import { timingSafeEqual, utf8 } from '../encoding.js';
+import { fromBase64, timingSafeEqual, toBase64, utf8 } from '../encoding.js';
 
 export interface Argon2Params {
   m: number; // KiB
@@ -18,8 +18,8 @@ export const OWASP_ARGON2ID: Argon2Params = { m: 19456, t: 2, p: 1 };
 const DK_LEN = 32;
 
 // PHC strings use standard base64 without padding.
-const b64 = (u: Uint8Array) => btoa(String.fromCharCode(...u)).replace(/=+$/, '');
-const unb64 = (s: string) => Uint8Array.from(atob(s + '='.repeat((4 - (s.length % 4)) % 4)), (c) => c.charCodeAt(0));
+const b64 = (u: Uint8Array) => toBase64(u).replace(/=+$/, '');
+const unb64 = (s: string) => fromBase64(s + '='.repeat((4 - (s.length % 4)) % 4));
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;

@@ -4,11 +4,12 @@
  * zip.js. Nothing here talks to the network: the key only ever leaves as a file the customer saves.
  */
 import { x509 } from '../../core/x509.js';
-import { toPem } from '../../core/encoding.js';
+import { PemError, pemBlocks as readPemBlocks, toPem } from '../../core/pem.js';
 import { subjectOf } from '../../autocsr/generate.js';
+import { RSA_EXPONENT, RSA_MAX_BITS, RSA_MIN_BITS } from '../../core/subscriber-key.js';
 import type { Organization } from '../../core/store/types.js';
 import { configure, ZipWriter, BlobWriter, TextReader } from '@zip.js/zip.js/lib/zip-core-custom.js';
-import { children, concat, oidToString, readTlv, tlv, TAG } from './der.js';
+import { children, concat, oidToDer, oidToString, readTlv, tlv, TAG } from '../../core/der.js';
 
 // The core build without web workers or WebAssembly: deflate and AES come from the browser (CompressionStream,
 // WebCrypto), so the page needs no worker-src, blob: script or wasm-unsafe-eval in its CSP.
@@ -69,18 +70,6 @@ const OID = {
 };
 const CURVES: Record<string, string> = { [OID.p256]: 'P-256', [OID.p384]: 'P-384' };
 
-/** DER of a dotted OID (only the short arcs the key formats use). */
-function oidDer(dotted: string): Uint8Array {
-  const [a, b, ...rest] = dotted.split('.').map(Number);
-  const bytes = [a! * 40 + b!];
-  for (const arc of rest) {
-    const enc = [arc & 0x7f];
-    for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128)) enc.unshift((v & 0x7f) | 0x80);
-    bytes.push(...enc);
-  }
-  return tlv(TAG.OID, new Uint8Array(bytes));
-}
-
 const VERSION_0 = new Uint8Array([TAG.INTEGER, 1, 0]);
 
 function pkcs8(algorithm: Uint8Array, key: Uint8Array): Uint8Array {
@@ -88,41 +77,35 @@ function pkcs8(algorithm: Uint8Array, key: Uint8Array): Uint8Array {
 }
 
 function pemBlocks(text: string): { label: string; der: Uint8Array }[] {
-  const out: { label: string; der: Uint8Array }[] = [];
-  for (const m of text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g)) {
-    const body = m[2]!.replace(/^[A-Za-z-]+:.*$/gm, '').replace(/\s+/g, '');
-    try {
-      const bin = atob(body);
-      out.push({ label: m[1]!, der: Uint8Array.from(bin, (ch) => ch.charCodeAt(0)) });
-    } catch {
-      throw new CsrToolError(`The ${m[1]} block is damaged (not base64). Open the key file again or paste all of it.`);
-    }
+  try {
+    return readPemBlocks(text);
+  } catch (err) {
+    if (err instanceof PemError) throw new CsrToolError(`The ${err.label} block is damaged (not base64). Open the key file again or paste all of it.`);
+    throw err;
   }
-  return out;
 }
 
 function algorithmOf(der: Uint8Array): { oid: string; curve?: string } {
-  const top = readTlv(der, 0);
-  const [, alg] = children(der, top);
+  const [, alg] = children(readTlv(der).content);
   if (!alg || alg.tag !== TAG.SEQUENCE) throw new Error('not PKCS#8');
-  const [oid, params] = children(der, alg);
+  const [oid, params] = children(alg.content);
   if (!oid || oid.tag !== TAG.OID) throw new Error('not PKCS#8');
-  const out: { oid: string; curve?: string } = { oid: oidToString(der.subarray(oid.start, oid.end)) };
-  if (params?.tag === TAG.OID) out.curve = oidToString(der.subarray(params.start, params.end));
+  const out: { oid: string; curve?: string } = { oid: oidToString(oid.content) };
+  if (params?.tag === TAG.OID) out.curve = oidToString(params.content);
   return out;
 }
 
 /** The named curve of a SEC1 ECPrivateKey: its [0] parameters, or the EC PARAMETERS block beside it. */
 function sec1Curve(der: Uint8Array, paramsBlock: Uint8Array | undefined): string | undefined {
-  for (const c of children(der, readTlv(der, 0))) {
+  for (const c of children(readTlv(der).content)) {
     if (c.tag === TAG.CTX0) {
-      const oid = readTlv(der, c.start);
-      if (oid.tag === TAG.OID) return oidToString(der.subarray(oid.start, oid.end));
+      const oid = readTlv(c.content);
+      if (oid.tag === TAG.OID) return oidToString(oid.content);
     }
   }
   if (paramsBlock) {
-    const t = readTlv(paramsBlock, 0);
-    if (t.tag === TAG.OID) return oidToString(paramsBlock.subarray(t.start, t.end));
+    const t = readTlv(paramsBlock);
+    if (t.tag === TAG.OID) return oidToString(t.content);
   }
   return undefined;
 }
@@ -156,12 +139,12 @@ export async function importPrivateKey(text: string): Promise<KeyMaterial> {
   let curve: string | undefined;
   try {
     if (block.label === 'RSA PRIVATE KEY') {
-      der = pkcs8(concat(oidDer(OID.rsaEncryption), new Uint8Array([TAG.NULL, 0])), block.der);
+      der = pkcs8(concat(oidToDer(OID.rsaEncryption), new Uint8Array([TAG.NULL, 0])), block.der);
       oid = OID.rsaEncryption;
     } else if (block.label === 'EC PRIVATE KEY') {
       curve = sec1Curve(block.der, blocks.find((b) => b.label === 'EC PARAMETERS')?.der);
       if (!curve) throw new CsrToolError('The EC key does not name its curve; export it again with `openssl pkey -in your.key -out plain.key`.');
-      der = pkcs8(concat(oidDer(OID.ecPublicKey), oidDer(curve)), block.der);
+      der = pkcs8(concat(oidToDer(OID.ecPublicKey), oidToDer(curve)), block.der);
       oid = OID.ecPublicKey;
     } else if (block.label === 'PRIVATE KEY') {
       der = block.der;
@@ -184,8 +167,8 @@ export async function importPrivateKey(text: string): Promise<KeyMaterial> {
     const privateKey = await importOr(() => crypto.subtle.importKey('pkcs8', der as BufferSource, params, true, ['sign']));
     const jwk = await crypto.subtle.exportKey('jwk', privateKey);
     const bits = b64urlBytes(jwk.n ?? '') * 8;
-    if (jwk.e !== 'AQAB') throw new CsrToolError('The RSA key uses a public exponent other than 65537, which the CA does not accept.');
-    if (bits < 2048 || bits > 8192) throw new CsrToolError(`The RSA key has ${bits} bits; the CA accepts 2048 to 8192 bits.`);
+    if (jwk.e !== 'AQAB') throw new CsrToolError(`The RSA key uses a public exponent other than ${RSA_EXPONENT}, which the CA does not accept.`);
+    if (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS) throw new CsrToolError(`The RSA key has ${bits} bits; the CA accepts ${RSA_MIN_BITS} to ${RSA_MAX_BITS} bits.`);
     const publicKey = await crypto.subtle.importKey('jwk', { kty: 'RSA', n: jwk.n, e: jwk.e, alg: 'RS256', ext: true }, params, true, ['verify']);
     return { keys: { privateKey, publicKey }, signingAlgorithm: params, description: `RSA ${bits}-bit` };
   }

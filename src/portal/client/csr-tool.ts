@@ -6,7 +6,7 @@
  */
 import { buildCsr, generateKey, importPrivateKey, privateKeyPem, zipKey, CsrToolError, type KeyMaterial, type KeyType } from './csr-core.js';
 import { checkDomains, withWwwCounterparts } from '../../csr/names.js';
-import { Problem } from '../../core/problem.js';
+import { DomainError } from '../../core/errors.js';
 import { cleanHostInput } from '../hosts.js';
 import type { Organization } from '../../core/store/types.js';
 
@@ -52,7 +52,7 @@ function domains(): string[] {
   try {
     names = checkDomains(raw);
   } catch (err) {
-    if (err instanceof Problem) throw new CsrToolError(err.detail.replace(/^domains\[\d+\]: /, ''));
+    if (err instanceof DomainError) throw new CsrToolError(err.detail.replace(/^domains\[\d+\]: /, ''));
     throw err;
   }
   return $<HTMLInputElement>('csr-www')?.checked ? withWwwCounterparts(names) : names;

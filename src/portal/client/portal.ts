@@ -5,6 +5,7 @@
  * No network requests: the portal's CSP allows none from scripts.
  */
 import { timeLeft } from '../time.js';
+import { fromBase64 } from '../../core/encoding.js';
 
 function copyButtons(): void {
   for (const button of document.querySelectorAll<HTMLButtonElement>('button[data-copy]')) {
@@ -49,8 +50,7 @@ function autoDownload(): void {
   for (const a of document.querySelectorAll<HTMLAnchorElement>('a[data-autodownload]')) {
     const m = /^data:([^;,]+);base64,(.*)$/.exec(a.href);
     if (m) {
-      const bin = atob(m[2]!);
-      const bytes = Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
+      const bytes = fromBase64(m[2]!);
       a.href = URL.createObjectURL(new Blob([bytes], { type: m[1] }));
     }
     a.click();

@@ -1,6 +1,7 @@
 /** Orders: the list, a new order (AutoCSR or own CSR), the placed-order hand-over, details and the unlock code. */
 import { Hono } from 'hono';
 import { Problem } from '../../core/problem.js';
+import { CSR_PEM_BEGIN } from '../../core/pem.js';
 import { BUSINESS_CATEGORIES, type OrderRecord, type Organization, type Product } from '../../core/store/types.js';
 import type { NewOrder } from '../../orders/service.js';
 import { safeFileStem } from '../../autocsr/key-archive.js';
@@ -261,7 +262,7 @@ function toNewOrder(v: OrderFormValues): { order?: NewOrder; errors: FormErrors 
   const csr = v.key === 'csr' ? v.csr.trim() : '';
   if (v.key === 'csr') {
     if (!csr) errors.csr = 'Paste your CSR, or choose “Make it for me”.';
-    else if (!/-----BEGIN (NEW )?CERTIFICATE REQUEST-----/.test(csr)) {
+    else if (!CSR_PEM_BEGIN.test(csr)) {
       errors.csr = /PRIVATE KEY/.test(csr)
         ? 'This is a private key, not a CSR. Never paste your private key anywhere; use the CSR generator to make a CSR from it.'
         : 'This does not look like a CSR: it must start with -----BEGIN CERTIFICATE REQUEST-----.';

@@ -6,6 +6,7 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { Problem } from '../../core/problem.js';
+import { CSR_PEM_BEGIN } from '../../core/pem.js';
 import type { OrderRecord } from '../../core/store/types.js';
 import type { AppEnv } from '../../app/context.js';
 import type { KeyArchive } from '../../autocsr/key-archive.js';
@@ -14,7 +15,7 @@ import type { CheckOutcome } from '../../ra/tracking/validations.js';
 import { canonicalReference } from '../../tracking/service.js';
 import type { PortalContext, PortalEnv } from '../env.js';
 import { page } from '../layout.js';
-import { cleanDetail } from '../errors.js';
+import { asProblem, cleanDetail } from '../errors.js';
 import { PRODUCTS } from '../text.js';
 import { Alert, Csrf, ErrorSummary, TextArea, TextField, When, type FormErrors } from '../ui.js';
 import { KeyArchiveHandover, OrderStatus, ValidationSteps } from '../pieces.js';
@@ -228,7 +229,8 @@ async function findOrder(c: PortalContext): Promise<Found> {
   try {
     const order = await c.get('services').tracking.find(typed, clientAddress(c));
     return { order, reference: reference ?? typed };
-  } catch (err) {
+  } catch (thrown) {
+    const err = asProblem(thrown) ?? thrown;
     if (err instanceof Problem && err.status === 404) {
       return again(
         404,
@@ -242,7 +244,7 @@ async function findOrder(c: PortalContext): Promise<Found> {
       if (Number.isFinite(retry)) c.header('retry-after', String(retry));
       return again(429, `Too many wrong CA References from your network. ${cleanDetail(err.detail)}`);
     }
-    throw err;
+    throw thrown;
   }
 }
 
@@ -282,11 +284,12 @@ export const trackingRoutes = new Hono<PortalEnv>()
         'content-disposition': `attachment; filename="${file.fileName}"`,
         'cache-control': 'no-store',
       });
-    } catch (err) {
+    } catch (thrown) {
+      const err = asProblem(thrown) ?? thrown;
       if (err instanceof Problem && err.status === 409) {
         return trackingPage(c, found.order, found.reference, { notice: { kind: 'warning', text: 'The certificate is not issued yet, so there is nothing to download.' }, status: 409 });
       }
-      throw err;
+      throw thrown;
     }
   })
   .post('/portal/track/reissue', async (c) => {
@@ -296,7 +299,7 @@ export const trackingRoutes = new Hono<PortalEnv>()
     const csr = (form.csr ?? '').trim().slice(0, 16384);
     const again = (errors: FormErrors, status: 400 | 409 = 400) => trackingPage(c, found.order, found.reference, { errors, reissueCsr: csr, status });
     if (csr && /PRIVATE KEY/.test(csr)) return again({ csr: 'This is a private key, not a CSR. Never paste your private key anywhere.' });
-    if (csr && !/-----BEGIN (NEW )?CERTIFICATE REQUEST-----/.test(csr)) return again({ csr: 'This does not look like a CSR: it must start with -----BEGIN CERTIFICATE REQUEST-----.' });
+    if (csr && !CSR_PEM_BEGIN.test(csr)) return again({ csr: 'This does not look like a CSR: it must start with -----BEGIN CERTIFICATE REQUEST-----.' });
     if (found.order.status === 'issued' && form.confirm !== '1') {
       return again({ confirm: 'Tick the box to confirm that the current certificate will be revoked.' });
     }
@@ -307,9 +310,10 @@ export const trackingRoutes = new Hono<PortalEnv>()
           ? 'Reissued: the new certificate is ready below, and the previous one is revoked.'
           : 'The order now uses the new key. Continue with the domain check below.';
       return trackingPage(c, result.order, found.reference, { notice: { kind: 'success', text }, archive: result.keyArchive });
-    } catch (err) {
+    } catch (thrown) {
+      const err = asProblem(thrown) ?? thrown;
       if (err instanceof Problem && err.status === 400) return again({ csr: cleanDetail(err.detail) });
       if (err instanceof Problem && err.status === 409) return again({ _form: cleanDetail(err.detail) }, 409);
-      throw err;
+      throw thrown;
     }
   });

@@ -17,7 +17,8 @@ import { pemBlocks } from '../../support/acme-server.js';
 import { TlsAlpnResponder } from '../../support/tls-alpn-responder.js';
 import { openssl, type Run } from '../../support/tools.js';
 import { x509 } from '../../../src/core/x509.js';
-import { toBase64Url, toPem } from '../../../src/core/encoding.js';
+import { toBase64Url } from '../../../src/core/encoding.js';
+import { toPem } from '../../../src/core/pem.js';
 
 type Challenge = { type: string; token: string; url: string; status: string; error?: Record<string, unknown> };
 type GeneralName = { type: 'dns' | 'ip'; value: string };
