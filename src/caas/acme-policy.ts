@@ -8,6 +8,7 @@ import type { Clock } from '../core/clock.js';
 import type { Store } from '../core/store/types.js';
 import type { SubscriptionRecord } from '../core/store/caas.js';
 import { domainErrors } from '../core/errors.js';
+import { isWildcard, normalizeName } from '../core/hostname.js';
 
 export interface PlanRequest {
   /** The order's identifier values (DNS names; wildcards as "*.example.com"; IP addresses count as names). */
@@ -50,13 +51,13 @@ export class AcmePlanPolicy {
     const refusal = this.stateRefusal(s, this.deps.clock.now());
     if (refusal || !s) throw domainErrors.planRefused(refusal ?? 'No subscription.');
 
-    const names = [...new Set(req.names.map((n) => n.toLowerCase()))];
+    const names = [...new Set(req.names.map(normalizeName))];
     if (names.length > s.maxNamesPerOrder) {
       throw domainErrors.identifierRefused(
         `The plan allows at most ${s.maxNamesPerOrder} name${s.maxNamesPerOrder === 1 ? '' : 's'} per order (maxNamesPerOrder); this order has ${names.length}.`,
       );
     }
-    const wildcards = names.filter((n) => n.startsWith('*.'));
+    const wildcards = names.filter(isWildcard);
     if ((req.wildcard || wildcards.length > 0) && !s.wildcards) {
       const which = wildcards[0] ? ` (${quoted(wildcards[0])})` : '';
       throw domainErrors.identifierRefused(`The plan does not allow wildcard names (wildcards: false)${which}.`, {

@@ -23,6 +23,7 @@ import { caaError, caaRefusals } from '../caa.js';
 import { DEFAULT_PROFILE, PROFILES } from '../profiles.js';
 import { giveUpMs, leaseMs, type RaDeps } from '../deps.js';
 import { authorizationName, type AcmeOrders } from './orders.js';
+import { isWildcard } from '../../core/hostname.js';
 
 /** What a client is told to wait between polls of a processing order when the issuer gives no hint. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 3;
@@ -75,7 +76,7 @@ export class AcmeIssuance {
     try {
       await d.plans.check(account.subscriptionId, {
         names,
-        wildcard: names.some((n) => n.startsWith('*.')),
+        wildcard: names.some(isWildcard),
         validityDays: requestedDays(o, d.clock.now()),
       });
     } catch (err) {

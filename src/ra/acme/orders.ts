@@ -17,6 +17,7 @@ import { domainErrors, toDoc, type DomainError } from '../../core/errors.js';
 import { newChallengeToken } from '../tokens.js';
 import { domainReuseDays, domainValidationReusable, oldestReusableDomainValidation } from '../reuse.js';
 import type { RaDeps } from '../deps.js';
+import { baseDomain, isWildcard } from '../../core/hostname.js';
 
 /** Orders (and their pending authorizations) live 7 days. */
 export const ORDER_LIFETIME_MS = 7 * DAY_MS;
@@ -53,7 +54,7 @@ export class AcmeOrders {
     const d = this.d;
     await d.plans.check(account.subscriptionId, {
       names: req.names,
-      wildcard: req.names.some((n) => n.startsWith('*.')),
+      wildcard: req.names.some(isWildcard),
       validityDays: req.validityDays,
     });
     const now = d.clock.now();
@@ -66,8 +67,8 @@ export class AcmeOrders {
     const reuseSince = new Date(Math.max(now.getTime() - this.reuseMs(now), oldestReusableDomainValidation(now).getTime()));
 
     for (const { type: identifierType, value: name } of req.identifiers) {
-      const wildcard = identifierType === 'dns' && name.startsWith('*.');
-      const identifierValue = wildcard ? name.slice(2) : name;
+      const wildcard = identifierType === 'dns' && isWildcard(name);
+      const identifierValue = wildcard ? baseDomain(name) : name;
       const old =
         this.reuseMs(now) > 0
           ? await d.store.acme.authorizations.reusable(account.id, { type: identifierType, value: identifierValue, wildcard }, now, reuseSince)

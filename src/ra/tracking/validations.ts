@@ -14,6 +14,7 @@ import type { ValidationAuthority } from '../../va/va.js';
 import { keyAuthorization, dns01TxtValue } from '../../va/key-authorization.js';
 import { newChallengeToken } from '../tokens.js';
 import { domainValidationReusable } from '../reuse.js';
+import { baseDomain, isWildcard } from '../../core/hostname.js';
 
 export interface ValidationInstructions {
   http01?: { url: string; body: string };
@@ -28,7 +29,6 @@ export interface CheckOutcome {
   found: { 'http-01'?: string; 'dns-01'?: string };
 }
 
-const baseName = (domain: string) => domain.replace(/^\*\./, '');
 
 export async function orderBindingJwk(keyring: Keyring, orderId: string): Promise<JWK> {
   const digest = await keyring.lookupDigest('validation-binding', orderId);
@@ -57,9 +57,9 @@ export async function createValidations(store: Store, keyring: Keyring, order: O
 }
 
 export async function instructionsFor(v: DomainValidationRecord): Promise<ValidationInstructions> {
-  const base = baseName(v.domain);
+  const base = baseDomain(v.domain);
   const dns01 = { name: `_acme-challenge.${base}`, type: 'TXT' as const, value: await dns01TxtValue(v.keyAuthorization) };
-  if (v.domain.startsWith('*.')) return { dns01 };
+  if (isWildcard(v.domain)) return { dns01 };
   return { http01: { url: `http://${v.domain}/.well-known/acme-challenge/${v.token}`, body: v.keyAuthorization }, dns01 };
 }
 
