@@ -7,7 +7,9 @@ import type { PasswordHasher } from '../core/secrets/password.js';
 import type { Store, CustomerRecord } from '../core/store/types.js';
 import type { AccountService } from '../accounts/service.js';
 import type { OrderService } from '../orders/service.js';
-import type { CaasService } from '../caas/service.js';
+import type { CaasCustomer } from '../caas/customer.js';
+import type { CaasOperator } from '../caas/operator.js';
+import type { EabKeys } from '../caas/eab-keys.js';
 import type { TrackingService } from '../tracking/service.js';
 import type { CrlPublisher } from '../issuance/crl-publisher.js';
 import type { ValidationAuthority } from '../va/va.js';
@@ -40,7 +42,12 @@ export interface AppDeps {
 export interface Services extends AppDeps {
   accounts: AccountService;
   orders: OrderService;
-  caas: CaasService;
+  /** CaaS as the customer sees it (REST API, portal). */
+  caasCustomer: CaasCustomer;
+  /** CaaS as the operator sees it (admin API, CLI). */
+  caasOperator: CaasOperator;
+  /** The ACME server's EAB key look-up. */
+  eabKeys: EabKeys;
   tracking: TrackingService;
   crl: CrlPublisher;
   /** The registration authority: every certificate's lifecycle. */
@@ -60,9 +67,9 @@ export type AppEnv = {
  * orders, authorizations and certificates), the EAB key look-up and the VA's challenge types. Not the
  * customer-facing services.
  */
-export type AcmeServices = Pick<Services, 'config' | 'store' | 'clock' | 'logger' | 'ra' | 'caas' | 'va'>;
+export type AcmeServices = Pick<Services, 'config' | 'store' | 'clock' | 'logger' | 'ra' | 'eabKeys' | 'va'>;
 export type AcmeEnv = { Variables: { services: AcmeServices } };
 
 /** What the portal's handlers may use: the customer-facing services, never the store or the RA directly. */
-export type PortalServices = Pick<Services, 'config' | 'clock' | 'keyring' | 'logger' | 'clientAddress' | 'accounts' | 'orders' | 'tracking' | 'caas'>;
+export type PortalServices = Pick<Services, 'config' | 'clock' | 'keyring' | 'logger' | 'clientAddress' | 'accounts' | 'orders' | 'tracking' | 'caasCustomer'>;
 

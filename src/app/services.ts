@@ -6,7 +6,9 @@
 import type { AppDeps, Services } from './context.js';
 import { AccountService } from '../accounts/service.js';
 import { OrderService } from '../orders/service.js';
-import { CaasService } from '../caas/service.js';
+import { CaasCustomer } from '../caas/customer.js';
+import { CaasOperator } from '../caas/operator.js';
+import { EabKeys } from '../caas/eab-keys.js';
 import { TrackingService } from '../tracking/service.js';
 import { CrlPublisher } from '../issuance/crl-publisher.js';
 import { registrationAuthority } from '../ra/index.js';
@@ -17,7 +19,9 @@ export function buildServices(deps: AppDeps): Services {
   return {
     ...deps,
     accounts: new AccountService(deps),
-    caas: new CaasService(deps),
+    caasCustomer: new CaasCustomer(deps),
+    caasOperator: new CaasOperator(deps),
+    eabKeys: new EabKeys(deps),
     orders,
     tracking: new TrackingService({ ...deps, orders, ra }),
     crl: new CrlPublisher(deps),

@@ -1,7 +1,8 @@
 /** Operator CLI for CaaS: subscriptions and their EAB credentials (the HMAC key is never printed here). */
 import { parseArgs } from 'node:util';
 import type { CliCommand } from './cli-commands.js';
-import { CaasService, type SubscriptionSummary } from '../caas/service.js';
+import { CaasOperator } from '../caas/operator.js';
+import type { SubscriptionSummary } from '../caas/subscriptions.js';
 import type { PlanObject } from '../caas/plans.js';
 import { problems } from '../core/problem.js';
 
@@ -104,7 +105,7 @@ export const caasCommands: Record<string, CliCommand> = {
         },
       });
       if (!values.email) throw flag('email', 'required: the email address of the customer account');
-      const v = await new CaasService(deps).create({ accountEmail: values.email, plan: planFromFlags(values) });
+      const v = await new CaasOperator(deps).create({ accountEmail: values.email, plan: planFromFlags(values) });
       if (values.json) print(JSON.stringify(json(v)));
       else {
         print(`created subscription ${v.subscription.id} for ${v.accountEmail} (${v.subscription.plan})`);
@@ -118,7 +119,7 @@ export const caasCommands: Record<string, CliCommand> = {
     summary: 'list CaaS subscriptions (--email to filter, --json for JSON)',
     async run(deps, args, print) {
       const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, email: { type: 'string' } } });
-      let list = await new CaasService(deps).listAll();
+      let list = await new CaasOperator(deps).listAll();
       if (values.email) list = list.filter((v) => v.accountEmail === values.email!.trim().toLowerCase());
       if (values.json) print(JSON.stringify(list.map(json)));
       else {
@@ -133,7 +134,7 @@ export const caasCommands: Record<string, CliCommand> = {
     async run(deps, args, print) {
       const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
       if (positionals.length !== 1) throw problems.validation('usage: eabgate subscriptions revoke <subscriptionId>');
-      const v = await new CaasService(deps).revoke(positionals[0]!);
+      const v = await new CaasOperator(deps).revoke(positionals[0]!);
       print(`revoked subscription ${v.subscription.id} (${v.accountEmail})`);
       return 0;
     },
@@ -143,7 +144,7 @@ export const caasCommands: Record<string, CliCommand> = {
     async run(deps, args, print) {
       const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
       if (positionals.length !== 1) throw problems.validation('usage: eabgate eab replace <subscriptionId>');
-      const cred = await new CaasService(deps).replaceCredential(positionals[0]!);
+      const cred = await new CaasOperator(deps).replaceCredential(positionals[0]!);
       if (values.json) {
         print(JSON.stringify({ subscriptionId: cred.subscriptionId, kid: cred.kid, revealableUntil: cred.revealUntil.toISOString() }));
       } else {

@@ -10,7 +10,8 @@ import type { Harness } from '../support/harness.js';
 import { DAY_MS } from '../../src/core/clock.js';
 import { Problem, ACME_PROBLEM_BASE } from '../../src/core/problem.js';
 import { fromBase64Url, utf8 } from '../../src/core/encoding.js';
-import { CaasService, type EabBinding } from '../../src/caas/service.js';
+import { EabKeys } from '../../src/caas/eab-keys.js';
+import type { EabBinding } from '../../src/caas/subscriptions.js';
 import { AcmePlanPolicy, type PlanRequest } from '../../src/caas/acme-policy.js';
 import { DomainError } from '../../src/core/errors.js';
 import { acmeProblem } from '../../src/acme/server/domain-errors.js';
@@ -18,12 +19,12 @@ import { verifyExternalAccountBinding, type EabKeyResolver } from '../../src/acm
 import { caasHarness, customer, subscribe, reveal, admin, bindAcmeAccount, type CredentialsJson, type SubscriptionJson } from './support.js';
 
 let h: Harness;
-let caas: CaasService;
+let caas: EabKeys;
 let plans: AcmePlanPolicy;
 let token: string;
 beforeEach(async () => {
   h = await caasHarness();
-  caas = new CaasService(h.deps);
+  caas = new EabKeys(h.deps);
   plans = new AcmePlanPolicy(h.deps);
   token = await customer(h, 'alice@example.com');
 });

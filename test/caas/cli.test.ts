@@ -2,7 +2,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import type { Harness } from '../support/harness.js';
-import { CaasService } from '../../src/caas/service.js';
+import { EabKeys } from '../../src/caas/eab-keys.js';
 import { caasHarness, customer, reveal, type CredentialsJson } from './support.js';
 
 let h: Harness;
@@ -94,7 +94,7 @@ describe('eabgate subscriptions / eab', () => {
     const out = JSON.parse(r.out) as { subscriptionId: string; kid: string; revealableUntil: string };
     expect(out.subscriptionId).toBe(created.id);
     expect(out.kid).not.toBe(created.kid);
-    const caas = new CaasService(h.deps);
+    const caas = new EabKeys(h.deps);
     expect((await caas.eabKeyFor(created.kid)).status).toBe('refused');
     expect((await caas.eabKeyFor(out.kid)).status).toBe('ok');
   });

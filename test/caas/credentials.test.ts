@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Harness } from '../support/harness.js';
 import { DAY_MS } from '../../src/core/clock.js';
 import { fromBase64Url } from '../../src/core/encoding.js';
-import { CaasService } from '../../src/caas/service.js';
+import { EabKeys } from '../../src/caas/eab-keys.js';
 import { caasHarness, customer, login, subscribe, reveal, admin, type CredentialsJson, type SubscriptionJson } from './support.js';
 
 let h: Harness;
@@ -270,5 +270,5 @@ describe('the HMAC key at rest', () => {
 
 /** The resolver the ACME server calls, over the app's store, keyring and clock. */
 function caasEab(kid: string) {
-  return new CaasService(h.deps).eabKeyFor(kid);
+  return new EabKeys(h.deps).eabKeyFor(kid);
 }

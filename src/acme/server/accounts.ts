@@ -52,7 +52,7 @@ export async function newAccount(c: AcmeContext): Promise<Response> {
     externalAccountBinding: payload.externalAccountBinding,
     accountJwk: jws.jwk,
     url: jws.header.url,
-    resolveKey: (kid) => s.caas.eabKeyFor(kid),
+    resolveKey: (kid) => s.eabKeys.eabKeyFor(kid),
   });
 
   const account: AcmeAccountRecord = {

@@ -60,7 +60,7 @@ export const adminSubscriptionRoutes = newRouter()
       },
     }),
     async (c) => {
-      const { caas, clock } = c.get('services');
+      const { caasOperator: caas, clock } = c.get('services');
       const v = await caas.create(c.req.valid('json'));
       c.header('location', `/api/v1/admin/subscriptions/${v.subscription.id}`);
       return c.json(subscriptionView(v, clock.now()), 201);
@@ -79,7 +79,7 @@ export const adminSubscriptionRoutes = newRouter()
       },
     }),
     async (c) => {
-      const { caas, clock } = c.get('services');
+      const { caasOperator: caas, clock } = c.get('services');
       const now = clock.now();
       return c.json({ subscriptions: (await caas.listAll()).map((v) => subscriptionView(v, now)) }, 200);
     },
@@ -98,7 +98,7 @@ export const adminSubscriptionRoutes = newRouter()
       },
     }),
     async (c) => {
-      const { caas, clock } = c.get('services');
+      const { caasOperator: caas, clock } = c.get('services');
       return c.json(subscriptionView(await caas.get(c.req.valid('param').id), clock.now()), 200);
     },
   )
@@ -116,7 +116,7 @@ export const adminSubscriptionRoutes = newRouter()
       },
     }),
     async (c) => {
-      const { caas, clock } = c.get('services');
+      const { caasOperator: caas, clock } = c.get('services');
       return c.json(subscriptionView(await caas.revoke(c.req.valid('param').id), clock.now()), 200);
     },
   )
@@ -134,7 +134,7 @@ export const adminSubscriptionRoutes = newRouter()
       },
     }),
     async (c) => {
-      const cred = await c.get('services').caas.replaceCredential(c.req.valid('param').id);
+      const cred = await c.get('services').caasOperator.replaceCredential(c.req.valid('param').id);
       return c.json({ subscriptionId: cred.subscriptionId, kid: cred.kid, revealableUntil: cred.revealUntil.toISOString() }, 201);
     },
   );

@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { newRouter, problemResponses, bearerSecurity } from '../router.js';
 import { requireCustomer } from '../middleware/auth.js';
-import type { SubscriptionSummary, RevealedCredentials } from '../../caas/service.js';
+import type { SubscriptionSummary, RevealedCredentials } from '../../caas/subscriptions.js';
 import type { EabViewRecord } from '../../core/store/caas.js';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -135,7 +135,7 @@ export const subscriptionRoutes = newRouter()
       },
     }),
     async (c) => {
-      const { caas, clock } = c.get('services');
+      const { caasCustomer: caas, clock } = c.get('services');
       const list = await caas.listFor(c.get('customer'));
       const now = clock.now();
       return c.json({ subscriptions: list.map((v) => subscriptionView(v, now)) }, 200);
@@ -155,7 +155,7 @@ export const subscriptionRoutes = newRouter()
       },
     }),
     async (c) => {
-      const { caas, clock } = c.get('services');
+      const { caasCustomer: caas, clock } = c.get('services');
       const v = await caas.ownSummary(c.get('customer'), c.req.valid('param').id);
       return c.json(subscriptionView(v, clock.now()), 200);
     },
@@ -175,7 +175,7 @@ export const subscriptionRoutes = newRouter()
     }),
     async (c) => {
       const services = c.get('services');
-      const r = await services.caas.reveal(c.get('customer'), c.req.valid('param').id, services.clientAddress(c));
+      const r = await services.caasCustomer.reveal(c.get('customer'), c.req.valid('param').id, services.clientAddress(c));
       c.header('cache-control', 'no-store');
       return c.json(credentialsView(r), 200);
     },
@@ -195,7 +195,7 @@ export const subscriptionRoutes = newRouter()
     }),
     async (c) => {
       const services = c.get('services');
-      const r = await services.caas.replaceForCustomer(c.get('customer'), c.req.valid('param').id, services.clientAddress(c));
+      const r = await services.caasCustomer.replaceForCustomer(c.get('customer'), c.req.valid('param').id, services.clientAddress(c));
       c.header('cache-control', 'no-store');
       return c.json(credentialsView(r), 201);
     },
@@ -214,7 +214,7 @@ export const subscriptionRoutes = newRouter()
       },
     }),
     async (c) => {
-      const views = await c.get('services').caas.views(c.get('customer'), c.req.valid('param').id);
+      const views = await c.get('services').caasCustomer.views(c.get('customer'), c.req.valid('param').id);
       c.header('cache-control', 'no-store');
       return c.json({ views: views.map(viewOf) }, 200);
     },

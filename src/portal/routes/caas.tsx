@@ -6,7 +6,7 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { Problem } from '../../core/problem.js';
 import type { AppEnv } from '../../app/context.js';
-import type { RevealedCredentials, SubscriptionSummary } from '../../caas/service.js';
+import type { RevealedCredentials, SubscriptionSummary } from '../../caas/subscriptions.js';
 import type { EabViewRecord } from '../../core/store/caas.js';
 import type { PortalContext, PortalEnv } from '../env.js';
 import { page } from '../layout.js';
@@ -180,7 +180,7 @@ function SubscriptionCard({ s, views, csrf, now, replaceError }: { s: Subscripti
 }
 
 async function listPage(c: PortalContext, opts: { replaceError?: { id: string; message: string }; notice?: string; status?: 200 | 400 | 409 | 410 } = {}) {
-  const { caas, clock } = c.get('services');
+  const { caasCustomer: caas, clock } = c.get('services');
   const { customer, csrf } = c.get('portal');
   const list = await caas.listFor(customer!);
   const views = await Promise.all(list.map((s) => caas.views(customer!, s.subscription.id)));
@@ -267,7 +267,7 @@ function credentialsPage(c: PortalContext, r: RevealedCredentials, replaced: boo
 async function ownSubscription(c: PortalContext): Promise<string | null> {
   const id = c.req.param('id') ?? '';
   try {
-    await c.get('services').caas.own(c.get('portal').customer!, id.slice(0, 64));
+    await c.get('services').caasCustomer.own(c.get('portal').customer!, id.slice(0, 64));
     return id;
   } catch (thrown) {
     const err = asProblem(thrown) ?? thrown;
@@ -284,7 +284,7 @@ export const caasRoutes = new Hono<PortalEnv>()
     const id = await ownSubscription(c);
     if (!id) return notFoundPage(c);
     try {
-      const r = await c.get('services').caas.reveal(c.get('portal').customer!, id, clientAddress(c));
+      const r = await c.get('services').caasCustomer.reveal(c.get('portal').customer!, id, clientAddress(c));
       return credentialsPage(c, r, false);
     } catch (thrown) {
       const err = asProblem(thrown) ?? thrown;
@@ -303,7 +303,7 @@ export const caasRoutes = new Hono<PortalEnv>()
       return listPage(c, { replaceError: { id, message: 'Tick the box to confirm: the current key id stops working at once.' }, status: 400 });
     }
     try {
-      const r = await c.get('services').caas.replaceForCustomer(c.get('portal').customer!, id, clientAddress(c));
+      const r = await c.get('services').caasCustomer.replaceForCustomer(c.get('portal').customer!, id, clientAddress(c));
       return credentialsPage(c, r, true);
     } catch (thrown) {
       const err = asProblem(thrown) ?? thrown;
