@@ -56,6 +56,18 @@ export class RegistrationAuthority {
     return { ...authz, status: 'deactivated' };
   }
 
+  /** RFC 8555 §7.3.6: the account is deactivated and what it had under way is cancelled. */
+  async deactivateAccount(account: AcmeAccountRecord): Promise<AcmeAccountRecord> {
+    const d = this.d;
+    const current = (await d.store.acme.accounts.update(account.id, { status: 'deactivated' })) ?? account;
+    await d.store.acme.orders.invalidateOpen(
+      account.id,
+      toDoc(domainErrors.notAuthorized(`The account was deactivated on ${d.clock.now().toISOString()}.`)),
+    );
+    await d.store.acme.authorizations.deactivateForAccount(account.id);
+    return current;
+  }
+
   /** Revokes a certificate (conditional: one request wins), then tells the issuer. */
   async revoke(cert: CertificateRecord, reason: RevocationReason): Promise<void> {
     const already = () => domainErrors.alreadyRevoked(`The certificate was revoked on ${cert.revokedAt?.toISOString() ?? 'an earlier date'}.`);

@@ -106,15 +106,7 @@ export async function account(c: AcmeContext): Promise<Response> {
       throw acmeProblems.malformed(`"status" may only be set to "deactivated", got ${quoted(status)}.`);
     }
     if (contact !== undefined) current = (await s.store.acme.accounts.update(current.id, { contact })) ?? current;
-    if (status === 'deactivated') {
-      current = (await s.store.acme.accounts.update(current.id, { status: 'deactivated' })) ?? current;
-      // §7.3.6: cancel what the account had under way.
-      await s.store.acme.orders.invalidateOpen(
-        current.id,
-        acmeProblems.unauthorized(`The account was deactivated on ${s.clock.now().toISOString()}.`).toJSON(),
-      );
-      await s.store.acme.authorizations.deactivateForAccount(current.id);
-    }
+    if (status === 'deactivated') current = await s.ra.deactivateAccount(current);
   }
   return acmeJson(accountView(l, current), 200, { location: l.account(current.id) });
 }
