@@ -95,8 +95,9 @@ export class TrackingService {
   }
 
   async certificate(order: OrderRecord, format: CertificateFormat): Promise<CertificateDownload> {
+    // While a reissue waits for validation, the certificate it will replace is still valid and served.
     const cert = await this.deps.store.certificates.latestForOrder(order.id);
-    if (!cert || order.status !== 'issued') {
+    if (!cert || (order.status !== 'issued' && (cert.revokedAt !== null || order.replacesCertificateId !== cert.id))) {
       throw problems.conflict(`The certificate is not issued yet (order status: ${order.status}).`, { orderStatus: order.status });
     }
     return renderCertificate(format, { certificatePem: cert.certPem, chainPem: cert.chainPem }, order.domains[0]!);

@@ -208,8 +208,8 @@ describe('the Baseline Requirements window caps reuse: 2029-03-20, validated 202
 
     // 2029-03-20: 12 days old, the 10-day window applies.
     tw.h.clock.set('2029-03-20T12:00:00Z');
-    // The authorization itself is still valid (its reuse expiry was set under the 100-day period).
-    expect((await get(c, authzUrl)).body.status).toBe('valid');
+    // Its expiry was brought forward by the 2029-03-15 cut-over: 10 days after its validation.
+    expect((await get(c, authzUrl)).body.status).toBe('expired');
     const newer = await newOrder(c, name);
     expect(newer.body.status).toBe('pending');
     expect(newer.body.authorizations).not.toEqual([authzUrl]);

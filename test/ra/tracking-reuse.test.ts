@@ -303,7 +303,7 @@ describe('a stale validation is not renewed with its old token', () => {
   // not used after the reuse period). Expected: a validation too old to reuse gets new tokens before it is
   // checked again (restartValidations), or validate() leaves orders that are not pending_validation alone.
   // `it.fails` keeps the suite green while the bug is there and turns red once it is fixed.
-  it.fails('validate on an issued order past the window does not revalidate the old token (reissue then needs new tokens)', async () => {
+  it('validate on an issued order past the window does not revalidate the old token (reissue then needs new tokens)', async () => {
     const tw = await world('2026-12-20T10:00:00Z');
     const o = await issuedDv(tw);
     const oldToken = tokenOf(await track(tw.h, o.caReference));

@@ -200,6 +200,8 @@ export class AcmeIssuance {
       } catch (err) {
         if (err instanceof DomainError) return { order: await this.reread(o) };
         d.logger.error('acme issuance: polling the issuer failed', { order: o.id, error: (err as Error)?.name });
+        // An issuer still working may take its time; one that cannot be asked is given up after a while.
+        if (now.getTime() - (o.processingStartedAt ?? o.createdAt).getTime() >= giveUpMs(d)) return { order: await this.giveUp(o) };
         return { order: o, retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS };
       }
     }
@@ -215,13 +217,7 @@ export class AcmeIssuance {
     const stored = await d.store.certificates.forAcmeOrder(o.id);
     if (stored) return { order: await this.attach(o, stored.id) };
     const started = (o.processingStartedAt ?? o.createdAt).getTime();
-    if (!o.csrPem || now.getTime() - started >= giveUpMs(d)) {
-      d.logger.error('acme issuance: given up', { order: o.id });
-      const err = domainErrors.issuerRefused(
-        `Issuance did not complete within ${Math.round(giveUpMs(d) / 60_000)} minutes; nothing was issued and the plan's count was given back. Place a new order.`,
-      );
-      return { order: await this.orders.invalidate(o, toDoc(err)) };
-    }
+    if (!o.csrPem || now.getTime() - started >= giveUpMs(d)) return { order: await this.giveUp(o) };
     if (!(await d.store.acme.orders.update(o.id, { leaseAt: now }, ['processing'], { leaseAt: o.leaseAt, issuerHandle: null }))) {
       return { order: await this.reread(o) };
     }
@@ -234,6 +230,15 @@ export class AcmeIssuance {
       if (err instanceof DomainError) return { order: await this.reread(o) };
       throw err;
     }
+  }
+
+  /** Past the give-up time: the order becomes invalid and the plan's certificate is given back. */
+  private async giveUp(o: AcmeOrderRecord): Promise<AcmeOrderRecord> {
+    this.d.logger.error('acme issuance: given up', { order: o.id });
+    const err = domainErrors.issuerRefused(
+      `Issuance did not complete within ${Math.round(giveUpMs(this.d) / 60_000)} minutes; nothing was issued and the plan's count was given back. Place a new order.`,
+    );
+    return this.orders.invalidate(o, toDoc(err));
   }
 
   private async reread(o: AcmeOrderRecord): Promise<AcmeOrderRecord> {

@@ -15,7 +15,7 @@ import { DAY_MS } from '../../core/clock.js';
 import { newId } from '../../core/secrets/tokens.js';
 import { domainErrors, toDoc, type DomainError } from '../../core/errors.js';
 import { newChallengeToken } from '../tokens.js';
-import { domainReuseDays, domainValidationReusable, oldestReusableDomainValidation } from '../reuse.js';
+import { DOMAIN_REUSE_STEPS, domainReuseDays, domainValidationReusable, oldestReusableDomainValidation } from '../reuse.js';
 import type { RaDeps } from '../deps.js';
 import { baseDomain, isWildcard } from '../../core/hostname.js';
 
@@ -144,12 +144,12 @@ export class AcmeOrders {
     const now = this.d.clock.now();
     for (const a of await this.authorizations(o)) {
       const current = await this.currentAuthorization(a);
-      if (current.status !== 'valid') return domainErrors.notAuthorized(`The authorization for ${authorizationName(a)} is ${current.status}: place a new order.`);
       if (current.validatedAt && !domainValidationReusable(current.validatedAt, now)) {
         return domainErrors.notAuthorized(
           `The authorization for ${authorizationName(a)} was validated on ${current.validatedAt.toISOString()}, longer ago than the ${domainReuseDays(now)} days the Baseline Requirements allow to reuse: place a new order.`,
         );
       }
+      if (current.status !== 'valid') return domainErrors.notAuthorized(`The authorization for ${authorizationName(a)} is ${current.status}: place a new order.`);
     }
     return undefined;
   }
@@ -180,9 +180,18 @@ export class AcmeOrders {
     }
   }
 
-  /** The reuse expiry of an authorization validated at `at`: the order's expiry at least. */
+  /**
+   * The expiry of an authorization validated at `at`: the order's expiry at least, else the end of its
+   * reuse, which a later cut-over of the Baseline Requirements may bring forward (the window that applies
+   * is the one at issuance).
+   */
   validExpiry(a: AcmeAuthorizationRecord, at: Date): Date {
-    const reuse = this.reuseMs(at);
-    return new Date(Math.max(a.expires.getTime(), at.getTime() + reuse));
+    let end = at.getTime() + this.reuseMs(at);
+    for (const step of [...DOMAIN_REUSE_STEPS].reverse()) {
+      const cut = step.from.getTime();
+      if (cut > at.getTime() && cut < end) end = Math.max(cut, Math.min(end, at.getTime() + step.days * DAY_MS));
+    }
+    // Reusable up to and including the last millisecond of the window: it expires one after.
+    return new Date(Math.max(a.expires.getTime(), end + 1));
   }
 }

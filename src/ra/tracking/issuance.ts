@@ -136,28 +136,29 @@ export async function recoverTrackingOrder(d: RaDeps, order: OrderRecord): Promi
   if (order.status !== 'pending_issuance') return order;
   const now = d.clock.now().getTime();
 
-  if (order.issuerHandle) {
-    try {
-      return await settleIssuance(d, order, await d.issuer.poll(order.issuerHandle));
-    } catch (err) {
-      d.logger.error('issuance: polling the issuer failed', { order: order.orderNumber, error: (err as Error)?.name });
-      return order;
-    }
-  }
-  if (order.issuanceLeaseAt && now - order.issuanceLeaseAt.getTime() < leaseMs(d)) return order;
-
-  const stored = order.issuanceId ? await d.store.certificates.byIssuance(order.issuanceId) : undefined;
-  if (stored) return attach(d, order, stored);
-
   const started = order.issuanceStartedAt?.getTime() ?? order.updatedAt.getTime();
-  if (now - started >= giveUpMs(d)) {
+  const giveUp = () => {
     d.logger.error('issuance: given up', { order: order.orderNumber });
     return failIssuance(
       d,
       order,
       `Issuance did not complete within ${Math.round(giveUpMs(d) / 60_000)} minutes. Nothing was issued: request a reissue to try again.`,
     );
+  };
+  if (order.issuerHandle) {
+    try {
+      return await settleIssuance(d, order, await d.issuer.poll(order.issuerHandle));
+    } catch (err) {
+      d.logger.error('issuance: polling the issuer failed', { order: order.orderNumber, error: (err as Error)?.name });
+      // An issuer still working may take its time; one that cannot be asked is given up after a while.
+      return now - started >= giveUpMs(d) ? giveUp() : order;
+    }
   }
+  if (order.issuanceLeaseAt && now - order.issuanceLeaseAt.getTime() < leaseMs(d)) return order;
+
+  const stored = order.issuanceId ? await d.store.certificates.byIssuance(order.issuanceId) : undefined;
+  if (stored) return attach(d, order, stored);
+  if (now - started >= giveUpMs(d)) return giveUp();
   const taken = await d.store.orders.transition(
     order.id,
     ['pending_issuance'],

@@ -88,7 +88,14 @@ export async function checkDomains(
   order: OrderRecord,
 ): Promise<CheckOutcome[]> {
   const jwk = await orderBindingJwk(deps.keyring, order.id);
-  const rows = await deps.store.domainValidations.forOrder(order.id);
+  let rows = await deps.store.domainValidations.forOrder(order.id);
+  // A validation too old to reuse starts over with a new token: its random value may not be reused
+  // either (BR §3.2.2.4.7), so the old file or TXT record cannot renew it.
+  const expired = rows.filter((v) => v.status === 'valid' && !stillValid(v, deps.clock.now()));
+  if (expired.length > 0) {
+    await restartValidations(deps.store, deps.keyring, order, expired);
+    rows = await deps.store.domainValidations.forOrder(order.id);
+  }
   return Promise.all(
     rows.map(async (v): Promise<CheckOutcome> => {
       if (stillValid(v, deps.clock.now())) return { domain: v.domain, status: 'valid', method: v.method ?? undefined, found: {} };
