@@ -13,7 +13,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../../src/core/clock.js';
 import { acmeWorld, hostAt127, problemOf, type AcmeWorld } from '../support/acme-world.js';
-import { answer, csrFor, type AcmeReply, type AcmeTestClient } from '../support/acme.js';
+import { answer, csrFor, type AcmeReply, type AcmeTestClient, postSurvivingNonce, getSurvivingNonce } from '../support/acme.js';
 
 let w: AcmeWorld | undefined;
 afterEach(async () => {
@@ -28,13 +28,8 @@ async function world(opts: { start?: string; env?: Record<string, string> } = {}
 
 type Challenge = { type: string; token: string; url: string; status: string };
 
-/** A signed POST that survives a nonce the moved clock expired (badNonce carries a fresh one: send again). */
-async function send(c: AcmeTestClient, url: string, payload: unknown): Promise<AcmeReply> {
-  let r = await c.post(url, payload);
-  for (let i = 0; i < 3 && r.status === 400 && String(r.body.type ?? '').endsWith(':badNonce'); i++) r = await c.post(url, payload);
-  return r;
-}
-const get = (c: AcmeTestClient, url: string) => send(c, url, '');
+const send = postSurvivingNonce;
+const get = getSurvivingNonce;
 
 async function newOrder(c: AcmeTestClient, ...names: string[]): Promise<AcmeReply & { url: string }> {
   const r = await send(c, c.dir.newOrder, { identifiers: names.map((value) => ({ type: 'dns', value })) });

@@ -31,7 +31,7 @@ import { customer } from '../support/harness.js';
 import { pemCsr } from '../support/ra.js';
 import { hostAt127, satisfy, track, trackingWorld, type TrackingJson, type TrackingWorld } from '../support/tracking.js';
 import { acmeWorld, problemOf, type AcmeWorld } from '../support/acme-world.js';
-import { answer, type AcmeReply, type AcmeTestClient } from '../support/acme.js';
+import { answer, type AcmeReply, type AcmeTestClient, postSurvivingNonce, getSurvivingNonce } from '../support/acme.js';
 
 const LEASE_MS = 60_000;
 const GIVE_UP_MS = 900_000;
@@ -281,12 +281,8 @@ describe('tracking orders', () => {
 
 type Challenge = { type: string; token: string; url: string; status: string };
 
-async function send(c: AcmeTestClient, url: string, payload: unknown): Promise<AcmeReply> {
-  let r = await c.post(url, payload);
-  for (let i = 0; i < 3 && r.status === 400 && String(r.body.type ?? '').endsWith(':badNonce'); i++) r = await c.post(url, payload);
-  return r;
-}
-const get = (c: AcmeTestClient, url: string) => send(c, url, '');
+const send = postSurvivingNonce;
+const get = getSurvivingNonce;
 const idOf = (url: string) => url.replace(/\/+$/, '').split('/').pop()!;
 
 async function readyOrder(w: AcmeWorld, c: AcmeTestClient): Promise<{ url: string; id: string; name: string; body: Record<string, unknown> }> {

@@ -245,3 +245,28 @@ export async function issue(client: AcmeTestClient, r: Responders, names: string
   if (cert.status !== 200) throw new Error(`certificate: ${cert.status} ${cert.text}`);
   return { order: fin.body, orderUrl, pem: cert.text, keys };
 }
+
+/**
+ * A signed POST that survives a nonce the server no longer knows (a moved clock expired it, or a restart):
+ * `badNonce` carries a fresh one, so it is sent again, up to three times.
+ */
+export async function postSurvivingNonce(c: AcmeTestClient, url: string, payload: unknown): Promise<AcmeReply> {
+  let r = await c.post(url, payload);
+  for (let i = 0; i < 3 && r.status === 400 && String(r.body.type ?? '').endsWith(':badNonce'); i++) r = await c.post(url, payload);
+  return r;
+}
+
+/** POST-as-GET that survives a stale nonce (see postSurvivingNonce). */
+export const getSurvivingNonce = (c: AcmeTestClient, url: string): Promise<AcmeReply> => postSurvivingNonce(c, url, '');
+
+/** A P-256 CSR with these SANs (and a CN when given), made with WebCrypto and @peculiar/x509. */
+export async function p256Csr(sans: { type: 'dns' | 'ip'; value: string }[], cn?: string): Promise<{ pem: string; der: Uint8Array }> {
+  const keys = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const req = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: cn ? [{ CN: [cn] }] : [],
+    keys,
+    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+    extensions: [new x509.SubjectAlternativeNameExtension(sans)],
+  });
+  return { pem: req.toString('pem'), der: new Uint8Array(req.rawData) };
+}

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acmeWorld, hostAt127, problemOf, type AcmeWorld } from '../../support/acme-world.js';
-import type { AcmeReply, AcmeTestClient } from '../../support/acme.js';
+import { p256Csr, type AcmeReply, type AcmeTestClient } from '../../support/acme.js';
 import { pemBlocks } from '../../support/acme-server.js';
 import { TlsAlpnResponder } from '../../support/tls-alpn-responder.js';
 import { openssl, type Run } from '../../support/tools.js';
@@ -69,16 +69,7 @@ async function place(body: unknown, client = c): Promise<AcmeReply> {
 }
 
 /** A P-256 CSR with these SANs (and a CN when given), base64url DER. */
-async function csrWith(sans: GeneralName[], cn?: string): Promise<string> {
-  const keys = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const req = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: cn ? [{ CN: [cn] }] : [],
-    keys,
-    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-    extensions: [new x509.SubjectAlternativeNameExtension(sans)],
-  });
-  return toBase64Url(new Uint8Array(req.rawData));
-}
+const csrWith = async (sans: GeneralName[], cn?: string): Promise<string> => toBase64Url((await p256Csr(sans, cn)).der);
 
 /** Answers the http-01 challenge of every authorization (addresses on 127.0.0.1 or [::1], names in DNS). */
 async function validateHttp01(order: AcmeReply): Promise<void> {

@@ -5,8 +5,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, type RunningServer } from '../support/server.js';
-import { extractWith7z, readExtracted, ORG } from '../support/order.js';
+import { startServer, type RunningServer } from '../../support/server.js';
+import { extractWith7z, readExtracted, ORG } from '../../support/order.js';
 
 let srv: RunningServer;
 const secrets: Record<string, Buffer[]> = {};

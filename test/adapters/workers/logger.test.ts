@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { consoleLogger, safeFields } from '../../src/adapters/workers/logger.js';
+import { consoleLogger, safeFields } from '../../../src/adapters/workers/logger.js';
 
 describe('Workers console logger', () => {
   it('keeps plain fields and redacts secret-looking ones', () => {

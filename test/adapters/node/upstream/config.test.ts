@@ -3,9 +3,9 @@
  * server process), and on Workers, where only the embedded CA exists.
  */
 import { describe, expect, it } from 'vitest';
-import { startServer } from '../support/server.js';
-import { ConfigError } from '../../src/core/config.js';
-import { workersDeps, type WorkersEnv } from '../../src/adapters/workers/deps.js';
+import { startServer } from '../../../support/server.js';
+import { ConfigError } from '../../../../src/core/config.js';
+import { workersDeps, type WorkersEnv } from '../../../../src/adapters/workers/deps.js';
 
 describe('upstream issuer configuration', () => {
   it('Node: EABGATE_ISSUER=acme without EABGATE_UPSTREAM_DIRECTORY stops the start (exit 2) naming the variable', async () => {

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../support/server.js';
+import { freePort } from '../../../support/server.js';
 
 export const PEBBLE = '/usr/bin/pebble';
 

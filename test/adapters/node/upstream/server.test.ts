@@ -10,12 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as acme from 'acme-client';
-import type { Harness } from '../support/harness.js';
-import { acmeServerWorld, pemBlocks, verifyChain, type AcmeServerWorld } from '../support/acme-server.js';
-import { placeAutoCsr, ORG } from '../support/order.js';
-import { opensslCsr } from '../support/csr.js';
-import { openssl } from '../support/tools.js';
-import { TestDnsServer } from '../support/dns-server.js';
+import type { Harness } from '../../../support/harness.js';
+import { acmeServerWorld, pemBlocks, verifyChain, type AcmeServerWorld } from '../../../support/acme-server.js';
+import { placeAutoCsr, ORG } from '../../../support/order.js';
+import { opensslCsr } from '../../../support/csr.js';
+import { openssl } from '../../../support/tools.js';
+import { TestDnsServer } from '../../../support/dns-server.js';
 import { startPebble, type Pebble } from './pebble.js';
 
 let pebble: Pebble;

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { Keyring } from '../../src/core/secrets/keyring.js';
-import { newUnlockCode, newCaReference, randomSymbols, TYPEABLE_ALPHABET } from '../../src/core/secrets/tokens.js';
+import { Keyring } from '../../../src/core/secrets/keyring.js';
+import { newUnlockCode, newCaReference, randomSymbols, TYPEABLE_ALPHABET } from '../../../src/core/secrets/tokens.js';
 
 describe('keyring', () => {
   it('seals to a row: the value opens only with the same table, id and purpose', async () => {

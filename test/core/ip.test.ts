@@ -15,6 +15,7 @@ import { signLeaf } from '../../src/ca/leaf.js';
 import { systemClock } from '../../src/core/clock.js';
 import { x509 } from '../../src/core/x509.js';
 import { URLS, certText, makeCa } from '../ca/support.js';
+import { p256Csr } from '../support/acme.js';
 
 describe('parseIpAddress / canonicalIp', () => {
   it.each([
@@ -101,16 +102,7 @@ describe('parseNewOrder with IP identifiers', () => {
   });
 });
 
-async function csrPem(sans: { type: 'dns' | 'ip'; value: string }[], cn?: string): Promise<string> {
-  const keys = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const req = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: cn ? [{ CN: [cn] }] : [],
-    keys,
-    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-    extensions: [new x509.SubjectAlternativeNameExtension(sans)],
-  });
-  return req.toString('pem');
-}
+const csrPem = async (sans: { type: 'dns' | 'ip'; value: string }[], cn?: string): Promise<string> => (await p256Csr(sans, cn)).pem;
 
 describe('checkCsr and iPAddress SANs', () => {
   it('refuses them by default (the REST API takes DNS names only)', async () => {
