@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { csrFor, type AcmeReply, type AcmeTestClient } from './acme.js';
+import { serverArgs } from './server.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Figures
@@ -63,14 +64,14 @@ function exited(proc: ChildProcess): Promise<void> {
 }
 
 /**
- * Starts `node --import tsx src/entry/node.ts` on 127.0.0.1:`port` with `dataDir`, and waits for /healthz.
+ * Starts the real server (the build, or the sources through tsx: see serverArgs) on 127.0.0.1:`port` with `dataDir`, and waits for /healthz.
  * Unlike startServer, the port is the caller's, so the same one (and so the same EABGATE_BASE_URL and
  * ACME URLs) serves again after a restart.
  */
 export async function spawnServer(opts: { port: number; dataDir: string; env: Record<string, string>; startTimeoutMs?: number }): Promise<KillableServer> {
   const baseUrl = `http://127.0.0.1:${opts.port}`;
   let out = '';
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/entry/node.ts'], {
+  const proc = spawn(process.execPath, serverArgs(), {
     env: {
       ...process.env,
       EABGATE_HOST: '127.0.0.1',

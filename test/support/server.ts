@@ -2,9 +2,24 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { get as httpsGet } from 'node:https';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+/**
+ * How the real server is started: the build `npm start` runs (dist/node/server.mjs) when it is newer than
+ * every source file, as under `npm test` (its pretest builds it); otherwise the sources through tsx, so a
+ * test run straight after an edit never runs stale code.
+ */
+export function serverArgs(): string[] {
+  const built = 'dist/node/server.mjs';
+  const newest = (p: string): number => {
+    const st = statSync(p);
+    return st.isDirectory() ? readdirSync(p).reduce((m, f) => Math.max(m, newest(join(p, f))), st.mtimeMs) : st.mtimeMs;
+  };
+  if (existsSync(built) && statSync(built).mtimeMs >= newest('src')) return ['--enable-source-maps', built];
+  return ['--import', 'tsx', 'src/entry/node.ts'];
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -41,7 +56,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   const port = await freePort();
   const dataDir = env.EABGATE_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'eabgate-srv-'));
   let out = '';
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/entry/node.ts'], {
+  const proc = spawn(process.execPath, serverArgs(), {
     env: { ...process.env, EABGATE_HOST: '127.0.0.1', EABGATE_PORT: String(port), EABGATE_DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

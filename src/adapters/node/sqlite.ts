@@ -3,13 +3,25 @@ import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { fileURLToPath } from 'node:url';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as schema from '../../db/schema/index.js';
 import { drizzleStore } from '../../db/drizzle-store.js';
 import type { Store } from '../../core/store/types.js';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../drizzle', import.meta.url));
+/** drizzle/ of the package: found upwards from this module, whether it runs from src/ (tsx) or the build in dist/. */
+function migrationsDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'drizzle');
+    if (existsSync(join(candidate, 'meta', '_journal.json'))) return candidate;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('drizzle/ migrations not found above ' + fileURLToPath(import.meta.url));
+    dir = up;
+  }
+}
+
+export const MIGRATIONS_DIR = migrationsDir();
 
 export interface SqliteHandle {
   store: Store;

@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+/**
+ * Builds what `npm start` and `npx eabgate` run: the Node server and the CLI, compiled from TypeScript and
+ * bundled with esbuild into dist/node/, npm packages included (better-sqlite3's native module stays in
+ * node_modules). No transpiler runs when the service starts.
+ *
+ * Runs first the portal asset build (the server bundles dist/portal/assets.js), then esbuild only when a
+ * source is newer than the build: an unchanged checkout starts at once.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = join(ROOT, 'dist', 'node');
+const ENTRIES = { server: 'src/entry/node.ts', cli: 'src/entry/cli.ts' };
+const OUTPUTS = Object.keys(ENTRIES).map((name) => join(OUT, `${name}.mjs`));
+
+function newest(path) {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return readdirSync(path).reduce((m, f) => Math.max(m, newest(join(path, f))), st.mtimeMs);
+}
+
+const ASSETS = join(ROOT, 'dist', 'portal', 'assets.js');
+if (!existsSync(ASSETS) || newest(join(ROOT, 'src', 'portal', 'client')) > statSync(ASSETS).mtimeMs || process.argv.includes('--force')) {
+  const portal = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-portal.mjs')], { stdio: 'inherit' });
+  if (portal.status !== 0) process.exit(portal.status ?? 1);
+  // Unchanged content is not rewritten: mark the assets as checked so the next start skips this step.
+  if (existsSync(ASSETS)) utimesSync(ASSETS, new Date(), new Date());
+}
+
+const inputs = [join(ROOT, 'src'), join(ROOT, 'dist', 'portal'), join(ROOT, 'package-lock.json'), join(ROOT, 'tsconfig.json')].filter(existsSync);
+const built = OUTPUTS.every(existsSync) ? Math.min(...OUTPUTS.map((f) => statSync(f).mtimeMs)) : 0;
+if (built > 0 && inputs.every((p) => newest(p) <= built) && !process.argv.includes('--force')) process.exit(0);
+
+let esbuild;
+try {
+  esbuild = await import('esbuild');
+} catch {
+  if (OUTPUTS.every(existsSync)) {
+    console.error('build-server: esbuild is not installed (production install?); keeping the build in dist/node');
+    process.exit(0);
+  }
+  console.error('build-server: esbuild is missing: run `npm install` (dev dependencies) to build dist/node');
+  process.exit(1);
+}
+
+const started = Date.now();
+await esbuild.build({
+  absWorkingDir: ROOT,
+  entryPoints: ENTRIES,
+  outdir: OUT,
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // npm packages are bundled too (module resolution and loading were most of the start time); only native
+  // and optional ones stay external.
+  external: ['better-sqlite3', 'esbuild', 'playwright-core', 'wrangler', 'fsevents'],
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; import { dirname as __dn } from 'node:path'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);",
+  },
+  sourcemap: true,
+  // Smaller to parse at every start; the source map keeps stack traces readable (--enable-source-maps).
+  minify: true,
+  logLevel: 'warning',
+  tsconfig: join(ROOT, 'tsconfig.json'),
+});
+console.error(`build-server: dist/node built in ${Date.now() - started} ms`);
