@@ -6,7 +6,7 @@
 import { and, desc, eq, isNotNull, isNull, lte, lt, or, sql } from 'drizzle-orm';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import * as schema from './schema/index.js';
-import type { Store, OrderRecord, CaMaterialRecord } from '../core/store/types.js';
+import type { Store, OrderRecord, CaMaterialRecord, DomainValidationRecord } from '../core/store/types.js';
 import { caasStore } from './store/caas.js';
 import { acmeStore } from './store/acme.js';
 import { conditionalUpdates, isUniqueViolation, type StatusTable } from './store/conditional.js';
@@ -19,6 +19,7 @@ const toOrder = (row: typeof schema.orders.$inferSelect): OrderRecord => row;
 export function drizzleStore(db: Db): Store {
   const { customers, sessions, throttles, orders, unlockCodes, caMaterial, domainValidations, certificates } = schema;
   const transitionOrder = conditionalUpdates<OrderRecord>(db, orders as unknown as StatusTable);
+  const updateValidation = conditionalUpdates<DomainValidationRecord>(db, domainValidations as unknown as StatusTable);
   const certificateByIssuance = async (issuanceId: string) =>
     (await db.select().from(certificates).where(eq(certificates.issuanceId, issuanceId)).limit(1))[0];
   return {
@@ -158,8 +159,8 @@ export function drizzleStore(db: Db): Store {
       async forOrder(orderId) {
         return db.select().from(domainValidations).where(eq(domainValidations.orderId, orderId)).orderBy(domainValidations.domain);
       },
-      async update(id, changes) {
-        await db.update(domainValidations).set(changes).where(eq(domainValidations.id, id));
+      async update(id, changes, match) {
+        return (await updateValidation(id, changes as Record<string, unknown>, undefined, match as Record<string, unknown> | undefined)).length === 1;
       },
     },
     certificates: {

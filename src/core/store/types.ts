@@ -196,9 +196,16 @@ export interface CaMaterialStore {
 
 export interface DomainValidationStore {
   createMany(v: DomainValidationRecord[]): Promise<void>;
-  
   forOrder(orderId: string): Promise<DomainValidationRecord[]>;
-  update(id: string, changes: Partial<Omit<DomainValidationRecord, 'id' | 'orderId'>>): Promise<void>;
+  /**
+   * Applies `changes` (when `match` is given, only while those columns still have those values, e.g. the
+   * token the check was made with); true if applied.
+   */
+  update(
+    id: string,
+    changes: Partial<Omit<DomainValidationRecord, 'id' | 'orderId'>>,
+    match?: Partial<Pick<DomainValidationRecord, 'token' | 'status'>>,
+  ): Promise<boolean>;
 }
 
 export interface CertificateStore {

@@ -111,13 +111,17 @@ export async function checkDomains(
         found[type] = r.problem.detail;
       }
       const now = deps.clock.now();
-      await deps.store.domainValidations.update(v.id, {
-        status: method ? 'valid' : 'pending',
-        method: method ?? null,
-        lastCheckedAt: now,
-        lastResult: JSON.stringify(found),
-        validatedAt: method ? now : null,
-      });
+      // Only over the row this check was made for: a parallel check that found the value is not undone,
+      // and a validation restarted meanwhile (new token) is not marked with this token's outcome.
+      const written = await deps.store.domainValidations.update(
+        v.id,
+        { status: method ? 'valid' : 'pending', method: method ?? null, lastCheckedAt: now, lastResult: JSON.stringify(found), validatedAt: method ? now : null },
+        method ? { token: v.token } : { token: v.token, status: 'pending' },
+      );
+      if (!written && !method) {
+        const current = (await deps.store.domainValidations.forOrder(order.id)).find((x) => x.id === v.id);
+        if (current && stillValid(current, now)) return { domain: v.domain, status: 'valid', method: current.method ?? undefined, found: {} };
+      }
       return { domain: v.domain, status: method ? 'valid' : 'pending', method, found };
     }),
   );
