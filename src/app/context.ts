@@ -15,6 +15,7 @@ import type { CrlPublisher } from '../issuance/crl-publisher.js';
 import type { ValidationAuthority } from '../va/va.js';
 import type { EmbeddedCa } from '../ca/embedded.js';
 import type { Issuer } from '../ca/issuer.js';
+import type { KeyPool } from '../autocsr/key-pool.js';
 import type { RegistrationAuthority } from '../ra/index.js';
 import type { AcmePlanPolicy } from '../caas/acme-policy.js';
 
@@ -37,6 +38,8 @@ export interface AppDeps {
   ca: EmbeddedCa;
   /** What signs orders: the embedded CA by default, an upstream CA in production. */
   issuer: Issuer;
+  /** Warm AutoCSR key pairs (Node); without one each order generates its key. */
+  keyPool?: KeyPool;
 }
 
 export interface Services extends AppDeps {

@@ -54,8 +54,17 @@ async function withKeygenSlot<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export async function generateAutoCsr(domains: string[], org: Organization): Promise<AutoCsrResult> {
-  const keys = await withKeygenSlot(() => crypto.subtle.generateKey(RSA_2048, true, ['sign', 'verify']) as Promise<CryptoKeyPair>);
+/** A fresh RSA-2048 key pair (at most MAX_CONCURRENT_KEYGENS generated at once). */
+export const generateRsaKeyPair = (): Promise<CryptoKeyPair> =>
+  withKeygenSlot(() => crypto.subtle.generateKey(RSA_2048, true, ['sign', 'verify']) as Promise<CryptoKeyPair>);
+
+/** Key pair (from `keyPair`, e.g. a warm pool, or generated now) and CSR for these names. */
+export async function generateAutoCsr(
+  domains: string[],
+  org: Organization,
+  keyPair: () => Promise<CryptoKeyPair> = generateRsaKeyPair,
+): Promise<AutoCsrResult> {
+  const keys = await keyPair();
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: subjectOf(domains[0]!, org),
     keys,

@@ -21,8 +21,10 @@ export async function autoCsrPackage(opts: {
   now: Date;
   /** Added to the archive's file name (a reissue's date), so that two archives of one order differ. */
   fileSuffix?: string;
+  /** Where the key pair comes from (a warm pool); generated now by default. */
+  keyPair?: () => Promise<CryptoKeyPair>;
 }): Promise<AutoCsrPackage> {
-  const generated = await generateAutoCsr(opts.domains, opts.organization);
+  const generated = await generateAutoCsr(opts.domains, opts.organization, opts.keyPair);
   const unlockCode = newUnlockCode();
   const stem = safeFileStem(opts.domains[0]!);
   const keyArchive = await buildKeyArchive({

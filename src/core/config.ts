@@ -35,6 +35,8 @@ export interface Config {
   acmeIpIdentifiers: boolean;
   /** Crash recovery of issuance (see src/ra/recovery.ts). */
   issuance: IssuanceConfig;
+  /** AutoCSR key pairs kept ready in memory (Node); 0 = generate each at order time. */
+  autoCsrKeyPool: number;
 }
 
 export interface IssuanceConfig {
@@ -292,5 +294,6 @@ export function loadConfig(env: Env): Config {
     logRequests: bool(env, 'EABGATE_LOG_REQUESTS', true),
     acmeIpIdentifiers: bool(env, 'EABGATE_ACME_IP_IDENTIFIERS', false),
     issuance: loadIssuance(env),
+    autoCsrKeyPool: int(env, 'EABGATE_AUTOCSR_KEY_POOL', 8, 0, 64),
   };
 }

@@ -20,6 +20,8 @@ async function main(): Promise<void> {
   }
   const deps = await nodeDeps(config);
   const services = buildServices(deps);
+  // AutoCSR orders take a key pair ready in memory instead of waiting for RSA key generation.
+  deps.keyPool?.start();
   const app = createApp(deps, services);
 
   const purge = async () => {
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
   const stop = () => {
     clearInterval(timer);
     clearInterval(recoveryTimer);
+    deps.keyPool?.stop();
     server.close(() => {
       deps.sqlite.close();
       process.exit(0);

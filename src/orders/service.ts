@@ -14,6 +14,7 @@ import { checkCsr } from '../csr/check.js';
 import { autoCsrPackage } from '../autocsr/package.js';
 import { createValidations } from '../ra/tracking/validations.js';
 import type { KeyArchive } from '../autocsr/key-archive.js';
+import type { KeyPool } from '../autocsr/key-pool.js';
 
 export const UNLOCK_CODE_TTL_MS = 7 * DAY_MS;
 export const MAX_DOMAINS = 100;
@@ -37,6 +38,8 @@ export interface OrderDeps {
   store: Store;
   keyring: Keyring;
   clock: Clock;
+  /** Warm AutoCSR key pairs; without one each order generates its key. */
+  keyPool?: KeyPool;
 }
 
 const sealContext = (id: string) => ({ table: 'unlock_codes', id, purpose: 'unlock-code' });
@@ -91,6 +94,12 @@ function checkOrganization(product: Product, org: Organization): Organization {
 export class OrderService {
   constructor(private readonly deps: OrderDeps) {}
 
+  /** Where AutoCSR key pairs come from: the warm pool when there is one. */
+  get keyPair(): (() => Promise<CryptoKeyPair>) | undefined {
+    const pool = this.deps.keyPool;
+    return pool ? () => pool.take() : undefined;
+  }
+
   async place(customer: CustomerRecord, req: NewOrder): Promise<PlacedOrder> {
     const organization = checkOrganization(req.product, req.organization ?? {});
     let domains = checkDomains(req.domains, 'domains', req.product !== 'ev');
@@ -109,7 +118,7 @@ export class OrderService {
     let keyArchive: KeyArchive | undefined;
     let unlockCode: string | undefined;
     if (auto) {
-      ({ csrPem, keyArchive, unlockCode } = await autoCsrPackage({ domains, organization, orderNumber, now }));
+      ({ csrPem, keyArchive, unlockCode } = await autoCsrPackage({ domains, organization, orderNumber, now, keyPair: this.keyPair }));
     } else {
       csrPem = (await checkCsr(req.csr!, domains)).pem;
     }

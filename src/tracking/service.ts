@@ -125,6 +125,7 @@ export class TrackingService {
       orderNumber: order.orderNumber,
       now,
       fileSuffix: now.toISOString().slice(0, 10),
+      keyPair: this.deps.orders.keyPair,
     });
     const updated = await this.deps.ra.tracking.reissue(order, { csrPem: made.csrPem, autoCsr: true }, async (claimed) => {
       await this.deps.orders.storeUnlockCode(claimed.id, made.unlockCode, now);

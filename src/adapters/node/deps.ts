@@ -11,6 +11,8 @@ import { openSqliteStore, type SqliteHandle } from './sqlite.js';
 import { loadOrCreateSecretKey } from './secret-key.js';
 import { hashWasmArgon2id } from './argon2.js';
 import { jsonLogger } from './logger.js';
+import { KeyPool } from '../../autocsr/key-pool.js';
+import { generateRsaKeyPair } from '../../autocsr/generate.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { ValidationAuthority } from '../../va/va.js';
 import { loadOrCreateEmbeddedCa } from '../../issuance/embedded-ca.js';
@@ -61,6 +63,8 @@ export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: L
     hasher: argon2idHasher(hashWasmArgon2id),
     clock,
     logger,
+    // Filled only once the server starts it (src/entry/node.ts): tests and the CLI generate per order.
+    keyPool: new KeyPool(config.autoCsrKeyPool, generateRsaKeyPair),
     clientAddress: (c) => {
       try {
         return getConnInfo(c).remote.address ?? 'unknown';
