@@ -1,11 +1,12 @@
 /** Builds the app's dependencies on Node: SQLite store, keyring from the data dir, hash-wasm argon2id. */
 import { join } from 'node:path';
-import { getConnInfo } from '@hono/node-server/conninfo';
+import type { IncomingMessage } from 'node:http';
 import type { Config } from '../../core/config.js';
 import type { Clock } from '../../core/clock.js';
 import { systemClock } from '../../core/clock.js';
 import { Keyring } from '../../core/secrets/keyring.js';
 import { argon2idHasher } from '../../core/secrets/password.js';
+import { resolveClientAddress } from '../../core/client-address.js';
 import type { AppDeps, Logger } from '../../app/context.js';
 import { openSqliteStore, type SqliteHandle } from './sqlite.js';
 import { loadOrCreateSecretKey } from './secret-key.js';
@@ -61,12 +62,10 @@ export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: L
     hasher: argon2idHasher(hashWasmArgon2id),
     clock,
     logger,
+    // The socket peer, or X-Forwarded-For when the peer is a trusted proxy (EABGATE_TRUSTED_PROXIES).
     clientAddress: (c) => {
-      try {
-        return getConnInfo(c).remote.address ?? 'unknown';
-      } catch {
-        return 'unknown';
-      }
+      const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+      return resolveClientAddress(incoming?.socket?.remoteAddress, c.req.header('x-forwarded-for'), config.trustedProxies);
     },
   };
 }
