@@ -1,4 +1,4 @@
-/** Builds the app's dependencies on Node: SQLite store, keyring from the data dir, hash-wasm argon2id. */
+/** Builds the app's dependencies on Node: SQLite store, keyring from the data dir, hash-wasm argon2id on worker threads. */
 import { join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import type { Config } from '../../core/config.js';
@@ -10,7 +10,7 @@ import { resolveClientAddress } from '../../core/client-address.js';
 import type { AppDeps, Logger } from '../../app/context.js';
 import { openSqliteStore, type SqliteHandle } from './sqlite.js';
 import { loadOrCreateSecretKey } from './secret-key.js';
-import { hashWasmArgon2id } from './argon2.js';
+import { hashWasmArgon2id, sharedArgon2Pool, defaultPoolSize } from './argon2.js';
 import { jsonLogger } from './logger.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { ValidationAuthority } from '../../va/va.js';
@@ -23,6 +23,8 @@ import { UpstreamAcmeIssuer, upstreamCertificateLookup } from './upstream-acme.j
 export interface NodeDeps extends AppDeps {
   sqlite: SqliteHandle;
 }
+
+const hashThreads = (config: Config): number => config.passwordHashThreads ?? defaultPoolSize();
 
 export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: Logger; dbFile?: string } = {}): Promise<NodeDeps> {
   const sqlite = openSqliteStore(opts.dbFile ?? join(config.dataDir, 'eabgate.db'));
@@ -59,7 +61,8 @@ export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: L
     store: sqlite.store,
     sqlite,
     keyring,
-    hasher: argon2idHasher(hashWasmArgon2id),
+    // argon2id on worker threads (EABGATE_PASSWORD_HASH_THREADS, default min(2, cores)); 0 = on the event loop.
+    hasher: argon2idHasher(hashThreads(config) > 0 ? sharedArgon2Pool(hashThreads(config)).argon2id : hashWasmArgon2id),
     clock,
     logger,
     // The socket peer, or X-Forwarded-For when the peer is a trusted proxy (EABGATE_TRUSTED_PROXIES).
