@@ -125,7 +125,7 @@ const shared = new Map<number, Argon2Pool>();
 export function sharedArgon2Pool(size: number = defaultPoolSize()): Argon2Pool {
   let pool = shared.get(size);
   if (!pool) {
-    pool = new Argon2Pool({ size, maxQueue: Math.max(32, 16 * size) });
+    pool = new Argon2Pool({ size, maxQueue: 16 * size });
     shared.set(size, pool);
   }
   return pool;
