@@ -8,8 +8,8 @@
  * source is newer than the build: an unchanged checkout starts at once.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { copyFileSync, existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -69,4 +69,6 @@ await esbuild.build({
   logLevel: 'warning',
   tsconfig: join(ROOT, 'tsconfig.json'),
 });
+// Worker-thread entry points load by URL next to the module that starts them: copied beside the bundle.
+for (const worker of ['src/adapters/node/argon2-worker.mjs']) copyFileSync(join(ROOT, worker), join(OUT, basename(worker)));
 console.error(`build-server: dist/node built in ${Date.now() - started} ms`);

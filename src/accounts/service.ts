@@ -5,7 +5,8 @@ import type { PasswordHasher } from '../core/secrets/password.js';
 import type { Store, CustomerRecord } from '../core/store/types.js';
 import { problems } from '../core/problem.js';
 import { newBearerToken, newId } from '../core/secrets/tokens.js';
-import { Throttle, LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS } from '../core/throttle.js';
+import { Throttle, LOGIN_PER_ACCOUNT, LOGIN_PER_ACCOUNT_ADDRESS, LOGIN_PER_ADDRESS } from '../core/throttle.js';
+import { addressKey } from '../core/rate-limits.js';
 
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 const SESSION_TOKEN_PREFIX = 'egs';
@@ -50,11 +51,22 @@ export class AccountService {
     return customer;
   }
 
+  /**
+   * Failed logins are slowed down under three keys, so that one noisy address cannot lock anybody else
+   * out: the account *from this address* (5 free, then doubling delays: the lock-out a guesser meets),
+   * the address across all accounts (20 free: one source spraying many accounts), and the account from
+   * everywhere with a high allowance (100 free in 15 min: many addresses guessing one password together;
+   * each address gives it at most ~14 failures in a window before its own delays stop it, so reaching it
+   * takes a spread-out attack, not one client). A success clears the account-from-this-address key only.
+   */
   async login(email: string, password: string, clientAddress: string): Promise<{ token: string; expiresAt: Date }> {
     const normalized = normalizeEmail(email);
+    const address = addressKey(clientAddress);
+    const addressKeyName = `login:address:${address}`;
+    const pairKey = `login:account-address:${normalized}|${address}`;
     const accountKey = `login:account:${normalized}`;
-    const addressKey = `login:address:${clientAddress}`;
-    await this.throttle.assertOpen(addressKey, 'logins from this address');
+    await this.throttle.assertOpen(addressKeyName, 'logins from this address');
+    await this.throttle.assertOpen(pairKey, 'logins for this account from this address');
     await this.throttle.assertOpen(accountKey, 'logins for this account');
 
     const customer = await this.deps.store.customers.byEmail(normalized);
@@ -65,11 +77,12 @@ export class AccountService {
       await this.deps.hasher.verify(password, await this.decoy);
     }
     if (!customer || !ok) {
+      await this.throttle.recordFailure(pairKey, LOGIN_PER_ACCOUNT_ADDRESS);
+      await this.throttle.recordFailure(addressKeyName, LOGIN_PER_ADDRESS);
       await this.throttle.recordFailure(accountKey, LOGIN_PER_ACCOUNT);
-      await this.throttle.recordFailure(addressKey, LOGIN_PER_ADDRESS);
       throw problems.invalidCredentials('The email address or the password is wrong.');
     }
-    await this.throttle.reset(accountKey);
+    await this.throttle.reset(pairKey);
 
     const token = newBearerToken(SESSION_TOKEN_PREFIX);
     const now = this.deps.clock.now();

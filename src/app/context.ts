@@ -18,6 +18,7 @@ import type { Issuer } from '../ca/issuer.js';
 import type { KeyPool } from '../autocsr/key-pool.js';
 import type { RegistrationAuthority } from '../ra/index.js';
 import type { AcmePlanPolicy } from '../caas/acme-policy.js';
+import type { RateLimits } from '../core/rate-limits.js';
 
 import type { Logger } from '../core/logger.js';
 export type { Logger };
@@ -56,6 +57,8 @@ export interface Services extends AppDeps {
   /** The registration authority: every certificate's lifecycle. */
   ra: RegistrationAuthority;
   plans: AcmePlanPolicy;
+  /** Rate limits per account and per client address (sign-ups, orders, domain checks, ACME accounts). */
+  limits: RateLimits;
 }
 
 export type AppEnv = {
@@ -70,9 +73,9 @@ export type AppEnv = {
  * orders, authorizations and certificates), the EAB key look-up and the VA's challenge types. Not the
  * customer-facing services.
  */
-export type AcmeServices = Pick<Services, 'config' | 'store' | 'clock' | 'logger' | 'ra' | 'eabKeys' | 'va'>;
+export type AcmeServices = Pick<Services, 'config' | 'store' | 'clock' | 'logger' | 'ra' | 'eabKeys' | 'va' | 'limits' | 'clientAddress'>;
 export type AcmeEnv = { Variables: { services: AcmeServices } };
 
 /** What the portal's handlers may use: the customer-facing services, never the store or the RA directly. */
-export type PortalServices = Pick<Services, 'config' | 'clock' | 'keyring' | 'logger' | 'clientAddress' | 'accounts' | 'orders' | 'tracking' | 'caasCustomer'>;
+export type PortalServices = Pick<Services, 'config' | 'clock' | 'keyring' | 'logger' | 'clientAddress' | 'accounts' | 'orders' | 'tracking' | 'caasCustomer' | 'limits'>;
 

@@ -12,6 +12,7 @@ import { EabKeys } from '../caas/eab-keys.js';
 import { TrackingService } from '../tracking/service.js';
 import { CrlPublisher } from '../issuance/crl-publisher.js';
 import { registrationAuthority } from '../ra/index.js';
+import { RateLimits } from '../core/rate-limits.js';
 
 export function buildServices(deps: AppDeps): Services {
   const { ra, plans } = registrationAuthority(deps);
@@ -27,5 +28,6 @@ export function buildServices(deps: AppDeps): Services {
     crl: new CrlPublisher(deps),
     ra,
     plans,
+    limits: new RateLimits(deps.store.throttles, deps.clock, deps.config.limits),
   };
 }

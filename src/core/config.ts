@@ -6,6 +6,8 @@
 import { fromBase64, fromHex } from './encoding.js';
 import { nameSyntaxFault } from './hostname.js';
 import { isIpLiteral } from './ip.js';
+import { parseCidrList, type Cidr } from './client-address.js';
+import { LIMIT_FAMILIES, parseFamilyLimits, type LimitFamily, type RateLimitConfig } from './rate-limits.js';
 
 export interface Config {
   host: string;
@@ -37,6 +39,12 @@ export interface Config {
   issuance: IssuanceConfig;
   /** AutoCSR key pairs kept ready in memory (Node); 0 = generate each at order time. */
   autoCsrKeyPool: number;
+  /** EABGATE_TRUSTED_PROXIES: peers whose X-Forwarded-For is believed (Node; see core/client-address.ts). */
+  trustedProxies: Cidr[];
+  /** Rate limits per family (EABGATE_LIMIT_*; see core/rate-limits.ts). */
+  limits: RateLimitConfig;
+  /** EABGATE_PASSWORD_HASH_THREADS: argon2id worker threads on Node (0 = on the event loop; undefined = min(2, cores)). */
+  passwordHashThreads: number | undefined;
 }
 
 export interface IssuanceConfig {
@@ -236,6 +244,31 @@ function loadIssuance(env: Env): IssuanceConfig {
   };
 }
 
+function loadLimits(env: Env): RateLimitConfig {
+  const out = {} as RateLimitConfig;
+  for (const [family, f] of Object.entries(LIMIT_FAMILIES) as [LimitFamily, (typeof LIMIT_FAMILIES)[LimitFamily]][]) {
+    const v = env[f.variable];
+    if (v === undefined || v === '') {
+      out[family] = f.defaults;
+      continue;
+    }
+    try {
+      out[family] = parseFamilyLimits(v, f.accountPhrase !== null);
+    } catch (err) {
+      throw new ConfigError(f.variable, (err as Error).message);
+    }
+  }
+  return out;
+}
+
+function loadTrustedProxies(env: Env): Cidr[] {
+  try {
+    return parseCidrList(env.EABGATE_TRUSTED_PROXIES ?? '');
+  } catch (err) {
+    throw new ConfigError('EABGATE_TRUSTED_PROXIES', `${(err as Error).message} (comma-separated, e.g. 10.0.0.0/8,::1)`);
+  }
+}
+
 export function loadConfig(env: Env): Config {
   const host = str(env, 'EABGATE_HOST', '127.0.0.1');
   if (!/^[A-Za-z0-9.:-]+$/.test(host) && host !== '::') {
@@ -295,5 +328,8 @@ export function loadConfig(env: Env): Config {
     acmeIpIdentifiers: bool(env, 'EABGATE_ACME_IP_IDENTIFIERS', false),
     issuance: loadIssuance(env),
     autoCsrKeyPool: int(env, 'EABGATE_AUTOCSR_KEY_POOL', 8, 0, 64),
+    trustedProxies: loadTrustedProxies(env),
+    limits: loadLimits(env),
+    passwordHashThreads: env.EABGATE_PASSWORD_HASH_THREADS ? int(env, 'EABGATE_PASSWORD_HASH_THREADS', 0, 0, 64) : undefined,
   };
 }

@@ -50,5 +50,8 @@ export class Throttle {
   }
 }
 
-export const LOGIN_PER_ACCOUNT: ThrottlePolicy = { free: 5, windowMs: 15 * 60_000, baseDelayMs: 2_000, maxDelayMs: 15 * 60_000 };
+/** One account from one address: the lock-out a guesser meets; other addresses are not affected. */
+export const LOGIN_PER_ACCOUNT_ADDRESS: ThrottlePolicy = { free: 5, windowMs: 15 * 60_000, baseDelayMs: 2_000, maxDelayMs: 15 * 60_000 };
+/** One account from everywhere: high, a ceiling on guessing spread over many addresses. */
+export const LOGIN_PER_ACCOUNT: ThrottlePolicy = { free: 100, windowMs: 15 * 60_000, baseDelayMs: 2_000, maxDelayMs: 15 * 60_000 };
 export const LOGIN_PER_ADDRESS: ThrottlePolicy = { free: 20, windowMs: 15 * 60_000, baseDelayMs: 2_000, maxDelayMs: 15 * 60_000 };

@@ -74,6 +74,23 @@ export function drizzleStore(db: Db): Store {
         const gone = await db.delete(throttles).where(lt(throttles.windowStart, cutoff)).returning({ k: throttles.key });
         return gone.length;
       },
+      async hit(key, now, windowMs) {
+        // SET expressions all read the row as it was, so both CASEs see the old window start.
+        const expired = sql`${throttles.windowStart} <= ${now.getTime() - windowMs}`;
+        const rows = await db
+          .insert(throttles)
+          .values({ key, failures: 1, windowStart: now, blockedUntil: null })
+          .onConflictDoUpdate({
+            target: throttles.key,
+            set: {
+              failures: sql`CASE WHEN ${expired} THEN 1 ELSE ${throttles.failures} + 1 END`,
+              windowStart: sql`CASE WHEN ${expired} THEN ${now.getTime()} ELSE ${throttles.windowStart} END`,
+            },
+          })
+          .returning({ count: throttles.failures, windowStart: throttles.windowStart });
+        const row = rows[0]!;
+        return { count: row.count, windowStart: row.windowStart };
+      },
     },
     orders: {
       async create(o) {

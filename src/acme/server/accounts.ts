@@ -54,6 +54,8 @@ export async function newAccount(c: AcmeContext): Promise<Response> {
     url: jws.header.url,
     resolveKey: (kid) => s.eabKeys.eabKeyFor(kid),
   });
+  // New accounts per subscription and per client address (urn:ietf:params:acme:error:rateLimited + Retry-After).
+  await s.limits.consume('acmeAccounts', { account: eab.binding.subscriptionId, address: s.clientAddress(c) });
 
   const account: AcmeAccountRecord = {
     id: newId(),

@@ -1,15 +1,16 @@
-/** Builds the app's dependencies on Node: SQLite store, keyring from the data dir, hash-wasm argon2id. */
+/** Builds the app's dependencies on Node: SQLite store, keyring from the data dir, hash-wasm argon2id on worker threads. */
 import { join } from 'node:path';
-import { getConnInfo } from '@hono/node-server/conninfo';
+import type { IncomingMessage } from 'node:http';
 import type { Config } from '../../core/config.js';
 import type { Clock } from '../../core/clock.js';
 import { systemClock } from '../../core/clock.js';
 import { Keyring } from '../../core/secrets/keyring.js';
 import { argon2idHasher } from '../../core/secrets/password.js';
+import { resolveClientAddress } from '../../core/client-address.js';
 import type { AppDeps, Logger } from '../../app/context.js';
 import { openSqliteStore, type SqliteHandle } from './sqlite.js';
 import { loadOrCreateSecretKey } from './secret-key.js';
-import { hashWasmArgon2id } from './argon2.js';
+import { hashWasmArgon2id, sharedArgon2Pool, defaultPoolSize } from './argon2.js';
 import { jsonLogger } from './logger.js';
 import { KeyPool } from '../../autocsr/key-pool.js';
 import { generateRsaKeyPair } from '../../autocsr/generate.js';
@@ -24,6 +25,8 @@ import { UpstreamAcmeIssuer, upstreamCertificateLookup } from './upstream-acme.j
 export interface NodeDeps extends AppDeps {
   sqlite: SqliteHandle;
 }
+
+const hashThreads = (config: Config): number => config.passwordHashThreads ?? defaultPoolSize();
 
 export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: Logger; dbFile?: string } = {}): Promise<NodeDeps> {
   const sqlite = openSqliteStore(opts.dbFile ?? join(config.dataDir, 'eabgate.db'));
@@ -60,17 +63,16 @@ export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: L
     store: sqlite.store,
     sqlite,
     keyring,
-    hasher: argon2idHasher(hashWasmArgon2id),
+    // argon2id on worker threads (EABGATE_PASSWORD_HASH_THREADS, default min(2, cores)); 0 = on the event loop.
+    hasher: argon2idHasher(hashThreads(config) > 0 ? sharedArgon2Pool(hashThreads(config)).argon2id : hashWasmArgon2id),
     clock,
     logger,
     // Filled only once the server starts it (src/entry/node.ts): tests and the CLI generate per order.
     keyPool: new KeyPool(config.autoCsrKeyPool, generateRsaKeyPair),
+    // The socket peer, or X-Forwarded-For when the peer is a trusted proxy (EABGATE_TRUSTED_PROXIES).
     clientAddress: (c) => {
-      try {
-        return getConnInfo(c).remote.address ?? 'unknown';
-      } catch {
-        return 'unknown';
-      }
+      const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+      return resolveClientAddress(incoming?.socket?.remoteAddress, c.req.header('x-forwarded-for'), config.trustedProxies);
     },
   };
 }

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../../core/config.js';
 import { systemClock } from '../../core/clock.js';
 import { Keyring } from '../../core/secrets/keyring.js';
 import { argon2idHasher } from '../../core/secrets/password.js';
+import { cloudflareClientAddress } from '../../core/client-address.js';
 import * as schema from '../../db/schema/index.js';
 import { drizzleStore } from '../../db/drizzle-store.js';
 import type { AppDeps, Logger } from '../../app/context.js';
@@ -66,7 +67,8 @@ export async function workersDeps(env: WorkersEnv, logger: Logger = consoleLogge
     hasher: argon2idHasher(nobleArgon2id),
     clock,
     logger,
-    clientAddress: (c) => c.req.header('cf-connecting-ip') ?? 'unknown',
+    // Set by Cloudflare's edge, which overwrites what a client sends; EABGATE_TRUSTED_PROXIES does not apply.
+    clientAddress: (c) => cloudflareClientAddress(c.req.header('cf-connecting-ip')),
     va,
     ca,
     issuer: ca,

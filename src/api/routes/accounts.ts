@@ -24,12 +24,14 @@ export const accountRoutes = newRouter()
       request: { body: jsonBody(Credentials) },
       responses: {
         201: { description: 'Created', content: { 'application/json': { schema: Account } } },
-        ...problemResponses(400, 409),
+        ...problemResponses(400, 409, 429),
       },
     }),
     async (c) => {
       const { email, password } = c.req.valid('json');
-      const customer = await c.get('services').accounts.register(email, password);
+      const services = c.get('services');
+      await services.limits.consume('signups', { address: services.clientAddress(c) });
+      const customer = await services.accounts.register(email, password);
       return c.json({ id: customer.id, email: customer.email, createdAt: customer.createdAt.toISOString() }, 201);
     },
   )

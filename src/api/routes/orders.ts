@@ -98,11 +98,13 @@ export const orderRoutes = newRouter()
       request: { body: jsonBody(NewOrderSchema) },
       responses: {
         201: { description: 'Order placed', content: { 'application/json': { schema: PlacedOrderView } } },
-        ...problemResponses(400, 401),
+        ...problemResponses(400, 401, 429),
       },
     }),
     async (c) => {
-      const orders = c.get('services').orders;
+      const services = c.get('services');
+      const orders = services.orders;
+      await services.limits.consume('orders', { account: c.get('customer').id, address: services.clientAddress(c) });
       const placed = await orders.place(c.get('customer'), c.req.valid('json'));
       c.header('cache-control', 'no-store');
       c.header('location', `/api/v1/orders/${placed.order.orderNumber}`);

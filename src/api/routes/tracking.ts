@@ -96,8 +96,10 @@ export const trackingRoutes = newRouter()
       },
     }),
     async (c) => {
-      const tracking = c.get('services').tracking;
+      const services = c.get('services');
+      const tracking = services.tracking;
       const order = await findOrder(c, c.req.valid('json').caReference);
+      await services.limits.consume('validate', { account: order.customerId, address: services.clientAddress(c) });
       const result = await tracking.validate(order);
       c.header('cache-control', 'no-store');
       return c.json({ domains: result.domains, caa: result.caa, order: await tracking.view(result.order) }, 200);

@@ -111,6 +111,11 @@ export interface ThrottleStore {
   put(t: ThrottleRecord): Promise<void>;
   delete(key: string): Promise<void>;
   purgeBefore(cutoff: Date): Promise<number>;
+  /**
+   * Counts one event in a fixed window, atomically (one statement, so concurrent instances lose no count):
+   * a window older than `windowMs` starts again at `now` with 1. Returns the count and the window's start.
+   */
+  hit(key: string, now: Date, windowMs: number): Promise<{ count: number; windowStart: Date }>;
 }
 
 export interface OrderStore {

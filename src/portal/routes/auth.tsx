@@ -154,7 +154,9 @@ export const authRoutes = new Hono<PortalEnv>()
     else if (password !== (form.password2 ?? '')) errors.password2 = 'The two passwords are not the same.';
     const again = (e: FormErrors) => page(c, { title: 'Sign up', section: 'signup', status: 400 }, <SignupForm csrf={csrf} email={email} errors={e} />);
     if (Object.keys(errors).length) return again(errors);
-    const { accounts } = c.get('services');
+    const { accounts, limits } = c.get('services');
+    // Over the limit: the portal's 429 page with Retry-After (portalOnError).
+    await limits.consume('signups', { address: clientAddress(c) });
     try {
       await accounts.register(email, password);
       const session = await accounts.login(email, password, clientAddress(c));

@@ -1,5 +1,7 @@
 /** Orders: the list, a new order (AutoCSR or own CSR), the placed-order hand-over, details and the unlock code. */
 import { Hono } from 'hono';
+import type { Context } from 'hono';
+import type { AppEnv } from '../../app/context.js';
 import { Problem } from '../../core/problem.js';
 import { CSR_PEM_BEGIN } from '../../core/pem.js';
 import { BUSINESS_CATEGORIES, type OrderRecord, type Organization, type Product } from '../../core/store/types.js';
@@ -520,6 +522,9 @@ export const orderRoutes = new Hono<PortalEnv>()
         </>,
       );
     }
+    // Over the limit: the portal's 429 page with Retry-After (portalOnError).
+    const services = c.get('services');
+    await services.limits.consume('orders', { account: customer!.id, address: services.clientAddress(c as unknown as Context<AppEnv>) });
     let placed;
     try {
       placed = await c.get('services').orders.place(customer!, order);

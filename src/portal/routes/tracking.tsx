@@ -258,6 +258,8 @@ export const trackingRoutes = new Hono<PortalEnv>()
   .post('/portal/track/validate', async (c) => {
     const found = await findOrder(c);
     if ('response' in found) return found.response;
+    // Over the limit: the portal's 429 page with Retry-After (portalOnError).
+    await c.get('services').limits.consume('validate', { account: found.order.customerId, address: clientAddress(c) });
     const result = await c.get('services').tracking.validate(found.order);
     const allValid = result.domains.every((d) => d.status === 'valid');
     const notice: TrackingExtras['notice'] =
