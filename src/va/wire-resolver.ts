@@ -74,7 +74,7 @@ export interface RequireDnssecOptions {
 
 export const DEFAULT_DNSSEC_PROBE = '.';
 
-const RCODE_NAMES: Record<number, string> = { 1: 'FORMERR', 2: 'SERVFAIL', 3: 'NXDOMAIN', 4: 'NOTIMP', 5: 'REFUSED' };
+const RCODE_NAMES: Record<number, string> = { 0: 'NOERROR', 1: 'FORMERR', 2: 'SERVFAIL', 3: 'NXDOMAIN', 4: 'NOTIMP', 5: 'REFUSED' };
 const rcodeName = (rcode: number) => RCODE_NAMES[rcode] ?? `RCODE ${rcode}`;
 type Failed = Extract<DnsLookup<never>, { status: 'failed' }>;
 

@@ -1,0 +1,168 @@
+/**
+ * DNSSEC for domain validation and CAA (Baseline Requirements, from 2026-03-15) against a real validating
+ * resolver: Unbound, with zones signed at test time (test/support/unbound.ts). signed.test is signed,
+ * bogus.test carries records whose signatures do not match, insecure.test is not signed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dnssecToolsMissing, UnboundWorld, type ZoneRecord } from '../support/unbound.js';
+import { Http01Responder } from '../support/http01-responder.js';
+import { createUdpResolver } from '../../src/adapters/node/dns-udp.js';
+import { nodeDnsResolver } from '../../src/adapters/node/dns-resolver.js';
+import { createHttp01Getter } from '../../src/adapters/node/http01-getter.js';
+import { ConfigError, loadConfig } from '../../src/core/config.js';
+import { ValidationAuthority } from '../../src/va/va.js';
+import { dns01TxtValue, keyAuthorization } from '../../src/va/key-authorization.js';
+import type { DnsResolver } from '../../src/va/ports.js';
+import type { ValidationResult } from '../../src/va/result.js';
+import { ACME, RFC7638_JWK, newToken } from './fixtures.js';
+
+const missing = dnssecToolsMissing();
+if (missing && process.env.CI) throw new Error(missing);
+
+const token = newToken();
+let world: UnboundWorld;
+let web: Http01Responder;
+let validating: string;
+
+/** The same records in each zone: a host, its dns-01 TXT, CAA for us at the apex, CAA for another CA below. */
+async function records(): Promise<ZoneRecord[]> {
+  const txt = await dns01TxtValue(await keyAuthorization(token, RFC7638_JWK));
+  return [
+    { name: '@', type: 'CAA', data: '0 issue "eabgate.test"' },
+    { name: 'www', type: 'A', data: '127.0.0.1' },
+    { name: '_acme-challenge.www', type: 'TXT', data: `"${txt}"` },
+    { name: 'other', type: 'A', data: '127.0.0.1' },
+    { name: 'other', type: 'CAA', data: '0 issue "other-ca.example"' },
+  ];
+}
+
+function problemOf(r: ValidationResult) {
+  if (r.valid) throw new Error('expected the validation to fail');
+  return r.problem;
+}
+
+const vaWith = (resolver: DnsResolver) =>
+  new ValidationAuthority({ resolver, http: createHttp01Getter(), httpPort: web.port, caaIdentities: ['eabgate.test'], timeoutMs: 3000 });
+
+/** The resolver as the Node entry builds it from the environment. */
+const fromEnv = (server: string, env: Record<string, string> = {}) =>
+  nodeDnsResolver(loadConfig({ EABGATE_VA_DNS_SERVER: server, EABGATE_VA_DNSSEC: 'require', EABGATE_VA_DNSSEC_PROBE: 'signed.test', ...env }).va, {
+    timeoutMs: 2000,
+  });
+
+describe.skipIf(missing !== undefined)('DNSSEC through a validating resolver (Unbound)', () => {
+  beforeAll(async () => {
+    const rs = await records();
+    [world, web] = await Promise.all([UnboundWorld.start({ signed: rs, bogus: rs, insecure: rs }), Http01Responder.start()]);
+    validating = await world.resolver('validating');
+    web.setToken(token, await keyAuthorization(token, RFC7638_JWK));
+  }, 60_000);
+  afterAll(async () => {
+    await world?.stop();
+    await web?.stop();
+  });
+
+  describe('the resolver port', () => {
+    it('sees AD on the signed zone, no AD (insecure) on the unsigned one, a DNSSEC failure on the bogus one', async () => {
+      const r = fromEnv(validating);
+      expect(await r.txt('_acme-challenge.www.signed.test')).toMatchObject({ status: 'found', dnssec: 'secure' });
+      expect(await r.caa('signed.test')).toMatchObject({
+        status: 'found',
+        dnssec: 'secure',
+        records: [{ flags: 0, tag: 'issue', value: 'eabgate.test' }],
+      });
+      expect(await r.a('missing.signed.test')).toEqual({ status: 'nxdomain', dnssec: 'secure' });
+      expect(await r.caa('www.signed.test')).toEqual({ status: 'nodata', dnssec: 'secure' });
+      expect(await r.a('www.insecure.test')).toEqual({ status: 'found', records: ['127.0.0.1'], dnssec: 'insecure' });
+
+      const bogus = await r.a('www.bogus.test');
+      expect(bogus).toMatchObject({ status: 'failed', reason: 'dnssec' });
+      expect(bogus.status === 'failed' && bogus.detail).toMatch(
+        /^the answer failed DNSSEC validation at 127\.0\.0\.1:\d+ \(SERVFAIL, EDE 6 DNSSEC Bogus: ".*www\.bogus\.test\. A IN.*"\)$/,
+      );
+    });
+
+    it('without Extended DNS Errors, tells a bogus SERVFAIL apart by asking again with checking disabled', async () => {
+      const r = createUdpResolver({ server: await world.resolver('validating-no-ede'), timeoutMs: 2000 });
+      const bogus = await r.txt('_acme-challenge.www.bogus.test');
+      expect(bogus).toMatchObject({ status: 'failed', reason: 'dnssec' });
+      expect(bogus.status === 'failed' && bogus.detail).toMatch(/failed DNSSEC validation .*with checking disabled the resolver answers NOERROR/);
+      expect(await r.txt('_acme-challenge.www.signed.test')).toMatchObject({ status: 'found', dnssec: 'secure' });
+    });
+
+    it('EABGATE_VA_DNSSEC=require refuses a resolver that does not validate; off uses it (and the bogus zone passes)', async () => {
+      const plain = await world.resolver('non-validating');
+      const required = fromEnv(plain);
+      const refused = await required.a('www.signed.test');
+      expect(refused).toMatchObject({ status: 'failed', reason: 'dnssec' });
+      expect(refused.status === 'failed' && refused.detail).toMatch(
+        /^127\.0\.0\.1:\d+ does not validate DNSSEC: its answer for the signed "signed\.test" SOA lacks the AD bit; DNSSEC validation is required/,
+      );
+      const p = problemOf(await vaWith(required).validate('dns-01', 'www.signed.test', token, RFC7638_JWK));
+      expect(p.type).toBe(`${ACME}dns`);
+      expect(p.detail).toMatch(/does not validate DNSSEC/);
+
+      // Why the setting exists: a resolver that does not validate hands out the tampered records.
+      const off = fromEnv(plain, { EABGATE_VA_DNSSEC: 'off' });
+      expect(await off.a('www.bogus.test')).toEqual({ status: 'found', records: ['127.0.0.1'] });
+      expect(await vaWith(off).validate('dns-01', 'www.bogus.test', token, RFC7638_JWK)).toEqual({ valid: true });
+    });
+
+    it('a probe name that is not signed fails the check the same way (no AD)', async () => {
+      const r = fromEnv(validating, { EABGATE_VA_DNSSEC_PROBE: 'insecure.test' });
+      expect(await r.txt('_acme-challenge.www.signed.test')).toMatchObject({ status: 'failed', reason: 'dnssec' });
+    });
+  });
+
+  describe('dns-01, http-01 and CAA', () => {
+    let va: ValidationAuthority;
+    beforeAll(() => {
+      va = vaWith(fromEnv(validating));
+    });
+
+    it('dns-01 passes on the signed and on the unsigned zone', async () => {
+      expect(await va.validate('dns-01', 'www.signed.test', token, RFC7638_JWK)).toEqual({ valid: true });
+      expect(await va.validate('dns-01', '*.www.signed.test', token, RFC7638_JWK)).toEqual({ valid: true });
+      expect(await va.validate('dns-01', 'www.insecure.test', token, RFC7638_JWK)).toEqual({ valid: true });
+    });
+
+    it('dns-01 on the bogus zone fails with the dns problem naming DNSSEC, though the TXT value is right', async () => {
+      const p = problemOf(await va.validate('dns-01', 'www.bogus.test', token, RFC7638_JWK));
+      expect(p.type).toBe(`${ACME}dns`);
+      expect(p.detail).toMatch(/^looking up TXT for _acme-challenge\.www\.bogus\.test failed: the answer failed DNSSEC validation at .*DNSSEC Bogus/);
+    });
+
+    it("http-01's address look-up goes through the same resolver: signed and unsigned pass, bogus fails", async () => {
+      expect(await va.validate('http-01', 'www.signed.test', token, RFC7638_JWK)).toEqual({ valid: true });
+      expect(await va.validate('http-01', 'www.insecure.test', token, RFC7638_JWK)).toEqual({ valid: true });
+      const p = problemOf(await va.validate('http-01', 'www.bogus.test', token, RFC7638_JWK));
+      expect(p.type).toBe(`${ACME}dns`);
+      expect(p.detail).toMatch(/^looking up A and AAAA for www\.bogus\.test failed: A: the answer failed DNSSEC validation/);
+    });
+
+    it('CAA: the signed and the unsigned zones are honoured (allow and forbid), the bogus zone fails with dns', async () => {
+      expect(await va.checkCaa('www.signed.test')).toEqual({ ok: true });
+      expect(await va.checkCaa('www.insecure.test')).toEqual({ ok: true });
+      const other = await va.checkCaa('other.signed.test');
+      expect(other).toMatchObject({ ok: false, problem: { type: `${ACME}caa` } });
+
+      const bogus = await va.checkCaa('www.bogus.test');
+      if (bogus.ok) throw new Error('expected CAA to fail');
+      expect(bogus.problem.type).toBe(`${ACME}dns`);
+      expect(bogus.problem.detail).toMatch(/^looking up CAA for bogus\.test failed \(the answer failed DNSSEC validation at .*\); issuance is not allowed/);
+    });
+  });
+});
+
+describe('EABGATE_VA_DNSSEC configuration', () => {
+  it('is off unless set; require takes a probe name, "." (the root zone) by default', () => {
+    expect(loadConfig({}).va.dnssec).toBeUndefined();
+    expect(loadConfig({ EABGATE_VA_DNSSEC: 'off' }).va.dnssec).toBeUndefined();
+    expect(loadConfig({ EABGATE_VA_DNSSEC: 'require' }).va.dnssec).toEqual({ probeName: '.' });
+    expect(loadConfig({ EABGATE_VA_DNSSEC: 'require', EABGATE_VA_DNSSEC_PROBE: 'example.com.' }).va.dnssec).toEqual({
+      probeName: 'example.com.',
+    });
+    expect(() => loadConfig({ EABGATE_VA_DNSSEC: 'yes' })).toThrow(ConfigError);
+    expect(() => loadConfig({ EABGATE_VA_DNSSEC: 'require', EABGATE_VA_DNSSEC_PROBE: 'not a name' })).toThrow(/EABGATE_VA_DNSSEC_PROBE/);
+  });
+});
