@@ -13,8 +13,22 @@ import { ConfigError, loadConfig } from '../../src/core/config.js';
 import { ValidationAuthority } from '../../src/va/va.js';
 import { dns01TxtValue, keyAuthorization } from '../../src/va/key-authorization.js';
 import type { DnsResolver } from '../../src/va/ports.js';
+import { WireDnsResolver, type DnsExchange } from '../../src/va/wire-resolver.js';
+import {
+  RCode,
+  RRType,
+  decodeMessage,
+  ednsOf,
+  encodeExtendedError,
+  encodeMessage,
+  encodeQuery,
+  extendedErrors,
+} from '../../src/va/dns-wire.js';
 import type { ValidationResult } from '../../src/va/result.js';
 import { ACME, RFC7638_JWK, newToken } from './fixtures.js';
+import { customer } from '../support/harness.js';
+import { placeAutoCsr } from '../support/order.js';
+import { satisfy, track, trackingWorld, type TrackingWorld } from '../support/tracking.js';
 
 const missing = dnssecToolsMissing();
 if (missing && process.env.CI) throw new Error(missing);
@@ -152,6 +166,33 @@ describe.skipIf(missing !== undefined)('DNSSEC through a validating resolver (Un
       expect(bogus.problem.detail).toMatch(/^looking up CAA for bogus\.test failed \(the answer failed DNSSEC validation at .*\); issuance is not allowed/);
     });
   });
+  describe('end to end through the tracking API (in-process, EABGATE_VA_DNS_SERVER = Unbound)', () => {
+    let w: TrackingWorld;
+    let customerToken: string;
+    beforeAll(async () => {
+      w = await trackingWorld({ EABGATE_VA_DNS_SERVER: validating, EABGATE_VA_DNSSEC: 'require', EABGATE_VA_DNSSEC_PROBE: 'signed.test' });
+      customerToken = await customer(w.h, 'dnssec@example.com');
+    });
+    afterAll(() => w?.close());
+
+    const order = async (domain: string) => {
+      const placed = await placeAutoCsr(w.h, customerToken, { product: 'dv', domains: [domain], organization: undefined, addWwwVariant: false });
+      satisfy(w, await track(w.h, placed.caReference), [domain]); // http-01 through the world's responder
+      const res = await w.h.request('POST', '/api/v1/tracking/validate', { json: { caReference: placed.caReference } });
+      return (await res.json()) as {
+        domains: { domain: string; status: string; found: Record<string, string> }[];
+        order: { status: string };
+      };
+    };
+
+    it('issues for a name in the signed zone, and not for one in the bogus zone, saying DNSSEC', async () => {
+      expect((await order('www.signed.test')).order.status).toBe('issued');
+      const bogus = await order('www.bogus.test');
+      expect(bogus.order.status).toBe('pending_validation');
+      expect(bogus.domains[0]!.status).toBe('pending');
+      expect(bogus.domains[0]!.found['http-01']).toMatch(/failed DNSSEC validation/);
+    });
+  });
 });
 
 describe('EABGATE_VA_DNSSEC configuration', () => {
@@ -164,5 +205,66 @@ describe('EABGATE_VA_DNSSEC configuration', () => {
     });
     expect(() => loadConfig({ EABGATE_VA_DNSSEC: 'yes' })).toThrow(ConfigError);
     expect(() => loadConfig({ EABGATE_VA_DNSSEC: 'require', EABGATE_VA_DNSSEC_PROBE: 'not a name' })).toThrow(/EABGATE_VA_DNSSEC_PROBE/);
+  });
+});
+
+describe('wire format and the resolver check, without a network', () => {
+  it('queries carry EDNS0 with DO, and AD; CD when asked; EDE options read back', () => {
+    const q = decodeMessage(encodeQuery(7, 'a.example', RRType.TXT, { dnssec: true }));
+    expect(q).toMatchObject({ authenticData: true, checkingDisabled: false, recursionDesired: true });
+    expect(ednsOf(q)).toEqual({ udpPayloadSize: 1232, extendedRcode: 0, version: 0, dnssecOk: true, options: [] });
+    expect(decodeMessage(encodeQuery(7, 'a.example', RRType.TXT, { dnssec: true, checkingDisabled: true })).checkingDisabled).toBe(true);
+    expect(ednsOf(decodeMessage(encodeQuery(7, 'a.example', RRType.TXT)))).toBeNull();
+
+    const answer = decodeMessage(
+      encodeMessage({
+        id: 7,
+        response: true,
+        rcode: RCode.SERVFAIL,
+        questions: [{ name: 'a.example', type: RRType.TXT, class: 1 }],
+        edns: { dnssecOk: true, options: [encodeExtendedError({ infoCode: 7, extraText: 'expired' })] },
+      }),
+    );
+    expect(extendedErrors(answer)).toEqual([{ infoCode: 7, extraText: 'expired' }]);
+  });
+
+  /** A fake resolver: AD on everything but `unsigned.example`, SERVFAIL with an EDE for `bogus.example`. */
+  function fakeExchange(log: string[], opts: { validates: boolean }): DnsExchange {
+    return async (query) => {
+      const q = decodeMessage(query);
+      const question = q.questions[0]!;
+      log.push(`${question.name || '.'} ${question.type}${q.checkingDisabled ? ' CD' : ''}`);
+      const bogus = question.name === 'bogus.example';
+      return encodeMessage({
+        id: q.id,
+        response: true,
+        questions: q.questions,
+        authenticData: opts.validates && !bogus && question.name !== 'unsigned.example',
+        rcode: bogus && !q.checkingDisabled ? RCode.SERVFAIL : RCode.NOERROR,
+        edns: { dnssecOk: true, options: bogus ? [encodeExtendedError({ infoCode: 7, extraText: '' })] : [] },
+      });
+    };
+  }
+
+  it('checks once for concurrent look-ups, again after recheckMs, and keeps no failed check', async () => {
+    let now = 0;
+    const log: string[] = [];
+    const r = new WireDnsResolver(fakeExchange(log, { validates: true }), { requireDnssec: { recheckMs: 1000, now: () => now } });
+    await Promise.all([r.txt('a.example'), r.caa('a.example'), r.caa('example')]);
+    expect(log.filter((l) => l === '. 6')).toHaveLength(1);
+    now = 999;
+    expect(await r.txt('unsigned.example')).toEqual({ status: 'nodata', dnssec: 'insecure' });
+    expect(log.filter((l) => l === '. 6')).toHaveLength(1);
+    now = 1000;
+    expect(await r.txt('a.example')).toEqual({ status: 'nodata', dnssec: 'secure' });
+    expect(log.filter((l) => l === '. 6')).toHaveLength(2);
+    expect(await r.txt('bogus.example')).toMatchObject({ status: 'failed', reason: 'dnssec', detail: expect.stringMatching(/EDE 7 Signature Expired/) });
+    expect(log).not.toContain('bogus.example 16 CD'); // the EDE said enough
+
+    const failing: string[] = [];
+    const n = new WireDnsResolver(fakeExchange(failing, { validates: false }), { requireDnssec: {} });
+    expect(await n.txt('a.example')).toMatchObject({ status: 'failed', reason: 'dnssec' });
+    expect(await n.txt('a.example')).toMatchObject({ status: 'failed', reason: 'dnssec' });
+    expect(failing).toEqual(['. 6', '. 6']); // asked again each time, the look-up itself never sent
   });
 });
