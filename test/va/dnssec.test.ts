@@ -6,7 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dnssecToolsMissing, UnboundWorld, type ZoneRecord } from '../support/unbound.js';
 import { Http01Responder } from '../support/http01-responder.js';
-import { createUdpResolver } from '../../src/adapters/node/dns-udp.js';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createUdpResolver, udpExchange } from '../../src/adapters/node/dns-udp.js';
+import { createDohResolver } from '../../src/adapters/workers/doh.js';
 import { nodeDnsResolver } from '../../src/adapters/node/dns-resolver.js';
 import { createHttp01Getter } from '../../src/adapters/node/http01-getter.js';
 import { ConfigError, loadConfig } from '../../src/core/config.js';
@@ -166,6 +169,45 @@ describe.skipIf(missing !== undefined)('DNSSEC through a validating resolver (Un
       expect(bogus.problem.detail).toMatch(/^looking up CAA for bogus\.test failed \(the answer failed DNSSEC validation at .*\); issuance is not allowed/);
     });
   });
+  describe('DNS over HTTPS (the Workers adapter) to the same resolver', () => {
+    let endpoint: Server;
+    let url: string;
+    beforeAll(async () => {
+      // A minimal RFC 8484 endpoint in front of Unbound: POST application/dns-message, relayed over UDP/TCP.
+      const [host, port] = validating.split(':') as [string, string];
+      const relay = udpExchange(host, Number(port), { timeoutMs: 2000 });
+      endpoint = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          relay(new Uint8Array(Buffer.concat(chunks)), () => true).then(
+            (answer) => res.writeHead(200, { 'content-type': 'application/dns-message' }).end(answer),
+            () => res.writeHead(502).end(),
+          );
+        });
+      });
+      await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+      url = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/dns-query`;
+    });
+    afterAll(async () => {
+      endpoint?.closeAllConnections();
+      await new Promise<void>((resolve) => (endpoint ? endpoint.close(() => resolve()) : resolve()));
+    });
+
+    it('sees AD on the signed zone and fails the bogus one with reason dnssec, requiring a validating service', async () => {
+      const r = createDohResolver({ url, timeoutMs: 3000, requireDnssec: { probeName: 'signed.test' } });
+      expect(await r.caa('signed.test')).toMatchObject({ status: 'found', dnssec: 'secure' });
+      expect(await r.a('www.insecure.test')).toEqual({ status: 'found', records: ['127.0.0.1'], dnssec: 'insecure' });
+      expect(await r.txt('_acme-challenge.www.bogus.test')).toMatchObject({
+        status: 'failed',
+        reason: 'dnssec',
+        detail: expect.stringMatching(/failed DNSSEC validation at 127\.0\.0\.1:\d+ \(SERVFAIL, EDE 6 DNSSEC Bogus/),
+      });
+      const p = problemOf(await vaWith(r).validate('dns-01', 'www.bogus.test', token, RFC7638_JWK));
+      expect(p).toMatchObject({ type: `${ACME}dns`, detail: expect.stringMatching(/DNSSEC/) });
+    });
+  });
+
   describe('end to end through the tracking API (in-process, EABGATE_VA_DNS_SERVER = Unbound)', () => {
     let w: TrackingWorld;
     let customerToken: string;
