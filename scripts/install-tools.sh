@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian tools the tests drive, when missing: 7-Zip, OpenSSL, certbot, lego, Pebble, Chromium.
+# Installs the Debian tools the tests drive, when missing: 7-Zip, OpenSSL, certbot, lego, Pebble, Chromium,
+# Unbound (the validating resolver of the DNSSEC tests), ldns (ldns-keygen and ldns-signzone sign their test
+# zones) and kdig (knot-dnsutils, to look at the AD bit by hand).
 # Idempotent; needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -10,10 +12,13 @@ declare -A need=(
   [lego]=lego
   [pebble]=pebble
   [chromium]=chromium
+  [unbound]=unbound
+  [ldns-signzone]=ldnsutils
+  [kdig]=knot-dnsutils
 )
 missing=()
 for bin in "${!need[@]}"; do
-  command -v "$bin" >/dev/null 2>&1 || missing+=("${need[$bin]}")
+  command -v "$bin" >/dev/null 2>&1 || [[ -x /usr/sbin/$bin ]] || missing+=("${need[$bin]}")
 done
 ((${#missing[@]})) || exit 0
 
@@ -22,4 +27,11 @@ SUDO=""
 echo "install-tools: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq >/dev/null
+# Packages such as unbound start a system service on install; the tests start their own instances, so keep
+# the service down (the usual policy-rc.d of containers) when no policy is in place.
+if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod 755 /usr/sbin/policy-rc.d
+  trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

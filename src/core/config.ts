@@ -122,12 +122,20 @@ export function parseSecretKey(name: string, v: string): Uint8Array {
 // EABGATE_VA_TLS_ALPN_PORT  port for tls-alpn-01 (default 443)
 // EABGATE_VA_DNS_SERVER     host:port of the recursive resolver to ask over UDP/TCP (default: the system's)
 // EABGATE_VA_DOH_URL        DNS-over-HTTPS endpoint for Workers (default https://cloudflare-dns.com/dns-query)
+// EABGATE_VA_DNSSEC         require | off (default off): require = the resolver must show it validates DNSSEC
+// EABGATE_VA_DNSSEC_PROBE   a name in a signed zone the resolver must answer with AD (default ".", the root)
 
 export interface VaConfig {
   httpPort: number;
   tlsAlpnPort: number;
   dnsServer: { host: string; port: number } | undefined;
   dohUrl: string;
+  /**
+   * EABGATE_VA_DNSSEC=require: no DNS answer is used until the resolver has shown that it validates DNSSEC
+   * (its answer for the SOA of `probeName` carries AD). Absent: off (answers are still asked with DO, and a
+   * SERVFAIL for DNSSEC reasons is reported as such).
+   */
+  dnssec?: { probeName: string };
 }
 
 export const DEFAULT_DOH_URL = 'https://cloudflare-dns.com/dns-query';
@@ -170,11 +178,20 @@ function loadVaConfig(env: Env): VaConfig {
   } catch {
     throw new ConfigError('EABGATE_VA_DOH_URL', `must be an https:// URL, got "${dohUrl}"`);
   }
+  const dnssecMode = env.EABGATE_VA_DNSSEC || 'off';
+  if (dnssecMode !== 'require' && dnssecMode !== 'off') {
+    throw new ConfigError('EABGATE_VA_DNSSEC', `must be "require" or "off", got "${dnssecMode}"`);
+  }
+  const probeName = (env.EABGATE_VA_DNSSEC_PROBE || '.').trim();
+  if (probeName !== '.' && nameSyntaxFault(probeName.replace(/\.$/, ''), { singleLabel: true, underscore: true }) !== undefined) {
+    throw new ConfigError('EABGATE_VA_DNSSEC_PROBE', `must be a DNS name in a signed zone, e.g. "." or "example.com", got "${probeName}"`);
+  }
   return {
     httpPort: portNumber(env, 'EABGATE_VA_HTTP_PORT', 80),
     tlsAlpnPort: portNumber(env, 'EABGATE_VA_TLS_ALPN_PORT', 443),
     dnsServer,
     dohUrl,
+    ...(dnssecMode === 'require' ? { dnssec: { probeName } } : {}),
   };
 }
 

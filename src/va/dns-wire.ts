@@ -3,11 +3,15 @@
  * serves the UDP/TCP adapter on Node, DNS-over-HTTPS on Workers and the loopback test server. It decodes
  * compressed names with a jump limit, checks every length against the buffer, and encodes without
  * compression (enough for queries and for the test server's answers).
+ *
+ * DNSSEC (RFC 4035 §3.2, RFC 6840 §5.7-5.9): a query can carry an EDNS0 OPT record (RFC 6891) with the DO
+ * bit and the AD / CD header bits; `ednsOf` reads a response's OPT record and `extendedErrors` its Extended
+ * DNS Errors (RFC 8914), through which a validating resolver says why it answered SERVFAIL.
  */
 import { formatIpv6, parseIpAddress } from '../core/ip.js';
 import { normalizeName } from '../core/hostname.js';
 
-export const RRType = { A: 1, CNAME: 5, TXT: 16, AAAA: 28, OPT: 41, CAA: 257 } as const;
+export const RRType = { A: 1, CNAME: 5, SOA: 6, TXT: 16, AAAA: 28, OPT: 41, RRSIG: 46, DNSKEY: 48, CAA: 257 } as const;
 export type RRTypeName = keyof typeof RRType;
 
 export const RCode = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
@@ -38,7 +42,10 @@ export interface DnsMessage {
   truncated: boolean;
   recursionDesired: boolean;
   recursionAvailable: boolean;
+  /** AD: a validating resolver checked the answer with DNSSEC (RFC 4035 §3.2.3). */
   authenticData: boolean;
+  /** CD: checking disabled (RFC 4035 §3.2.2). */
+  checkingDisabled: boolean;
   rcode: number;
   questions: Question[];
   answers: ResourceRecord[];
@@ -112,6 +119,24 @@ export interface EncodeRecord {
   rdata: Uint8Array;
 }
 
+/** One EDNS0 option (RFC 6891 §6.1.2). */
+export interface EdnsOption {
+  code: number;
+  data: Uint8Array;
+}
+
+/** The EDNS0 OPT pseudo-record of a message (RFC 6891 §6.1). */
+export interface Edns {
+  /** Largest UDP payload the sender can take. */
+  udpPayloadSize: number;
+  /** The upper 8 bits of the 12-bit RCODE. */
+  extendedRcode: number;
+  version: number;
+  /** DO: DNSSEC records wanted (RFC 3225). */
+  dnssecOk: boolean;
+  options: EdnsOption[];
+}
+
 export interface EncodeMessage {
   id: number;
   response?: boolean;
@@ -120,10 +145,19 @@ export interface EncodeMessage {
   truncated?: boolean;
   recursionDesired?: boolean;
   recursionAvailable?: boolean;
+  authenticData?: boolean;
+  checkingDisabled?: boolean;
   rcode?: number;
   questions: Question[];
   answers?: EncodeRecord[];
+  /** An OPT record at the end of the additional section. */
+  edns?: Partial<Edns>;
 }
+
+/** RFC 8914 option code of an Extended DNS Error. */
+export const EDNS_OPTION_EDE = 15;
+/** A UDP payload size that avoids IP fragmentation (DNS Flag Day 2020). */
+export const EDNS_UDP_PAYLOAD = 1232;
 
 export function encodeMessage(m: EncodeMessage): Uint8Array {
   const w = new Writer();
@@ -135,13 +169,15 @@ export function encodeMessage(m: EncodeMessage): Uint8Array {
     (m.truncated ? 0x0200 : 0) |
     (m.recursionDesired ? 0x0100 : 0) |
     (m.recursionAvailable ? 0x0080 : 0) |
+    (m.authenticData ? 0x0020 : 0) |
+    (m.checkingDisabled ? 0x0010 : 0) |
     ((m.rcode ?? 0) & 0x0f);
   w.u16(flags);
   const answers = m.answers ?? [];
   w.u16(m.questions.length);
   w.u16(answers.length);
   w.u16(0);
-  w.u16(0);
+  w.u16(m.edns ? 1 : 0);
   for (const q of m.questions) {
     w.name(q.name);
     w.u16(q.type);
@@ -156,12 +192,47 @@ export function encodeMessage(m: EncodeMessage): Uint8Array {
     w.u16(rr.rdata.length);
     w.bytes(rr.rdata);
   }
+  if (m.edns) {
+    const e = m.edns;
+    const options = e.options ?? [];
+    w.u8(0); // root name
+    w.u16(RRType.OPT);
+    w.u16(e.udpPayloadSize ?? EDNS_UDP_PAYLOAD);
+    w.u8(e.extendedRcode ?? 0);
+    w.u8(e.version ?? 0);
+    w.u16(e.dnssecOk ? 0x8000 : 0);
+    const rdlength = options.reduce((n, o) => n + 4 + o.data.length, 0);
+    if (rdlength > 0xffff) throw new DnsWireError('EDNS options too long');
+    w.u16(rdlength);
+    for (const o of options) {
+      w.u16(o.code);
+      w.u16(o.data.length);
+      w.bytes(o.data);
+    }
+  }
   return w.result();
 }
 
+export interface QueryOptions {
+  /**
+   * Ask for DNSSEC: an EDNS0 OPT record with DO (RFC 3225) and a 1232-byte UDP payload, and the AD bit
+   * (RFC 6840 §5.7: the client understands AD and wants it set on validated answers).
+   */
+  dnssec?: boolean;
+  /** CD: the resolver is to answer without validating (RFC 4035 §3.2.2), e.g. to tell a bogus answer apart. */
+  checkingDisabled?: boolean;
+}
+
 /** A recursive query (RD set) for one name and type, class IN. */
-export function encodeQuery(id: number, name: string, type: number): Uint8Array {
-  return encodeMessage({ id, recursionDesired: true, questions: [{ name, type, class: 1 }] });
+export function encodeQuery(id: number, name: string, type: number, opts: QueryOptions = {}): Uint8Array {
+  return encodeMessage({
+    id,
+    recursionDesired: true,
+    authenticData: opts.dnssec === true,
+    checkingDisabled: opts.checkingDisabled === true,
+    questions: [{ name, type, class: 1 }],
+    ...(opts.dnssec || opts.checkingDisabled ? { edns: { udpPayloadSize: EDNS_UDP_PAYLOAD, dnssecOk: opts.dnssec === true } } : {}),
+  });
 }
 
 /** A record data from dotted-quad text (the address rules are core/ip.ts's). */
@@ -313,6 +384,7 @@ export function decodeMessage(msg: Uint8Array): DnsMessage {
     recursionDesired: (flags & 0x0100) !== 0,
     recursionAvailable: (flags & 0x0080) !== 0,
     authenticData: (flags & 0x0020) !== 0,
+    checkingDisabled: (flags & 0x0010) !== 0,
     rcode: flags & 0x0f,
     questions,
     answers,
@@ -360,4 +432,92 @@ export function decodeCaa(rdata: Uint8Array): CaaRdata {
 /** A CNAME target; it may be compressed against the whole message. */
 export function decodeCname(msg: Uint8Array, rr: ResourceRecord): string {
   return readName(msg, rr.rdataOffset).name;
+}
+
+// ---------------------------------------------------------------- EDNS0 and Extended DNS Errors
+
+/** The message's OPT record (RFC 6891 §6.1.1: at most one, in the additional section), or null. */
+export function ednsOf(m: DnsMessage): Edns | null {
+  const opts = m.additionals.filter((rr) => rr.type === RRType.OPT);
+  if (opts.length !== 1 || opts[0]!.name !== '') return null;
+  const rr = opts[0]!;
+  const options: EdnsOption[] = [];
+  const d = rr.rdata;
+  for (let i = 0; i < d.length; ) {
+    if (i + 4 > d.length) throw new DnsWireError('EDNS option runs past RDATA');
+    const code = (d[i]! << 8) | d[i + 1]!;
+    const len = (d[i + 2]! << 8) | d[i + 3]!;
+    if (i + 4 + len > d.length) throw new DnsWireError('EDNS option runs past RDATA');
+    options.push({ code, data: d.subarray(i + 4, i + 4 + len) });
+    i += 4 + len;
+  }
+  return {
+    udpPayloadSize: rr.class,
+    extendedRcode: Math.floor(rr.ttl / 0x1000000) & 0xff,
+    version: (rr.ttl >>> 16) & 0xff,
+    dnssecOk: (rr.ttl & 0x8000) !== 0,
+    options,
+  };
+}
+
+export interface ExtendedDnsError {
+  /** RFC 8914 §4 INFO-CODE. */
+  infoCode: number;
+  /** EXTRA-TEXT, UTF-8, may be empty; from the resolver, so treat it as untrusted text. */
+  extraText: string;
+}
+
+/** RFC 8914 §4 INFO-CODEs, by number. */
+export const EDE_NAMES: Record<number, string> = {
+  0: 'Other Error',
+  1: 'Unsupported DNSKEY Algorithm',
+  2: 'Unsupported DS Digest Type',
+  3: 'Stale Answer',
+  4: 'Forged Answer',
+  5: 'DNSSEC Indeterminate',
+  6: 'DNSSEC Bogus',
+  7: 'Signature Expired',
+  8: 'Signature Not Yet Valid',
+  9: 'DNSKEY Missing',
+  10: 'RRSIGs Missing',
+  11: 'No Zone Key Bit Set',
+  12: 'NSEC Missing',
+  13: 'Cached Error',
+  14: 'Not Ready',
+  15: 'Blocked',
+  16: 'Censored',
+  17: 'Filtered',
+  18: 'Prohibited',
+  19: 'Stale NXDOMAIN Answer',
+  20: 'Not Authoritative',
+  21: 'Not Supported',
+  22: 'No Reachable Authority',
+  23: 'Network Error',
+  24: 'Invalid Data',
+};
+
+/** INFO-CODEs that report a DNSSEC validation failure (RFC 8914 §5.2-5.13: 1, 2, 5-12). */
+export const isDnssecEde = (code: number): boolean => code === 1 || code === 2 || (code >= 5 && code <= 12);
+
+/** The Extended DNS Errors of a response; none when it has no OPT record. Malformed options are skipped. */
+export function extendedErrors(m: DnsMessage): ExtendedDnsError[] {
+  let edns: Edns | null;
+  try {
+    edns = ednsOf(m);
+  } catch {
+    return [];
+  }
+  return (edns?.options ?? [])
+    .filter((o) => o.code === EDNS_OPTION_EDE && o.data.length >= 2)
+    .map((o) => ({ infoCode: (o.data[0]! << 8) | o.data[1]!, extraText: utf8(o.data.subarray(2)).replace(/\0+$/, '') }));
+}
+
+/** An Extended DNS Error option (RFC 8914 §2), e.g. for a test server. */
+export function encodeExtendedError(e: ExtendedDnsError): EdnsOption {
+  const text = new TextEncoder().encode(e.extraText);
+  const data = new Uint8Array(2 + text.length);
+  data[0] = e.infoCode >>> 8;
+  data[1] = e.infoCode & 0xff;
+  data.set(text, 2);
+  return { code: EDNS_OPTION_EDE, data };
 }

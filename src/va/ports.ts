@@ -12,8 +12,19 @@ export interface CaaRecord {
   value: string;
 }
 
-/** Why a DNS lookup failed (as opposed to answering "nothing there"). */
-export type DnsFailureReason = 'servfail' | 'refused' | 'timeout' | 'network' | 'malformed' | 'other';
+/**
+ * Why a DNS lookup failed (as opposed to answering "nothing there"). "dnssec": the answer failed DNSSEC
+ * validation (a validating resolver answered SERVFAIL and said why, or answers the same query when told not
+ * to check), or the resolver could not be shown to validate DNSSEC when that is required.
+ */
+export type DnsFailureReason = 'servfail' | 'dnssec' | 'refused' | 'timeout' | 'network' | 'malformed' | 'other';
+
+/**
+ * What DNSSEC says about an answer: "secure" when the resolver set AD (it validated the answer), "insecure"
+ * when a resolver known to validate (EABGATE_VA_DNSSEC=require) did not set it (the zone is unsigned). Absent
+ * when nothing is known: a resolver not checked for validation, or one that cannot report it.
+ */
+export type DnssecStatus = 'secure' | 'insecure';
 
 /**
  * The outcome of one DNS lookup. "nodata" (the name exists, no record of that type) and "nxdomain" (the
@@ -21,9 +32,9 @@ export type DnsFailureReason = 'servfail' | 'refused' | 'timeout' | 'network' | 
  * (SERVFAIL, timeout, refused, garbage) means nothing can be concluded.
  */
 export type DnsLookup<T> =
-  | { status: 'found'; records: T[] }
-  | { status: 'nodata' }
-  | { status: 'nxdomain' }
+  | { status: 'found'; records: T[]; dnssec?: DnssecStatus }
+  | { status: 'nodata'; dnssec?: DnssecStatus }
+  | { status: 'nxdomain'; dnssec?: DnssecStatus }
   | { status: 'failed'; reason: DnsFailureReason; detail: string };
 
 export interface DnsResolver {

@@ -2,8 +2,21 @@
  * A DnsResolver over any transport that carries DNS messages (UDP/TCP on Node, DNS over HTTPS on Workers).
  * It builds the query, checks that the answer belongs to it (ID, question), maps the RCODE and keeps only
  * records of the asked type (a recursive resolver puts the CNAME chain before them).
+ *
+ * DNSSEC (the Baseline Requirements have required validated look-ups for domain validation and CAA since
+ * 2026-03-15): the resolver is the one that validates, as at CAs that run Unbound; this client asks with DO
+ * and AD (EDNS0) and reads the answer:
+ * - AD set: the answer is `secure`. AD unset from a resolver shown to validate: `insecure` (unsigned zone).
+ * - SERVFAIL with an RFC 8914 Extended DNS Error for DNSSEC (DNSSEC Bogus, Signature Expired, ...), or a
+ *   SERVFAIL that turns into an answer when the same query is repeated with CD (checking disabled): the
+ *   look-up fails with reason "dnssec", its detail saying the answer failed DNSSEC validation.
+ * - `requireDnssec` (EABGATE_VA_DNSSEC=require): before any look-up the resolver must show it validates:
+ *   its answer for the SOA of a signed name (the root zone by default) must carry AD. AD is absent both for
+ *   unsigned zones and from non-validating resolvers, so no single answer can tell them apart; a name known
+ *   to be signed can. One extra query, repeated every `recheckMs`; while it fails, every look-up fails.
  */
 import {
+  EDE_NAMES,
   RCode,
   RRType,
   decodeA,
@@ -12,10 +25,14 @@ import {
   decodeMessage,
   decodeTxt,
   encodeQuery,
+  extendedErrors,
+  isDnssecEde,
   type DnsMessage,
+  type ExtendedDnsError,
 } from './dns-wire.js';
 import { normalizeName } from '../core/hostname.js';
-import type { CaaRecord, DnsFailureReason, DnsLookup, DnsResolver } from './ports.js';
+import { excerpt } from './untrusted.js';
+import type { CaaRecord, DnsFailureReason, DnsLookup, DnsResolver, DnssecStatus } from './ports.js';
 
 /** Thrown by a transport when no answer came back. */
 export class DnsTransportError extends Error {
@@ -42,11 +59,32 @@ export interface WireResolverOptions {
   randomId?: boolean;
   /** Name used in failure details, e.g. "127.0.0.1:5353". */
   serverLabel?: string;
+  /** Refuse to look anything up unless the resolver shows that it validates DNSSEC (see above). */
+  requireDnssec?: RequireDnssecOptions;
 }
 
-const RCODE_NAMES: Record<number, string> = { 1: 'FORMERR', 2: 'SERVFAIL', 3: 'NXDOMAIN', 4: 'NOTIMP', 5: 'REFUSED' };
+export interface RequireDnssecOptions {
+  /** A name in a signed zone whose SOA the resolver must answer with AD; "." (the root zone) by default. */
+  probeName?: string;
+  /** How long a passed check is trusted (ms); 10 minutes by default. A failed check is not kept. */
+  recheckMs?: number;
+  /** Clock for tests. */
+  now?: () => number;
+}
+
+export const DEFAULT_DNSSEC_PROBE = '.';
+
+const RCODE_NAMES: Record<number, string> = { 0: 'NOERROR', 1: 'FORMERR', 2: 'SERVFAIL', 3: 'NXDOMAIN', 4: 'NOTIMP', 5: 'REFUSED' };
+const rcodeName = (rcode: number) => RCODE_NAMES[rcode] ?? `RCODE ${rcode}`;
+type Failed = Extract<DnsLookup<never>, { status: 'failed' }>;
+
+const describeEde = (e: ExtendedDnsError) =>
+  `EDE ${e.infoCode} ${EDE_NAMES[e.infoCode] ?? 'unknown'}${e.extraText ? `: ${excerpt(e.extraText, 200)}` : ''}`;
 
 export class WireDnsResolver implements DnsResolver {
+  /** The last check that the resolver validates: its outcome (null = it does) and until when it holds. */
+  private probe: { result: Promise<string | null>; expires: number } | undefined;
+
   constructor(
     private readonly exchange: DnsExchange,
     private readonly opts: WireResolverOptions = {},
@@ -65,11 +103,15 @@ export class WireDnsResolver implements DnsResolver {
     return this.lookup(name, RRType.CAA, decodeCaa);
   }
 
-  private async lookup<T>(name: string, type: number, parse: (rdata: Uint8Array) => T): Promise<DnsLookup<T>> {
-    const qname = normalizeName(name);
+  private get where(): string {
+    return this.opts.serverLabel ? ` from ${this.opts.serverLabel}` : '';
+  }
+
+  /** One query with DO and AD set (and CD when asked); the decoded answer, or why there is none. */
+  private async ask(qname: string, type: number, checkingDisabled = false): Promise<DnsMessage | Failed> {
     const id = this.opts.randomId === false ? 0 : crypto.getRandomValues(new Uint16Array(1))[0]!;
-    const query = encodeQuery(id, qname, type);
-    const where = this.opts.serverLabel ? ` from ${this.opts.serverLabel}` : '';
+    const query = encodeQuery(id, qname, type, { dnssec: true, checkingDisabled });
+    const where = this.where;
 
     const matches = (m: DnsMessage) =>
       m.response &&
@@ -93,18 +135,33 @@ export class WireDnsResolver implements DnsResolver {
       return { status: 'failed', reason: 'malformed', detail: `unreadable DNS answer${where}` };
     }
     if (!matches(msg)) return { status: 'failed', reason: 'malformed', detail: `DNS answer${where} does not match the query` };
+    return msg;
+  }
 
+  private async lookup<T>(name: string, type: number, parse: (rdata: Uint8Array) => T): Promise<DnsLookup<T>> {
+    const qname = normalizeName(name);
+    const where = this.where;
+    if (this.opts.requireDnssec) {
+      const failure = await this.validatesDnssec(this.opts.requireDnssec);
+      if (failure !== null) return { status: 'failed', reason: 'dnssec', detail: failure };
+    }
+
+    const msg = await this.ask(qname, type);
+    if ('status' in msg) return msg;
+
+    const dnssec: DnssecStatus | undefined = msg.authenticData ? 'secure' : this.opts.requireDnssec ? 'insecure' : undefined;
+    const seen = dnssec ? { dnssec } : {};
     switch (msg.rcode) {
       case RCode.NOERROR:
         break;
       case RCode.NXDOMAIN:
-        return { status: 'nxdomain' };
+        return { status: 'nxdomain', ...seen };
       case RCode.SERVFAIL:
-        return { status: 'failed', reason: 'servfail', detail: `SERVFAIL${where}` };
+        return this.servfail(qname, type, msg);
       case RCode.REFUSED:
         return { status: 'failed', reason: 'refused', detail: `REFUSED${where}` };
       default:
-        return { status: 'failed', reason: 'other', detail: `${RCODE_NAMES[msg.rcode] ?? `RCODE ${msg.rcode}`}${where}` };
+        return { status: 'failed', reason: 'other', detail: `${rcodeName(msg.rcode)}${where}` };
     }
 
     const records: T[] = [];
@@ -113,6 +170,58 @@ export class WireDnsResolver implements DnsResolver {
     } catch {
       return { status: 'failed', reason: 'malformed', detail: `malformed record in DNS answer${where}` };
     }
-    return records.length > 0 ? { status: 'found', records } : { status: 'nodata' };
+    return records.length > 0 ? { status: 'found', records, ...seen } : { status: 'nodata', ...seen };
+  }
+
+  /**
+   * Why a SERVFAIL: a validating resolver names a DNSSEC failure in an Extended DNS Error (Unbound with
+   * `ede: yes`, Cloudflare, Google); without one, the query is repeated with CD, and an answer then means the
+   * data is there but failed validation. Only the RCODE of that second answer is used, never its records.
+   */
+  private async servfail(qname: string, type: number, msg: DnsMessage): Promise<Failed> {
+    const at = this.opts.serverLabel ? ` at ${this.opts.serverLabel}` : '';
+    const errors = extendedErrors(msg);
+    const dnssecError = errors.find((e) => isDnssecEde(e.infoCode));
+    if (dnssecError) {
+      return { status: 'failed', reason: 'dnssec', detail: `the answer failed DNSSEC validation${at} (SERVFAIL, ${describeEde(dnssecError)})` };
+    }
+    const unchecked = await this.ask(qname, type, true);
+    if (!('status' in unchecked) && (unchecked.rcode === RCode.NOERROR || unchecked.rcode === RCode.NXDOMAIN)) {
+      return {
+        status: 'failed',
+        reason: 'dnssec',
+        detail: `the answer failed DNSSEC validation${at} (SERVFAIL; with checking disabled the resolver answers ${rcodeName(unchecked.rcode)})`,
+      };
+    }
+    const said = errors.length > 0 ? ` (${errors.map(describeEde).join('; ')})` : '';
+    return { status: 'failed', reason: 'servfail', detail: `SERVFAIL${this.where}${said}` };
+  }
+
+  /** null when the resolver has shown that it validates DNSSEC, else why not (shared by concurrent look-ups). */
+  private validatesDnssec(cfg: RequireDnssecOptions): Promise<string | null> {
+    const now = cfg.now ?? Date.now;
+    if (this.probe && now() < this.probe.expires) return this.probe.result;
+    const result = this.runProbe(cfg).then((failure) => {
+      if (this.probe?.result === result) this.probe.expires = failure === null ? now() + (cfg.recheckMs ?? 600_000) : 0;
+      return failure;
+    });
+    this.probe = { result, expires: Infinity };
+    return result;
+  }
+
+  private async runProbe(cfg: RequireDnssecOptions): Promise<string | null> {
+    const probe = normalizeName(cfg.probeName ?? DEFAULT_DNSSEC_PROBE);
+    const shown = `"${probe || '.'}" SOA`;
+    const server = this.opts.serverLabel ?? 'the DNS resolver';
+    const why = 'DNSSEC validation is required (EABGATE_VA_DNSSEC=require), so no DNS answer is used until it does';
+    const msg = await this.ask(probe, RRType.SOA);
+    if ('status' in msg) return `cannot check that ${server} validates DNSSEC: asking it for ${shown} failed (${msg.detail}); ${why}`;
+    if (msg.rcode !== RCode.NOERROR) {
+      return `cannot check that ${server} validates DNSSEC: it answers ${rcodeName(msg.rcode)} for ${shown}; ${why}`;
+    }
+    if (!msg.authenticData) {
+      return `${server} does not validate DNSSEC: its answer for the signed ${shown} lacks the AD bit; ${why}`;
+    }
+    return null;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * DnsResolver over Node's c-ares resolver (node:dns/promises): the system's resolvers from
  * /etc/resolv.conf, or `servers` when given. Errors are mapped to the VA's answer/failure split:
- * ENODATA = no records, ENOTFOUND = NXDOMAIN, the rest are failures.
+ * ENODATA = no records, ENOTFOUND = NXDOMAIN, the rest are failures. It cannot ask for DNSSEC (no DO bit,
+ * no AD in its results), so it serves only EABGATE_VA_DNSSEC=off without EABGATE_VA_DNS_SERVER.
  */
 import { Resolver } from 'node:dns/promises';
 import type { CaaRecord, DnsFailureReason, DnsLookup, DnsResolver } from '../../va/ports.js';

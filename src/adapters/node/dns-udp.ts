@@ -3,11 +3,14 @@
  * over UDP, with a timeout per attempt and retries, and repeats the query over TCP when the UDP answer is
  * truncated (TC bit, RFC 1035 §4.2.1 / RFC 7766). Each query uses a fresh socket (random source port) and
  * a random ID; datagrams that do not answer the query are ignored.
- * DNSSEC is not validated here: point it at a validating resolver, which answers SERVFAIL for bogus data.
+ * DNSSEC is not validated here but by the resolver, which must validate (Unbound, say): queries carry DO and
+ * AD, a SERVFAIL for DNSSEC reasons fails with reason "dnssec", and `requireDnssec` makes every look-up wait
+ * until the resolver has shown that it validates (see src/va/wire-resolver.ts). Over loopback or a trusted
+ * network only: the AD bit of an answer that crossed an untrusted network proves nothing (RFC 4035 §4.9.3).
  */
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
-import { DnsTransportError, WireDnsResolver, type DnsExchange } from '../../va/wire-resolver.js';
+import { DnsTransportError, WireDnsResolver, type DnsExchange, type RequireDnssecOptions } from '../../va/wire-resolver.js';
 import { parseHostPort } from '../../core/config.js';
 import { hostPort, parseIpAddress } from '../../core/ip.js';
 import type { DnsResolver } from '../../va/ports.js';
@@ -21,13 +24,15 @@ export interface UdpResolverOptions {
   retries?: number;
   /** Retry over TCP when the UDP answer is truncated; on by default. */
   tcpFallback?: boolean;
+  /** EABGATE_VA_DNSSEC=require: the resolver must show that it validates DNSSEC before answers are used. */
+  requireDnssec?: RequireDnssecOptions;
 }
 
 export function createUdpResolver(opts: UdpResolverOptions): DnsResolver {
   const server = parseHostPort(opts.server);
   if (!server) throw new Error(`not a DNS server address: ${opts.server}`);
   const label = hostPort(server.host, server.port);
-  return new WireDnsResolver(udpExchange(server.host, server.port, opts), { serverLabel: label });
+  return new WireDnsResolver(udpExchange(server.host, server.port, opts), { serverLabel: label, requireDnssec: opts.requireDnssec });
 }
 
 export function udpExchange(

@@ -55,7 +55,7 @@ export async function workersDeps(env: WorkersEnv, logger: Logger = consoleLogge
   const ca = await loadOrCreateEmbeddedCa({ store, keyring, clock, config });
   // No raw TLS client on Workers: tls-alpn-01 is not offered there.
   const va = new ValidationAuthority({
-    resolver: createDohResolver({ url: config.va.dohUrl }),
+    resolver: createDohResolver({ url: config.va.dohUrl, requireDnssec: config.va.dnssec }),
     http: fetchHttpGetter(),
     httpPort: config.va.httpPort,
     caaIdentities: config.caaIdentities,

@@ -1,9 +1,12 @@
 /**
  * DnsResolver over DNS over HTTPS (RFC 8484): one POST of an application/dns-message per query, ID 0
  * (§4.1), with fetch and an abort timeout. Web APIs only, so it runs on Workers (and on Node for tests).
- * DNSSEC: the answer's AD bit is not required; a validating DoH service answers SERVFAIL for bogus data.
+ * DNSSEC: queries carry DO and AD like the UDP adapter's; the DoH service validates (Cloudflare's does) and
+ * answers SERVFAIL, with an Extended DNS Error, for bogus data, which fails the look-up with reason "dnssec".
+ * `requireDnssec` (EABGATE_VA_DNSSEC=require) makes look-ups wait until the service has answered a signed
+ * name with AD (see src/va/wire-resolver.ts).
  */
-import { DnsTransportError, WireDnsResolver, type DnsExchange } from '../../va/wire-resolver.js';
+import { DnsTransportError, WireDnsResolver, type DnsExchange, type RequireDnssecOptions } from '../../va/wire-resolver.js';
 import { DEFAULT_DOH_URL } from '../../core/config.js';
 import type { DnsResolver } from '../../va/ports.js';
 
@@ -14,6 +17,8 @@ export interface DohResolverOptions {
   fetch?: typeof fetch;
   /** Per query; 5000 ms by default. */
   timeoutMs?: number;
+  /** EABGATE_VA_DNSSEC=require: the service must show that it validates DNSSEC before answers are used. */
+  requireDnssec?: RequireDnssecOptions;
 }
 
 const MAX_ANSWER_BYTES = 65_535;
@@ -23,6 +28,7 @@ export function createDohResolver(opts: DohResolverOptions = {}): DnsResolver {
   return new WireDnsResolver(dohExchange(url, opts.fetch ?? ((...a) => fetch(...a)), opts.timeoutMs ?? 5000), {
     randomId: false,
     serverLabel: new URL(url).host,
+    requireDnssec: opts.requireDnssec,
   });
 }
 
