@@ -19,6 +19,10 @@ async function main(): Promise<void> {
     throw err;
   }
   const deps = await nodeDeps(config);
+  if (!config.va.dnssec) {
+    // The Baseline Requirements want DNSSEC-validated look-ups for domain validation and CAA.
+    deps.logger.info('dnssec not required: set EABGATE_VA_DNS_SERVER to a validating resolver and EABGATE_VA_DNSSEC=require for public issuance');
+  }
   const services = buildServices(deps);
   // AutoCSR orders take a key pair ready in memory instead of waiting for RSA key generation.
   deps.keyPool?.start();
