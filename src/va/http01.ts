@@ -109,7 +109,9 @@ async function fetchOnce(url: URL, via: string, opts: Http01Options): Promise<Fe
     const verdict = opts.policy.check(opts.ipAddress!);
     if (!verdict.ok) return { problem: refusedAddressProblem([verdict]) };
   }
-  const resolved = literal ? { ok: true as const, addresses: [opts.ipAddress!] } : await resolveAddresses(opts.resolver, host, opts.policy, { context: via, strict: opts.http.resolvesItself === true });
+  const resolved = literal
+    ? { ok: true as const, addresses: [opts.ipAddress!] }
+    : await resolveAddresses(opts.resolver, host, opts.policy, { context: via, strict: opts.http.resolvesItself === true });
   if (!resolved.ok) return { problem: resolved.problem };
 
   let last: HttpGetResult | undefined;
