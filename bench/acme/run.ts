@@ -107,6 +107,7 @@ async function startEabgate(dns: TestDnsServer, http: Http01Responder): Promise<
       EABGATE_VA_HTTP_PORT: String(http.port),
       EABGATE_ADMIN_TOKEN: ADMIN_TOKEN,
       EABGATE_CAA_IDENTITIES: 'eabgate.test',
+      EABGATE_VA_ALLOW_NETWORKS: '127.0.0.0/8,::1/128',
     },
     // BENCH_PROFILE_DIR: write a V8 CPU profile of the server there when it stops.
     [

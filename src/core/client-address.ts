@@ -9,13 +9,9 @@
  * Addresses come out in canonical text (IPv4-mapped IPv6 as the IPv4 address), so one host has one key.
  */
 import { parseIpAddress, isIpv4Mapped, type IpAddress } from './ip.js';
+import { cidrContains, parseCidr, type Cidr } from './cidr.js';
 
-export interface Cidr {
-  version: 4 | 6;
-  bytes: Uint8Array;
-  prefix: number;
-  text: string;
-}
+export type { Cidr };
 
 /** An IPv4-mapped IPv6 address as the IPv4 address it stands for. */
 function unmapped(ip: IpAddress): IpAddress {
@@ -37,45 +33,18 @@ export function normalizeAddress(text: string | undefined): IpAddress | undefine
   return ip && unmapped(ip);
 }
 
-/** "10.0.0.0/8", "2001:db8::/32", or a single address ("192.0.2.7" = /32, "::1" = /128). */
-export function parseCidr(text: string): Cidr | undefined {
-  const [addr, len, ...rest] = text.trim().split('/');
-  if (rest.length || !addr) return undefined;
-  const ip = parseIpAddress(addr);
-  if (!ip) return undefined;
-  const max = ip.version === 4 ? 32 : 128;
-  if (len !== undefined && !/^\d{1,3}$/.test(len)) return undefined;
-  const prefix = len === undefined ? max : Number(len);
-  if (prefix > max) return undefined;
-  const net = unmapped(ip);
-  // A mapped network ("::ffff:10.0.0.0/104") is the IPv4 network it stands for.
-  const p = net.version === ip.version ? prefix : prefix - 96;
-  if (p < 0) return { version: 6, bytes: ip.bytes, prefix, text: `${ip.text}/${prefix}` };
-  return { version: net.version, bytes: net.bytes, prefix: p, text: `${net.text}/${p}` };
-}
-
-/** A comma- or space-separated list of CIDRs; throws a message naming the first bad entry. */
+/** A comma- or space-separated list of CIDRs (core/cidr.ts); throws a message naming the first bad entry. */
 export function parseCidrList(text: string): Cidr[] {
   const out: Cidr[] = [];
   for (const entry of text.split(/[\s,]+/).filter(Boolean)) {
     const c = parseCidr(entry);
-    if (!c) throw new Error(`not an address or network in CIDR notation: "${entry.slice(0, 60)}"`);
+    if (typeof c === 'string') throw new Error(c);
     out.push(c);
   }
   return out;
 }
 
-export function inNetwork(ip: IpAddress, net: Cidr): boolean {
-  if (ip.version !== net.version) return false;
-  const full = net.prefix >> 3;
-  for (let i = 0; i < full; i++) if (ip.bytes[i] !== net.bytes[i]) return false;
-  const bits = net.prefix & 7;
-  if (bits === 0) return true;
-  const mask = (0xff << (8 - bits)) & 0xff;
-  return (ip.bytes[full]! & mask) === (net.bytes[full]! & mask);
-}
-
-export const inNetworks = (ip: IpAddress, nets: readonly Cidr[]): boolean => nets.some((n) => inNetwork(ip, n));
+export const inNetworks = (ip: IpAddress, nets: readonly Cidr[]): boolean => nets.some((n) => cidrContains(n, ip));
 
 /**
  * The client address from the socket peer and the X-Forwarded-For header (all its lines, comma-joined).

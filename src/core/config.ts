@@ -8,6 +8,7 @@ import { nameSyntaxFault } from './hostname.js';
 import { isIpLiteral } from './ip.js';
 import { parseCidrList, type Cidr } from './client-address.js';
 import { LIMIT_FAMILIES, parseFamilyLimits, type LimitFamily, type RateLimitConfig } from './rate-limits.js';
+import { parseCidr } from './cidr.js';
 
 export interface Config {
   host: string;
@@ -25,7 +26,7 @@ export interface Config {
   caaIdentities: string[];
   /** The embedded CA's own maximum validity in days (the Baseline Requirements cap applies when lower). */
   caMaxValidityDays: number | undefined;
-  /** Validation authority: http-01 / tls-alpn-01 ports, DNS server, DNS-over-HTTPS URL. */
+  /** Validation authority: http-01 / tls-alpn-01 ports, networks allowed, DNS server, DNS-over-HTTPS URL. */
   va: VaConfig;
   /** HTTPS on Node: off (plain HTTP, e.g. behind a TLS-terminating proxy), from files, or auto (embedded CA). */
   tls: { mode: 'off' } | { mode: 'files'; certFile: string; keyFile: string } | { mode: 'auto' };
@@ -119,7 +120,10 @@ export function parseSecretKey(name: string, v: string): Uint8Array {
 // ---- validation authority --------------------------------------------------------------------------
 //
 // EABGATE_VA_HTTP_PORT      port for http-01 (default 80; tests point it at a loopback responder)
+// EABGATE_VA_HTTPS_PORT     port an http-01 redirect to https:// may name (default 443, RFC 8555 §8.3)
 // EABGATE_VA_TLS_ALPN_PORT  port for tls-alpn-01 (default 443)
+// EABGATE_VA_ALLOW_NETWORKS CIDRs the VA may connect to although they are special-purpose (loopback,
+//                           private, …); default none (tests: 127.0.0.0/8,::1/128)
 // EABGATE_VA_DNS_SERVER     host:port of the recursive resolver to ask over UDP/TCP (default: the system's)
 // EABGATE_VA_DOH_URL        DNS-over-HTTPS endpoint for Workers (default https://cloudflare-dns.com/dns-query)
 // EABGATE_VA_DNSSEC         require | off (default off): require = the resolver must show it validates DNSSEC
@@ -127,7 +131,10 @@ export function parseSecretKey(name: string, v: string): Uint8Array {
 
 export interface VaConfig {
   httpPort: number;
+  httpsPort: number;
   tlsAlpnPort: number;
+  /** Canonical CIDRs exempt from the VA's address policy (src/va/address-policy.ts). */
+  allowNetworks: string[];
   dnsServer: { host: string; port: number } | undefined;
   dohUrl: string;
   /**
@@ -164,6 +171,20 @@ export function parseHostPort(value: string, defaultPort = 53): { host: string; 
   return { host, port: portNum };
 }
 
+/** EABGATE_VA_ALLOW_NETWORKS: comma-separated CIDRs ("127.0.0.0/8, ::1/128"); a bare address is /32 or /128. */
+function allowNetworks(env: Env): string[] {
+  const raw = env.EABGATE_VA_ALLOW_NETWORKS ?? '';
+  const out: string[] = [];
+  for (const item of raw.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    const c = parseCidr(item);
+    if (typeof c === 'string') {
+      throw new ConfigError('EABGATE_VA_ALLOW_NETWORKS', `must be comma-separated networks in CIDR notation (e.g. 127.0.0.0/8,::1/128): ${c}`);
+    }
+    if (!out.includes(c.text)) out.push(c.text);
+  }
+  return out;
+}
+
 function loadVaConfig(env: Env): VaConfig {
   const rawDns = env.EABGATE_VA_DNS_SERVER;
   let dnsServer: VaConfig['dnsServer'];
@@ -188,7 +209,9 @@ function loadVaConfig(env: Env): VaConfig {
   }
   return {
     httpPort: portNumber(env, 'EABGATE_VA_HTTP_PORT', 80),
+    httpsPort: portNumber(env, 'EABGATE_VA_HTTPS_PORT', 443),
     tlsAlpnPort: portNumber(env, 'EABGATE_VA_TLS_ALPN_PORT', 443),
+    allowNetworks: allowNetworks(env),
     dnsServer,
     dohUrl,
     ...(dnssecMode === 'require' ? { dnssec: { probeName } } : {}),

@@ -4,6 +4,7 @@
  * becomes one `caa` domain error naming every refused name (subproblems, RFC 8555 §6.7.1).
  */
 import type { ValidationAuthority } from '../va/va.js';
+import { newCaaLookups } from '../va/caa.js';
 import { domainErrors, type DomainError } from '../core/errors.js';
 
 export interface CaaName {
@@ -28,9 +29,11 @@ export async function caaRefusals(va: ValidationAuthority, names: readonly CaaNa
   for (const n of names) if (!unique.has(n.name)) unique.set(n.name, n);
   const queue = [...unique.values()];
   const refusals: CaaRefusal[] = [];
+  // The names' climbs share their parents' answers ("example.com", "com" are asked once per request).
+  const lookups = newCaaLookups();
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
-      const r = await va.checkCaa(next.name, { accountUri, method: next.method });
+      const r = await va.checkCaa(next.name, { accountUri, method: next.method, lookups });
       if (!r.ok) refusals.push({ name: next.name, detail: r.problem.detail, problem: r.problem.toJSON() });
     }
   };

@@ -3,7 +3,9 @@
  *
  * 1. The relevant RRset (§3): CAA at the name (for "*.a.example": at a.example), then at each parent up to
  *    the TLD; the first non-empty set wins. A lookup failure (SERVFAIL, timeout; not NXDOMAIN or "no
- *    records") at or before that point forbids issuance.
+ *    records") at or before that point forbids issuance. The climb asks one name at a time and stops at the
+ *    first set or failure (one socket per name checked, not one per label), and the callers of one request
+ *    share a `CaaLookups` so a parent common to several names ("example.com", "com") is asked once.
  * 2. A critical property (flag bit 128) with a tag we do not know forbids issuance (§4.1).
  * 3. Wildcards use `issuewild` when present, else `issue` (§4.3); other names use `issue`. No such
  *    property at all: issuance is allowed (§4.2).
@@ -14,7 +16,7 @@
  *    Unknown parameters are ignored; a value that does not parse authorizes nothing.
  */
 import { acmeProblems } from '../core/problem.js';
-import type { CaaRecord, DnsResolver } from './ports.js';
+import type { CaaRecord, DnsLookup, DnsResolver } from './ports.js';
 import { excerpt } from './untrusted.js';
 import { baseDomain, isWildcard, nameSyntaxFault } from '../core/hostname.js';
 import type { CaaResult } from './result.js';
@@ -24,6 +26,22 @@ export interface CaaCheckOptions {
   accountUri?: string;
   /** The validation method used, e.g. "dns-01" (RFC 8657 validationmethods). */
   method?: string;
+  /** CAA answers shared by the checks of one request (newCaaLookups()); without it nothing is shared. */
+  lookups?: CaaLookups;
+}
+
+/** CAA look-ups of one request by name: the climbs of several names share their parents' answers. */
+export type CaaLookups = Map<string, Promise<DnsLookup<CaaRecord>>>;
+export const newCaaLookups = (): CaaLookups => new Map();
+
+function lookupCaa(resolver: DnsResolver, name: string, lookups: CaaLookups | undefined): Promise<DnsLookup<CaaRecord>> {
+  if (!lookups) return resolver.caa(name);
+  let answer = lookups.get(name);
+  if (!answer) {
+    answer = resolver.caa(name);
+    lookups.set(name, answer);
+  }
+  return answer;
 }
 
 const KNOWN_TAGS = new Set(['issue', 'issuewild', 'iodef', 'contactemail', 'contactphone', 'issuemail', 'issuevmc']);
@@ -89,21 +107,19 @@ export async function checkCaa(
   opts: CaaCheckOptions = {},
 ): Promise<CaaResult> {
   const identities = new Set(caaIdentities.map((i) => i.trim().toLowerCase().replace(/\.$/, '')));
-  const names = caaSearchNames(domain);
-  // All names are asked at once; the answers are read in order, so a failure above the relevant set is moot.
-  const answers = await Promise.all(names.map((n) => resolver.caa(n)));
-
+  // One name at a time, most specific first: a failure above the relevant set is moot, so it is never asked.
   let at = '';
   let records: CaaRecord[] = [];
-  for (const [i, r] of answers.entries()) {
+  for (const name of caaSearchNames(domain)) {
+    const r = await lookupCaa(resolver, name, opts.lookups);
     if (r.status === 'failed') {
       return {
         ok: false,
-        problem: acmeProblems.dns(`looking up CAA for ${names[i]} failed (${r.detail}); issuance is not allowed while CAA cannot be checked`),
+        problem: acmeProblems.dns(`looking up CAA for ${name} failed (${r.detail}); issuance is not allowed while CAA cannot be checked`),
       };
     }
     if (r.status === 'found') {
-      at = names[i]!;
+      at = name;
       records = r.records;
       break;
     }

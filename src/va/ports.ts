@@ -67,6 +67,11 @@ export type HttpGetResult =
  * sends `Host: host` (with `:port` when not the scheme's default) and `path`.
  */
 export interface HttpGetter {
+  /**
+   * True when the getter cannot connect to the given address and resolves the host name itself (fetch() on
+   * Workers): the VA then refuses a name if any of its A/AAAA answers is refused, not only when all are.
+   */
+  readonly resolvesItself?: boolean;
   get(host: string, address: string, port: number, path: string, opts: HttpGetOptions): Promise<HttpGetResult>;
 }
 

@@ -8,6 +8,10 @@
  * IP identifiers (RFC 8738 §6): the handshake goes to the address itself (no DNS), SNI is the address's
  * reverse-mapping name ("4.3.2.1.in-addr.arpa", nibbles under "ip6.arpa"), and the certificate's only
  * subjectAltName entry must be the iPAddress being validated.
+ *
+ * Every target address is checked against the address policy (address-policy.ts) before the handshake, so a
+ * detail can only describe a certificate served from an allowed address; it names at most a few of the
+ * certificate's entries, shortened.
  */
 import { acmeProblems } from '../core/problem.js';
 import { timingSafeEqual } from '../core/encoding.js';
@@ -18,6 +22,7 @@ import { isReachabilityFailure, resolveAddresses } from './addresses.js';
 import { tlsAlpn01Digest } from './key-authorization.js';
 import { canonicalIp, hostPort, reverseDnsName, type IpAddress } from '../core/ip.js';
 import { invalid, valid, type ValidationResult } from './result.js';
+import { refusedAddressProblem, type AddressPolicy } from './address-policy.js';
 
 export const ACME_TLS_ALPN = 'acme-tls/1';
 export const ACME_IDENTIFIER_OID = '1.3.6.1.5.5.7.1.31';
@@ -29,16 +34,20 @@ export interface TlsAlpn01Options {
   /** 443 unless configured (EABGATE_VA_TLS_ALPN_PORT). */
   port: number;
   timeoutMs: number;
+  /** Which addresses may be contacted (address-policy.ts). */
+  policy: AddressPolicy;
 }
 
 export async function validateTlsAlpn01(domain: string, keyAuth: string, opts: TlsAlpn01Options): Promise<ValidationResult> {
-  const resolved = await resolveAddresses(opts.resolver, domain);
+  const resolved = await resolveAddresses(opts.resolver, domain, opts.policy);
   if (!resolved.ok) return invalid(resolved.problem);
   return probeAndCheck({ type: 'dns', value: domain }, domain, resolved.addresses, keyAuth, opts);
 }
 
 /** RFC 8738 §6: to the address itself, SNI = its reverse-mapping name, an iPAddress SAN expected. */
 export async function validateTlsAlpn01Ip(ip: IpAddress, keyAuth: string, opts: TlsAlpn01Options): Promise<ValidationResult> {
+  const verdict = opts.policy.check(ip.text);
+  if (!verdict.ok) return invalid(refusedAddressProblem([verdict]));
   return probeAndCheck({ type: 'ip', value: ip.text }, reverseDnsName(ip), [ip.text], keyAuth, opts);
 }
 
@@ -99,12 +108,12 @@ export function checkAcmeCertificate(der: Uint8Array, domain: string, digest: Ui
   if (type === 'ip') {
     const ips = names.filter((n) => n.type === 'ip').map((n) => canonicalIp(n.value) ?? n.value);
     if (!ips.includes(domain)) {
-      return `does not name the iPAddress ${domain} in its subjectAltName (it names ${ips.join(', ') || 'no IP address'})`;
+      return `does not name the iPAddress ${domain} in its subjectAltName (it names ${listed(ips, 'no IP address')})`;
     }
   } else {
     const dnsNames = names.filter((n) => n.type === 'dns').map((n) => n.value.toLowerCase());
     if (!dnsNames.includes(domain)) {
-      return `does not name ${domain} in its subjectAltName (it names ${dnsNames.join(', ') || 'no DNS name'})`;
+      return `does not name ${domain} in its subjectAltName (it names ${listed(dnsNames, 'no DNS name')})`;
     }
   }
   if (names.length !== 1) {
@@ -121,4 +130,13 @@ export function checkAcmeCertificate(der: Uint8Array, domain: string, digest: Ui
     return 'has an acmeIdentifier extension that does not hold SHA-256 of the key authorization';
   }
   return null;
+}
+
+/** At most three entries of a certificate, each shortened: what a detail may say of a certificate. */
+function listed(entries: readonly string[], none: string): string {
+  if (entries.length === 0) return none;
+  // Printable ASCII without separators only, 64 characters at most per entry.
+  const clean = (e: string) => (e.length > 64 ? e.slice(0, 64) + '…' : e).replace(/[^\x21-\x7e…]|,/g, '?');
+  const shown = entries.slice(0, 3).map(clean).join(', ');
+  return entries.length > 3 ? `${shown} and ${entries.length - 3} more` : shown;
 }

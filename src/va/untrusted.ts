@@ -9,3 +9,9 @@ export function excerpt(text: string, max = 64): string {
   const clean = text.replace(/[\u0000-\u001f\u007f]/g, '?');
   return JSON.stringify(clean.length > max ? clean.slice(0, max) + '…' : clean);
 }
+
+/** A URL for a problem detail: as parsed (so percent-encoded, no control characters), at most `max` characters. */
+export function shortUrl(url: URL, max = 200): string {
+  const href = url.href;
+  return href.length > max ? href.slice(0, max) + '…' : href;
+}

@@ -3,6 +3,10 @@
  * CAA before issuance. It talks to the network only through its ports (DNS resolver, HTTP getter, TLS
  * prober), so it runs on Node and Workers alike; tls-alpn-01 needs a raw TLS client and is offered only
  * when a prober is given.
+ *
+ * It never connects to an address the address policy refuses (loopback, private, link-local, …;
+ * address-policy.ts) unless the operator allowed its network, and it bounds its work: at most
+ * `maxConcurrent` validations and CAA checks run at once in the process, the rest wait their turn.
  */
 import type { JWK } from 'jose';
 import { acmeProblems } from '../core/problem.js';
@@ -16,6 +20,8 @@ import { isToken } from './untrusted.js';
 import { isDnsName, isWildcard, normalizeName } from '../core/hostname.js';
 import { isIpv4Mapped, parseIpAddress } from '../core/ip.js';
 import { invalid, type CaaResult, type ValidationResult } from './result.js';
+import { AddressPolicy } from './address-policy.js';
+import { MAX_CONCURRENT_VALIDATIONS, Semaphore } from './limits.js';
 
 export type ChallengeType = 'http-01' | 'dns-01' | 'tls-alpn-01';
 
@@ -37,6 +43,13 @@ export interface ValidationAuthorityOptions {
   maxBodyBytes?: number;
   /** http-01 redirects followed; 10 by default. */
   maxRedirects?: number;
+  /**
+   * Networks (CIDR text) the VA may connect to although the IANA special-purpose registries list them
+   * (EABGATE_VA_ALLOW_NETWORKS); none by default. Throws on a malformed entry.
+   */
+  allowNetworks?: readonly string[];
+  /** Validations and CAA checks at once in this process; 32 by default. */
+  maxConcurrent?: number;
 }
 
 export class ValidationAuthority {
@@ -46,8 +59,12 @@ export class ValidationAuthority {
   private readonly timeoutMs: number;
   private readonly maxBodyBytes: number;
   private readonly maxRedirects: number;
+  readonly policy: AddressPolicy;
+  private readonly slots: Semaphore;
 
   constructor(private readonly opts: ValidationAuthorityOptions) {
+    this.policy = AddressPolicy.allowing(opts.allowNetworks ?? []);
+    this.slots = new Semaphore(opts.maxConcurrent ?? MAX_CONCURRENT_VALIDATIONS);
     this.httpPort = opts.httpPort ?? 80;
     this.httpsPort = opts.httpsPort ?? 443;
     this.tlsAlpnPort = opts.tlsAlpnPort ?? 443;
@@ -86,14 +103,9 @@ export class ValidationAuthority {
     try {
       const keyAuth = await keyAuthorization(token, accountJwk);
       if (challengeType === 'http-01') {
-        return await validateHttp01(ip.text, token, keyAuth, { ...this.http01Options(), ipAddress: ip.text });
+        return await this.slots.run(() => validateHttp01(ip.text, token, keyAuth, { ...this.http01Options(), ipAddress: ip.text }));
       }
-      return await validateTlsAlpn01Ip(ip, keyAuth, {
-        resolver: this.opts.resolver,
-        prober: this.opts.tlsAlpn!,
-        port: this.tlsAlpnPort,
-        timeoutMs: this.timeoutMs,
-      });
+      return await this.slots.run(() => validateTlsAlpn01Ip(ip, keyAuth, this.tlsAlpnOptions()));
     } catch {
       return invalid(acmeProblems.serverInternal(`${challengeType} validation of ${ip.text} could not be completed`));
     }
@@ -109,6 +121,17 @@ export class ValidationAuthority {
       timeoutMs: this.timeoutMs,
       maxBytes: this.maxBodyBytes,
       maxRedirects: this.maxRedirects,
+      policy: this.policy,
+    };
+  }
+
+  private tlsAlpnOptions() {
+    return {
+      resolver: this.opts.resolver,
+      prober: this.opts.tlsAlpn!,
+      port: this.tlsAlpnPort,
+      timeoutMs: this.timeoutMs,
+      policy: this.policy,
     };
   }
 
@@ -127,16 +150,11 @@ export class ValidationAuthority {
       const keyAuth = await keyAuthorization(token, accountJwk);
       switch (challengeType as ChallengeType) {
         case 'http-01':
-          return await validateHttp01(name, token, keyAuth, this.http01Options());
+          return await this.slots.run(() => validateHttp01(name, token, keyAuth, this.http01Options()));
         case 'dns-01':
-          return await validateDns01(name, keyAuth, this.opts.resolver);
+          return await this.slots.run(() => validateDns01(name, keyAuth, this.opts.resolver));
         case 'tls-alpn-01':
-          return await validateTlsAlpn01(name, keyAuth, {
-            resolver: this.opts.resolver,
-            prober: this.opts.tlsAlpn!,
-            port: this.tlsAlpnPort,
-            timeoutMs: this.timeoutMs,
-          });
+          return await this.slots.run(() => validateTlsAlpn01(name, keyAuth, this.tlsAlpnOptions()));
       }
     } catch {
       // A port broke its promise not to throw, or the account key is unusable: nothing internal leaks.
@@ -150,7 +168,7 @@ export class ValidationAuthority {
       return { ok: false, problem: acmeProblems.rejectedIdentifier(`${JSON.stringify(domain)} is not a DNS name`) };
     }
     try {
-      return await checkCaa(this.opts.resolver, name, this.opts.caaIdentities, opts);
+      return await this.slots.run(() => checkCaa(this.opts.resolver, name, this.opts.caaIdentities, opts));
     } catch {
       return { ok: false, problem: acmeProblems.serverInternal(`the CAA check of ${name} could not be completed`) };
     }

@@ -24,7 +24,7 @@ export interface Harness {
 /** `start` sets the manual clock; by default it starts at the real time (openssl checks chains against it). */
 export async function harness(env: Record<string, string> = {}, start: string | number = Date.now()): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'eabgate-test-'));
-  const config = loadConfig({ EABGATE_DATA_DIR: dataDir, EABGATE_BASE_URL: 'http://127.0.0.1:8080', ...env });
+  const config = loadConfig({ EABGATE_DATA_DIR: dataDir, EABGATE_BASE_URL: 'http://127.0.0.1:8080', EABGATE_VA_ALLOW_NETWORKS: '127.0.0.0/8,::1/128', ...env });
   const clock = new ManualClock(start);
   const logs: string[] = [];
   const logger: Logger = {

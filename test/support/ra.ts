@@ -78,6 +78,7 @@ export async function spawnServer(opts: { port: number; dataDir: string; env: Re
       EABGATE_PORT: String(opts.port),
       EABGATE_DATA_DIR: opts.dataDir,
       EABGATE_BASE_URL: baseUrl,
+      EABGATE_VA_ALLOW_NETWORKS: '127.0.0.0/8,::1/128',
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -57,7 +57,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   const dataDir = env.EABGATE_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'eabgate-srv-'));
   let out = '';
   const proc = spawn(process.execPath, serverArgs(), {
-    env: { ...process.env, EABGATE_HOST: '127.0.0.1', EABGATE_PORT: String(port), EABGATE_DATA_DIR: dataDir, ...env },
+    env: { ...process.env, EABGATE_HOST: '127.0.0.1', EABGATE_PORT: String(port), EABGATE_DATA_DIR: dataDir, EABGATE_VA_ALLOW_NETWORKS: '127.0.0.0/8,::1/128', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   proc.stdout!.on('data', (d) => (out += d));

@@ -37,7 +37,7 @@ export async function startWrangler(opts: { timeoutMs?: number; secrets?: Record
 
   const secretKey = randomBytes(32).toString('hex');
   const envFile = join(dir, 'secrets.env');
-  const lines = Object.entries({ EABGATE_SECRET_KEY: secretKey, ...opts.secrets }).map(([k, v]) => `${k}=${v}\n`);
+  const lines = Object.entries({ EABGATE_SECRET_KEY: secretKey, EABGATE_VA_ALLOW_NETWORKS: '127.0.0.0/8,::1/128', ...opts.secrets }).map(([k, v]) => `${k}=${v}\n`);
   writeFileSync(envFile, lines.join(''), { mode: 0o600 });
 
   const port = await freePort();

@@ -25,6 +25,7 @@ const va = (over: Partial<ValidationAuthorityOptions> = {}) =>
     httpsPort: secure.port,
     caaIdentities: ['eabgate.test'],
     timeoutMs: 1500,
+    allowNetworks: ['127.0.0.0/8', '::1/128'],
     ...over,
   });
 

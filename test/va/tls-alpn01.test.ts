@@ -24,6 +24,7 @@ const va = (port: number) =>
     tlsAlpnPort: port,
     caaIdentities: ['eabgate.test'],
     timeoutMs: 2000,
+    allowNetworks: ['127.0.0.0/8', '::1/128'],
   });
 function problemOf(r: ValidationResult) {
   if (r.valid) throw new Error('expected the validation to fail');
@@ -116,6 +117,7 @@ describe('tls-alpn-01', () => {
         http: createHttp01Getter(),
         tlsAlpn: { probe: async () => result },
         caaIdentities: [],
+        allowNetworks: ['127.0.0.0/8', '::1/128'],
       });
     let p = problemOf(
       await withProbe({ kind: 'handshake', alpnProtocol: null, certificate: good.der }).validate('tls-alpn-01', 'a.example', token, RFC7638_JWK),

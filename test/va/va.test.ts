@@ -39,6 +39,7 @@ beforeAll(async () => {
     tlsAlpnPort: config.tlsAlpnPort,
     caaIdentities: ['eabgate.test'],
     timeoutMs: 2000,
+    allowNetworks: ['127.0.0.0/8', '::1/128'],
   });
 });
 afterAll(async () => {
@@ -111,7 +112,9 @@ describe('VA configuration', () => {
   it('has production defaults', () => {
     expect(loadVaConfig({})).toEqual({
       httpPort: 80,
+      httpsPort: 443,
       tlsAlpnPort: 443,
+      allowNetworks: [],
       dnsServer: undefined,
       dohUrl: 'https://cloudflare-dns.com/dns-query',
     });
@@ -125,5 +128,21 @@ describe('VA configuration', () => {
     expect(() => loadVaConfig({ EABGATE_VA_DNS_SERVER: '127.0.0.1:99999' })).toThrow(ConfigError);
     expect(() => loadVaConfig({ EABGATE_VA_HTTP_PORT: 'eighty' })).toThrow(/EABGATE_VA_HTTP_PORT/);
     expect(() => loadVaConfig({ EABGATE_VA_DOH_URL: 'http://dns.example/dns-query' })).toThrow(/EABGATE_VA_DOH_URL/);
+  });
+
+  it('reads the https redirect port and the allowed networks, refusing bad ones naming the variable', () => {
+    expect(loadVaConfig({ EABGATE_VA_HTTPS_PORT: '8443' }).httpsPort).toBe(8443);
+    expect(() => loadVaConfig({ EABGATE_VA_HTTPS_PORT: '0' })).toThrow(/^EABGATE_VA_HTTPS_PORT: /);
+    expect(loadVaConfig({ EABGATE_VA_ALLOW_NETWORKS: ' 127.0.0.0/8, ::1/128,10.1.2.3,127.0.0.0/8,FD00:0::/8 ' }).allowNetworks).toEqual([
+      '127.0.0.0/8',
+      '::1/128',
+      '10.1.2.3/32',
+      'fd00::/8',
+    ]);
+    expect(loadVaConfig({ EABGATE_VA_ALLOW_NETWORKS: '' }).allowNetworks).toEqual([]);
+    for (const bad of ['127.0.0.1/8', '10.0.0.0/33', 'fd00::/129', 'localhost', '10.0.0.0/', '010.0.0.0/8', '::1/-1']) {
+      expect(() => loadVaConfig({ EABGATE_VA_ALLOW_NETWORKS: bad }), bad).toThrow(ConfigError);
+      expect(() => loadVaConfig({ EABGATE_VA_ALLOW_NETWORKS: bad }), bad).toThrow(/^EABGATE_VA_ALLOW_NETWORKS: must be comma-separated networks in CIDR notation/);
+    }
   });
 });

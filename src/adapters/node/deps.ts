@@ -42,7 +42,9 @@ export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: L
     http: createHttp01Getter(),
     tlsAlpn: createTlsAlpnProber(),
     httpPort: config.va.httpPort,
+    httpsPort: config.va.httpsPort,
     tlsAlpnPort: config.va.tlsAlpnPort,
+    allowNetworks: config.va.allowNetworks,
     caaIdentities: config.caaIdentities,
   });
   return {

@@ -58,6 +58,8 @@ export async function workersDeps(env: WorkersEnv, logger: Logger = consoleLogge
     resolver: createDohResolver({ url: config.va.dohUrl, requireDnssec: config.va.dnssec }),
     http: fetchHttpGetter(),
     httpPort: config.va.httpPort,
+    httpsPort: config.va.httpsPort,
+    allowNetworks: config.va.allowNetworks,
     caaIdentities: config.caaIdentities,
   });
   return {

@@ -1,16 +1,31 @@
 /**
  * http-01 fetches on Workers. A Worker cannot open a socket to a chosen address, so it asks for the host
- * name and lets the platform resolve it; the address the VA resolved is only used to build the URL when the
- * name is an IP literal. Redirects are returned to the VA, which decides which to follow.
+ * name and lets the platform resolve it. Redirects are returned to the VA, which decides which to follow.
+ *
+ * The address policy (src/va/address-policy.ts) applies here as on Node: before calling this getter the VA
+ * has resolved the name's A/AAAA through its own resolver (DNS over HTTPS) and, since this getter says it
+ * `resolvesItself`, refused a name when any of its answers is loopback, private or otherwise special-purpose
+ * (on Node only such answers are dropped: the getter connects to a checked address); every redirect target
+ * goes through the same check. An IP literal is fetched only when it is the address the VA checked. What remains: fetch() resolves
+ * the name again by itself, so a name whose answers change between the two look-ups (DNS rebinding, or a
+ * resolver that answers Cloudflare differently) could still reach another address than the one checked.
+ * Cloudflare's fetch() does not route to the Worker operator's private networks, which bounds that.
  */
 import type { HttpGetter, HttpGetResult } from '../../va/ports.js';
+import { canonicalIp, isIpLiteral } from '../../core/ip.js';
 
 export function fetchHttpGetter(): HttpGetter {
   return {
-    async get(host, _address, port, path, opts): Promise<HttpGetResult> {
+    resolvesItself: true,
+    async get(host, address, port, path, opts): Promise<HttpGetResult> {
+      const literal = host.replace(/^\[(.*)\]$/, '$1');
+      if (isIpLiteral(host) && canonicalIp(literal) !== canonicalIp(address)) {
+        return { kind: 'error', reason: 'other', detail: `not fetching ${host}: it is not the address that was checked` };
+      }
+      const hostPart = literal.includes(':') ? `[${literal}]` : host;
       const scheme = opts.tls ? 'https' : 'http';
       const defaultPort = opts.tls ? 443 : 80;
-      const url = `${scheme}://${host}${port === defaultPort ? '' : `:${port}`}${path}`;
+      const url = `${scheme}://${hostPart}${port === defaultPort ? '' : `:${port}`}${path}`;
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), opts.timeoutMs);
       try {

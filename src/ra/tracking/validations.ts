@@ -12,6 +12,7 @@ import { toBase64Url } from '../../core/encoding.js';
 import { newId } from '../../core/secrets/tokens.js';
 import type { ValidationAuthority } from '../../va/va.js';
 import { keyAuthorization, dns01TxtValue } from '../../va/key-authorization.js';
+import { mapLimit, ORDER_VALIDATION_CONCURRENCY } from '../../va/limits.js';
 import { newChallengeToken } from '../tokens.js';
 import { domainValidationReusable } from '../reuse.js';
 import { baseDomain, isWildcard } from '../../core/hostname.js';
@@ -96,8 +97,11 @@ export async function checkDomains(
     await restartValidations(deps.store, deps.keyring, order, expired);
     rows = await deps.store.domainValidations.forOrder(order.id);
   }
-  return Promise.all(
-    rows.map(async (v): Promise<CheckOutcome> => {
+  // A few names at a time (the VA also bounds the whole process): a 100-name order never sends 100 GETs at once.
+  return mapLimit(
+    rows,
+    ORDER_VALIDATION_CONCURRENCY,
+    async (v): Promise<CheckOutcome> => {
       if (stillValid(v, deps.clock.now())) return { domain: v.domain, status: 'valid', method: v.method ?? undefined, found: {} };
       const found: CheckOutcome['found'] = {};
       let method: string | undefined;
@@ -123,6 +127,6 @@ export async function checkDomains(
         if (current && stillValid(current, now)) return { domain: v.domain, status: 'valid', method: current.method ?? undefined, found: {} };
       }
       return { domain: v.domain, status: method ? 'valid' : 'pending', method, found };
-    }),
+    },
   );
 }
