@@ -30,8 +30,9 @@ import type { NonceStore } from '../jws/verify.js';
 /** How long a nonce is accepted after it was issued. */
 export const NONCE_TTL_MS = 10 * 60 * 1000;
 /**
- * How far instances' clocks may disagree: a nonce stamped up to this far in the (local) future is still
- * accepted, and its replay record is kept this much longer than its window.
+ * How far instances' clocks may disagree: the replay record of a nonce is kept this much longer than its
+ * window, so an instance whose clock runs behind cannot accept a nonce whose record another instance, whose
+ * clock runs ahead, has purged already.
  */
 export const NONCE_CLOCK_SKEW_MS = 60 * 1000;
 
@@ -91,9 +92,9 @@ export async function nonceIssuedAt(keyring: Keyring, nonce: string): Promise<nu
 export async function consumeNonce(deps: NonceDeps, nonce: string): Promise<boolean> {
   const issuedAt = await nonceIssuedAt(deps.keyring, nonce);
   if (issuedAt === undefined) return false;
-  const now = deps.clock.now().getTime();
-  if (issuedAt > now + NONCE_CLOCK_SKEW_MS) return false;
-  if (now - issuedAt >= NONCE_TTL_MS) return false;
+  // Only the age is checked: a nonce stamped ahead of this clock (another instance's clock runs ahead, or
+  // this one was set back) is ours all the same, and its replay record outlives its window either way.
+  if (deps.clock.now().getTime() - issuedAt >= NONCE_TTL_MS) return false;
   return deps.replays.markUsed(nonce, new Date(issuedAt + NONCE_TTL_MS + NONCE_CLOCK_SKEW_MS));
 }
 

@@ -1,7 +1,7 @@
 /**
  * Stateless nonces (src/acme/server/nonces.ts): handing one out writes nothing; consuming it checks the
  * MAC and the ten-minute window, then records it with insert-or-fail, so it is single use on every
- * instance sharing the database. Forged, foreign, expired and future nonces are refused without a row.
+ * instance sharing the database. Forged, foreign and expired nonces are refused without a row.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/app/app.js';
@@ -95,7 +95,7 @@ describe('stateless nonces', () => {
     expect((await postAsGet(nonce, 2)).status).toBe(200);
   });
 
-  it(`expire ${NONCE_TTL_MS / 60_000} minutes after they were issued; nonces from the future beyond the skew are refused`, async () => {
+  it(`expire ${NONCE_TTL_MS / 60_000} minutes after they were issued, whichever instance's clock stamped them`, async () => {
     const keyring = w.h.deps.keyring;
     const now = w.h.clock.now().getTime();
     const late = await c.freshNonce();
@@ -111,10 +111,10 @@ describe('stateless nonces', () => {
     } finally {
       w.h.clock.set(now);
     }
-    // Issued by an instance whose clock runs ahead: within the skew accepted, beyond it refused.
-    const ahead = (ms: number) => issueNonce({ keyring, clock: { now: () => new Date(now + ms) } });
-    expect((await postAsGet(await ahead(NONCE_CLOCK_SKEW_MS - 1000), 1)).status).toBe(200);
-    expect(problemOf(await postAsGet(await ahead(NONCE_CLOCK_SKEW_MS + 1000), 1))).toMatchObject({ type: 'badNonce' });
+    // Issued by an instance whose clock runs ahead (or before this clock was set back): accepted once.
+    const ahead = await issueNonce({ keyring, clock: { now: () => new Date(now + 3 * NONCE_CLOCK_SKEW_MS) } });
+    expect((await postAsGet(ahead, 1)).status).toBe(200);
+    expect(problemOf(await postAsGet(ahead, 2))).toMatchObject({ type: 'badNonce' });
   });
 
   it('the purge deletes the records of used nonces once they would have expired, and only then', async () => {
