@@ -12,6 +12,9 @@ let w: AcmeWorld;
 beforeAll(async () => (w = await acmeWorld()));
 afterAll(() => w?.close());
 
+/** The account object as the server sends it: acme-client's type declaration leaves `key` out. */
+const keyOf = (a: object): unknown => (a as { key?: unknown }).key;
+
 const client = (accountKey: Buffer, opts: { eab?: boolean; accountUrl?: string } = {}) =>
   new acme.Client({
     directoryUrl: w.directoryUrl,
@@ -39,7 +42,7 @@ describe('acme-client suite: accounts', () => {
 
       const account = await c.createAccount({ termsOfServiceAgreed: true });
       expect(account.status).toBe('valid');
-      expect(account.key).toBeDefined();
+      expect(keyOf(account)).toBeDefined();
       const url = c.getAccountUrl();
 
       for (const [alt, fn] of Object.entries(altFns)) {
@@ -48,16 +51,16 @@ describe('acme-client suite: accounts', () => {
       }
 
       await expect(client(secondary).createAccount({ onlyReturnExisting: true })).rejects.toThrow(/No account exists/);
-      expect((await client(key).createAccount({ onlyReturnExisting: true })).key).toEqual(account.key);
-      expect((await client(key, { accountUrl: url }).createAccount({ onlyReturnExisting: true })).key).toEqual(account.key);
+      expect(keyOf(await client(key).createAccount({ onlyReturnExisting: true }))).toEqual(keyOf(account));
+      expect(keyOf(await client(key, { accountUrl: url }).createAccount({ onlyReturnExisting: true }))).toEqual(keyOf(account));
       const updated = await c.updateAccount({ contact: ['mailto:suite@example.com'] });
-      expect(updated.key).toEqual(account.key);
+      expect(keyOf(updated)).toEqual(keyOf(account));
       expect(updated.contact).toContain('mailto:suite@example.com');
 
       await c.updateAccountKey(secondary);
       const after = await c.createAccount({ onlyReturnExisting: true });
       expect(after.status).toBe('valid');
-      expect(after.key).not.toEqual(account.key);
+      expect(keyOf(after)).not.toEqual(keyOf(account));
 
       const order = await c.createOrder({ identifiers: [{ type: 'dns', value: `${name}.suite.example.com` }] });
       expect(await c.getOrder(order)).toEqual(order);
