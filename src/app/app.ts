@@ -6,6 +6,8 @@
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { createMiddleware } from 'hono/factory';
+import type { Context } from 'hono';
+import { JsonInputError, parseJson } from '../core/json.js';
 import type { AppDeps, AppEnv, Services } from './context.js';
 import { buildServices } from './services.js';
 import { newRouter } from '../api/router.js';
@@ -25,6 +27,26 @@ import { acmeRoutes } from '../acme/server/routes.js';
 export { buildServices };
 
 export const API_BODY_LIMIT = 64 * 1024;
+
+/**
+ * Parses a JSON request body once, through the limited reader of src/core/json.ts (size, nesting depth),
+ * and hands that value to every later `c.req.json()` (Hono's validator reads the body there). A body
+ * beyond the limits or not JSON → 400 malformed-json, before any route or schema sees it: deeply nested
+ * input never reaches code that recurses over it.
+ */
+async function readJsonBodyOnce(c: Context<AppEnv>): Promise<void> {
+  const text = await c.req.text();
+  // An empty body is left to the route: its validator refuses it as malformed JSON when it needs one.
+  if (text === '') return;
+  let value: unknown;
+  try {
+    value = parseJson(text, { maxLength: API_BODY_LIMIT });
+  } catch (err) {
+    const why = err instanceof JsonInputError && err.reason !== 'syntax' ? ` ${err.message}` : '';
+    throw problems.malformedJson(`The request body is not valid JSON.${why}`);
+  }
+  c.req.json = (() => Promise.resolve(value)) as typeof c.req.json;
+}
 
 export function createApp(deps: AppDeps, services: Services = buildServices(deps)) {
   const app = newRouter();
@@ -56,6 +78,7 @@ export function createApp(deps: AppDeps, services: Services = buildServices(deps
         if (hasBody && !/^application\/json\s*(;|$)/i.test(type)) {
           throw problems.unsupportedMediaType(`content-type: the body must be application/json, got "${type.slice(0, 60)}"`);
         }
+        if (hasBody) await readJsonBodyOnce(c);
       }
       await next();
     }),

@@ -70,10 +70,10 @@ export type AppEnv = {
 
 /**
  * What the ACME server's handlers may use: its storage, the registration authority (every state change of
- * orders, authorizations and certificates), the EAB key look-up and the VA's challenge types. Not the
- * customer-facing services.
+ * orders, authorizations and certificates), the EAB key look-up, the VA's challenge types and the keyring
+ * (the MAC of stateless nonces). Not the customer-facing services.
  */
-export type AcmeServices = Pick<Services, 'config' | 'store' | 'clock' | 'logger' | 'ra' | 'eabKeys' | 'va' | 'limits' | 'clientAddress'>;
+export type AcmeServices = Pick<Services, 'config' | 'store' | 'clock' | 'keyring' | 'logger' | 'ra' | 'eabKeys' | 'va' | 'limits' | 'clientAddress'>;
 export type AcmeEnv = { Variables: { services: AcmeServices } };
 
 /** What the portal's handlers may use: the customer-facing services, never the store or the RA directly. */

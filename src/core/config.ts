@@ -36,6 +36,12 @@ export interface Config {
   upstream: UpstreamConfig | undefined;
   /** EABGATE_ACME_IP_IDENTIFIERS: the ACME server accepts IP identifiers (RFC 8738), any address. */
   acmeIpIdentifiers: boolean;
+  /**
+   * EABGATE_ACME_TERMS_URL: the terms of service the ACME directory advertises (`meta.termsOfService`);
+   * newAccount then requires `termsOfServiceAgreed: true` (RFC 8555 §7.3). Undefined: none advertised,
+   * no agreement asked for.
+   */
+  acmeTermsOfService: string | undefined;
   /** Crash recovery of issuance (see src/ra/recovery.ts). */
   issuance: IssuanceConfig;
   /** AutoCSR key pairs kept ready in memory (Node); 0 = generate each at order time. */
@@ -270,6 +276,23 @@ function loadUpstream(env: Env): Pick<Config, 'issuer' | 'upstream'> {
   return { issuer, upstream: { directoryUrl, eab: kid ? { kid, hmacKey } : undefined, email } };
 }
 
+/** Unset: the built-in terms at <base>/acme/terms; "none": no terms; else an absolute http(s) URL. */
+function loadAcmeTerms(env: Env, baseUrl: string): string | undefined {
+  const raw = env.EABGATE_ACME_TERMS_URL?.trim();
+  if (raw === undefined || raw === '') return `${baseUrl}/acme/terms`;
+  if (raw === 'none') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('EABGATE_ACME_TERMS_URL', `must be an http(s) URL or "none", got "${raw}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError('EABGATE_ACME_TERMS_URL', `must be an http(s) URL or "none", got "${raw}"`);
+  }
+  return raw;
+}
+
 function loadIssuance(env: Env): IssuanceConfig {
   const leaseSeconds = int(env, 'EABGATE_ISSUANCE_LEASE_SECONDS', 60, 1, 3600);
   const giveUpSeconds = int(env, 'EABGATE_ISSUANCE_GIVE_UP_SECONDS', 900, 1, 7 * 86400);
@@ -366,6 +389,7 @@ export function loadConfig(env: Env): Config {
     purgeIntervalSeconds: int(env, 'EABGATE_PURGE_INTERVAL', 3600, 0, 7 * 86400),
     logRequests: bool(env, 'EABGATE_LOG_REQUESTS', true),
     acmeIpIdentifiers: bool(env, 'EABGATE_ACME_IP_IDENTIFIERS', false),
+    acmeTermsOfService: loadAcmeTerms(env, baseUrl),
     issuance: loadIssuance(env),
     autoCsrKeyPool: int(env, 'EABGATE_AUTOCSR_KEY_POOL', 8, 0, 64),
     trustedProxies: loadTrustedProxies(env),

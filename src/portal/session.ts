@@ -12,7 +12,7 @@
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { timingSafeEqual, toBase64Url, utf8 } from '../core/encoding.js';
-import { Problem } from '../core/problem.js';
+import { Problem, problems } from '../core/problem.js';
 import type { PortalContext, PortalEnv } from './env.js';
 
 export const SESSION_COOKIE = 'eabgate_session';
@@ -20,6 +20,10 @@ export const CSRF_COOKIE = 'eabgate_csrf';
 export const CSRF_FIELD = '_csrf';
 /** Form bodies larger than this are refused (a CSR is at most 16 KiB). */
 export const FORM_BODY_LIMIT = 64 * 1024;
+/** Most fields a portal form sends (the order form has a few dozen at most); more → a 400 page. */
+export const FORM_MAX_FIELDS = 200;
+/** Longest field name the portal's forms use is well under this. */
+export const FORM_MAX_NAME_LENGTH = 100;
 
 const cookieName = (base: string, secure: boolean) => (secure ? `__Host-${base}` : base);
 
@@ -126,15 +130,35 @@ function sameOrigin(c: PortalContext): boolean {
   return allowed.has(origin);
 }
 
+const formRefused = (detail: string) => problems.badRequest(`${detail} Reload the page and send the form again.`);
+
+/**
+ * The form's text fields, within the shape the portal's forms have: at most FORM_MAX_FIELDS fields, short
+ * names, each name once (a repeated name keeps its last value, as before), no file parts. Anything else is
+ * not from these pages and gets a 400 page, before any route reads it.
+ */
+function readForm(parsed: Record<string, unknown>): Record<string, string> {
+  const entries = Object.entries(parsed);
+  let count = 0;
+  const form: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [k, v] of entries) {
+    const values = Array.isArray(v) ? v : [v];
+    count += values.length;
+    if (count > FORM_MAX_FIELDS) throw formRefused(`The form sent more than ${FORM_MAX_FIELDS} fields.`);
+    if (k.length > FORM_MAX_NAME_LENGTH) throw formRefused('The form sent a field this site does not use.');
+    const last = values[values.length - 1];
+    if (typeof last === 'string') form[k] = last;
+  }
+  return form;
+}
+
 /** For POST: same-origin check, form body parse, CSRF token check. Puts the fields in `portal.form`. */
 export const checkForm = createMiddleware<PortalEnv>(async (c, next) => {
   if (c.req.method !== 'POST') return next();
   if (!sameOrigin(c)) throw new CsrfRefused('The form was sent from another site.');
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(type)) throw new CsrfRefused('The form was not sent by this site’s pages.');
-  const parsed = await c.req.parseBody({ all: false });
-  const form: Record<string, string> = {};
-  for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') form[k] = v;
+  const form = readForm(await c.req.parseBody({ all: true }));
   const portal = c.get('portal');
   const sent = form[CSRF_FIELD] ?? '';
   if (!sent || !timingSafeEqual(utf8.encode(sent), utf8.encode(portal.csrf))) {

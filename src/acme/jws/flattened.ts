@@ -6,6 +6,7 @@
  */
 import { acmeProblems } from '../../core/problem.js';
 import { fromBase64Url } from '../../core/encoding.js';
+import { JsonInputError, parseJsonBytes } from '../../core/json.js';
 
 /** The three members of a flattened JWS, all base64url text. `payload` is "" for POST-as-GET. */
 export interface FlattenedJws {
@@ -33,12 +34,22 @@ export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Decodes base64url text to a JSON value, or undefined when it is not base64url, UTF-8 or JSON. */
-export function decodeBase64UrlJson(text: string): unknown {
+/**
+ * Decodes base64url text to a JSON value, or undefined when it is not base64url, UTF-8 or JSON. JSON
+ * beyond the size or depth limits of src/core/json.ts is refused as `malformed` (naming `what`), so a
+ * deeply nested header cannot reach code that recurses over it.
+ */
+export function decodeBase64UrlJson(text: string, what = 'JWS member'): unknown {
+  let bytes: Uint8Array;
   try {
-    const bytes = fromBase64Url(text);
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    bytes = fromBase64Url(text);
   } catch {
+    return undefined;
+  }
+  try {
+    return parseJsonBytes(bytes);
+  } catch (err) {
+    if (err instanceof JsonInputError && err.reason !== 'syntax') throw acmeProblems.malformed(`${what}: ${err.message}`);
     return undefined;
   }
 }
@@ -78,7 +89,7 @@ export function decodeFlattenedJws(value: unknown, what = 'JWS'): DecodedFlatten
     payload: value.payload as string,
     signature: value.signature as string,
   };
-  const header = decodeBase64UrlJson(jws.protected);
+  const header = decodeBase64UrlJson(jws.protected, `${what} protected header`);
   if (!isJsonObject(header)) {
     throw acmeProblems.malformed(`${what} protected header is not a base64url-encoded JSON object.`);
   }
@@ -90,8 +101,9 @@ export function decodePayloadObject(bytes: Uint8Array, what = 'JWS'): Record<str
   if (bytes.length === 0) return undefined;
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch {
+    value = parseJsonBytes(bytes);
+  } catch (err) {
+    if (err instanceof JsonInputError && err.reason !== 'syntax') throw acmeProblems.malformed(`${what} payload: ${err.message}`);
     throw acmeProblems.malformed(`${what} payload is not UTF-8 JSON.`);
   }
   if (!isJsonObject(value)) throw acmeProblems.malformed(`${what} payload must be a JSON object (or "" for POST-as-GET).`);

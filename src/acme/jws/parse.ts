@@ -6,6 +6,7 @@
  * `nonce` → no extensions (`crit`, `b64`) → embedded key (public, supported, matches `alg`).
  */
 import { acmeProblems } from '../../core/problem.js';
+import { JsonInputError, parseJson } from '../../core/json.js';
 import { decodeFlattenedJws, isJsonObject, quoted, type FlattenedJws } from './flattened.js';
 import {
   checkAlgorithmMatchesKey,
@@ -50,12 +51,16 @@ export interface ParseOptions {
 
 const BASE64URL_NONEMPTY = /^[A-Za-z0-9_-]+$/;
 
-/** Parses the request body text. A body that is not JSON → `malformed`. */
+/**
+ * Parses the request body text. A body that is not JSON, or that nests deeper or is longer than
+ * src/core/json.ts allows (a JWS is one flat object) → `malformed`.
+ */
 export function parseAcmeJws(body: string, options: ParseOptions = {}): ParsedAcmeJws {
   let value: unknown;
   try {
-    value = JSON.parse(body);
-  } catch {
+    value = parseJson(body);
+  } catch (err) {
+    if (err instanceof JsonInputError && err.reason !== 'syntax') throw acmeProblems.malformed(`Request body: ${err.message}`);
     throw acmeProblems.malformed('Request body is not JSON: send a flattened JWS (RFC 8555 §6.2).');
   }
   return parseAcmeJwsValue(value, options);

@@ -53,16 +53,17 @@ import { checkAlgorithmMatchesKey, checkPublicJwk, type PublicJwk } from './keys
 import { parseAcmeJws, type AcmeProtectedHeader, type ParsedAcmeJws } from './parse.js';
 
 /**
- * Anti-replay nonces (RFC 8555 §6.5), kept in the store so several instances can serve.
+ * Anti-replay nonces (RFC 8555 §6.5), single use across instances (the server's implementation is
+ * src/acme/server/nonces.ts: stateless nonces, a replay store of consumed ones).
  *
  * The HTTP layer, not this pipeline, calls `issue()` for the Replay-Nonce header of every response to a
  * POST or newNonce — error responses included. A `badNonce` problem from this module carries no fresh
  * nonce itself: the HTTP layer MUST add one (RFC 8555 §6.5: clients retry with it).
  */
 export interface NonceStore {
-  /** A fresh, unguessable base64url nonce, recorded as unused. */
+  /** A fresh, unguessable base64url nonce. */
   issue(): Promise<string>;
-  /** Atomically marks `nonce` used: true exactly once per issued nonce; false if unknown, expired or spent. */
+  /** Atomically marks `nonce` used: true exactly once per issued nonce; false if forged, expired or spent. */
   consume(nonce: string): Promise<boolean>;
 }
 

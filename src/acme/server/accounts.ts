@@ -28,6 +28,22 @@ function usable(a: AcmeAccountRecord): AcmeAccountRecord {
 }
 
 /**
+ * RFC 8555 §7.3: a server that advertises terms of service "MUST reject newAccount requests that do not
+ * have the termsOfServiceAgreed field set to true". The RFC names no problem type: `malformed` (400), as
+ * Boulder sends it, with the terms linked (`rel="terms-of-service"`, as Pebble does). Only account
+ * creation asks: an existing account and `onlyReturnExisting` are answered without the flag.
+ */
+function requireTermsAgreed(terms: string | undefined, agreed: boolean | undefined): void {
+  if (!terms || agreed === true) return;
+  throw acmeProblems.malformed(
+    `You must agree to the terms of service (${terms}): send "termsOfServiceAgreed": true in newAccount ` +
+      '(certbot --agree-tos, lego --accept-tos).',
+    undefined,
+    { link: `<${terms}>;rel="terms-of-service"` },
+  );
+}
+
+/**
  * newAccount. A key that has an account gets it back (200 + Location) without a binding, as RFC 8555
  * §7.3.1 asks and dehydrated relies on; `onlyReturnExisting` never creates one. Every new account needs
  * a valid binding (§7.3.4), verified by src/acme/eab against the subscription's EAB credentials.
@@ -38,7 +54,7 @@ export async function newAccount(c: AcmeContext): Promise<Response> {
   const jws = await jwkRequest(c);
   const payload = payloadObject(jws, 'newAccount');
   const onlyReturnExisting = optionalBoolean(payload, 'onlyReturnExisting');
-  optionalBoolean(payload, 'termsOfServiceAgreed');
+  const termsAgreed = optionalBoolean(payload, 'termsOfServiceAgreed');
 
   const thumbprint = await calculateJwkThumbprint(jws.jwk, 'sha256');
   const existing = await s.store.acme.accounts.byThumbprint(thumbprint);
@@ -46,6 +62,7 @@ export async function newAccount(c: AcmeContext): Promise<Response> {
   if (onlyReturnExisting) {
     throw acmeProblems.accountDoesNotExist('No account exists for this key (onlyReturnExisting): register it with your EAB credentials.');
   }
+  requireTermsAgreed(s.config.acmeTermsOfService, termsAgreed);
 
   const contact = checkContacts(payload.contact) ?? [];
   const eab = await verifyExternalAccountBinding({

@@ -19,7 +19,8 @@ export function directory(c: AcmeContext): Response {
     keyChange: l.keyChange,
     renewalInfo: l.renewalInfo,
     meta: {
-      termsOfService: l.terms,
+      // RFC 8555 §7.3: advertised terms must be agreed to in newAccount (accounts.ts); none without them.
+      ...(s.config.acmeTermsOfService ? { termsOfService: s.config.acmeTermsOfService } : {}),
       website: s.config.baseUrl,
       caaIdentities: s.config.caaIdentities,
       externalAccountRequired: true,

@@ -1,5 +1,5 @@
 /**
- * The HTTP edge of the ACME server: the store-backed nonce source, the body reader with its size limit,
+ * The HTTP edge of the ACME server: the nonce source (nonces.ts), the body reader with its size limit,
  * JSON and problem responses, and the one error handler. Every failure leaves as an RFC 8555 problem
  * document; a REST-API problem raised by shared code is re-typed as `malformed`, and anything unknown
  * becomes a bare `serverInternal`.
@@ -7,8 +7,7 @@
 import type { Context } from 'hono';
 import type { AcmeEnv, AcmeServices } from '../../app/context.js';
 import { ACME_PROBLEM_BASE, Problem, acmeProblems } from '../../core/problem.js';
-import { toBase64Url } from '../../core/encoding.js';
-import type { NonceStore } from '../jws/verify.js';
+export { nonceStore, NONCE_TTL_MS } from './nonces.js';
 import { linksFor, type AcmeLinks } from './links.js';
 import { DomainError } from '../../core/errors.js';
 import { acmeProblem } from './domain-errors.js';
@@ -17,60 +16,9 @@ export type AcmeContext = Context<AcmeEnv>;
 
 /** Largest JWS body accepted: a CSR with 100 names and an RSA-4096 key is well under 16 KiB. */
 export const ACME_BODY_LIMIT = 64 * 1024;
-/** How long an issued nonce stays usable. */
-export const NONCE_TTL_MS = 60 * 60 * 1000;
 
 export const services = (c: AcmeContext): AcmeServices => c.get('services');
 export const links = (c: AcmeContext): AcmeLinks => linksFor(services(c).config.baseUrl);
-
-/** Nonces stored per batch: one insert serves this many responses. */
-export const NONCE_BATCH = 16;
-/** A stored batch is handed out for at most this long, so every nonce given has most of its TTL left. */
-const NONCE_BATCH_MAX_AGE_MS = 5 * 60 * 1000;
-
-/**
- * Nonces (RFC 8555 §6.5), 128 random bits each, kept in the store: any instance can consume any nonce,
- * exactly once (DELETE … RETURNING). Each app instance stores them in batches and hands them out one per
- * response: only the hand-out queue is in memory, every nonce in it is already in the store.
- */
-class NoncePool {
-  private queue: string[] = [];
-  private storedAt = 0;
-  private refill: Promise<void> | undefined;
-
-  constructor(private readonly s: AcmeServices) {}
-
-  async next(): Promise<string> {
-    for (;;) {
-      const age = this.s.clock.now().getTime() - this.storedAt;
-      if (this.queue.length > 0 && age >= 0 && age < NONCE_BATCH_MAX_AGE_MS) return this.queue.pop()!;
-      this.queue = [];
-      this.refill ??= this.store().finally(() => (this.refill = undefined));
-      await this.refill;
-    }
-  }
-
-  private async store(): Promise<void> {
-    const now = this.s.clock.now().getTime();
-    const batch = Array.from({ length: NONCE_BATCH }, () => toBase64Url(crypto.getRandomValues(new Uint8Array(16))));
-    await this.s.store.acme.nonces.issue(batch, new Date(now + NONCE_TTL_MS));
-    this.queue = batch;
-    this.storedAt = now;
-  }
-}
-
-/** One pool per app instance (services object), not per module: tests build several apps. */
-const pools = new WeakMap<AcmeServices, NoncePool>();
-
-export function nonceStore(s: AcmeServices): NonceStore {
-  let pool = pools.get(s);
-  if (!pool) pools.set(s, (pool = new NoncePool(s)));
-  const p = pool;
-  return {
-    issue: () => p.next(),
-    consume: (nonce) => s.store.acme.nonces.consume(nonce, s.clock.now()),
-  };
-}
 
 /** The request body as text, refused beyond ACME_BODY_LIMIT whether or not a Content-Length was sent. */
 export async function readBody(c: AcmeContext): Promise<string> {

@@ -19,8 +19,13 @@ export function problemView(stored: StoredProblem): Record<string, unknown> {
 const CHALLENGE_ORDER = ['http-01', 'dns-01', 'tls-alpn-01'];
 const byChallengeType = (a: AcmeChallengeRecord, b: AcmeChallengeRecord) => CHALLENGE_ORDER.indexOf(a.type) - CHALLENGE_ORDER.indexOf(b.type);
 
+/**
+ * The account object (RFC 8555 §7.1.2). `key` is the account's public JWK (RFC 7638 members), as Boulder
+ * and Pebble send it: clients compare it with their key (acme-client, Posh-ACME), and keyChange shows the
+ * new one.
+ */
 export function accountView(l: AcmeLinks, a: AcmeAccountRecord, extra: Record<string, unknown> = {}) {
-  return { status: a.status, contact: a.contact, orders: l.orders(a.id), createdAt: a.createdAt.toISOString(), ...extra };
+  return { status: a.status, contact: a.contact, key: a.jwk, orders: l.orders(a.id), createdAt: a.createdAt.toISOString(), ...extra };
 }
 
 export function orderView(l: AcmeLinks, o: AcmeOrderRecord, authzIds: string[]) {

@@ -14,7 +14,8 @@ import { hashWasmArgon2id, sharedArgon2Pool, defaultPoolSize } from './argon2.js
 import { jsonLogger } from './logger.js';
 import { KeyPool } from '../../autocsr/key-pool.js';
 import { generateRsaKeyPair } from '../../autocsr/generate.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { DATA_FILE_MODE, secureDataDir, secureDir, tighten } from './file-modes.js';
 import { ValidationAuthority } from '../../va/va.js';
 import { loadOrCreateEmbeddedCa } from '../../issuance/embedded-ca.js';
 import { nodeDnsResolver } from './dns-resolver.js';
@@ -29,14 +30,18 @@ export interface NodeDeps extends AppDeps {
 const hashThreads = (config: Config): number => config.passwordHashThreads ?? defaultPoolSize();
 
 export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: Logger; dbFile?: string } = {}): Promise<NodeDeps> {
+  // The data dir 0700 and everything already in it 0600, before anything is created or read there.
+  secureDataDir(config.dataDir);
   const sqlite = openSqliteStore(opts.dbFile ?? join(config.dataDir, 'eabgate.db'));
   const keyring = await Keyring.fromSecret(loadOrCreateSecretKey(config.dataDir, config.secretKey));
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? jsonLogger();
   const ca = await loadOrCreateEmbeddedCa({ store: sqlite.store, keyring, clock, config });
   // Publish the root where users and tests can trust it.
-  mkdirSync(join(config.dataDir, 'ca'), { recursive: true });
-  writeFileSync(join(config.dataDir, 'ca', 'root.pem'), ca.rootPem);
+  secureDir(join(config.dataDir, 'ca'));
+  const rootFile = join(config.dataDir, 'ca', 'root.pem');
+  writeFileSync(rootFile, ca.rootPem, { mode: DATA_FILE_MODE });
+  tighten(rootFile);
   const va = new ValidationAuthority({
     resolver: nodeDnsResolver(config.va),
     http: createHttp01Getter(),

@@ -1,8 +1,9 @@
 /**
  * The key-encryption key on Node: EABGATE_SECRET_KEY when set, otherwise a key generated once into
- * <data dir>/secret.key (mode 0600) and reused on every start.
+ * <data dir>/secret.key (mode 0600, the directory 0700) and reused on every start.
  */
-import { existsSync, readFileSync, writeFileSync, mkdirSync, chmodSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { secureDir, tighten } from './file-modes.js';
 import { join } from 'node:path';
 import { parseSecretKey } from '../../core/config.js';
 import { toBase64Url } from '../../core/encoding.js';
@@ -11,11 +12,10 @@ export function loadOrCreateSecretKey(dataDir: string, fromEnv: Uint8Array | und
   if (fromEnv) return fromEnv;
   const file = join(dataDir, 'secret.key');
   if (existsSync(file)) {
-    const mode = statSync(file).mode & 0o777;
-    if (mode & 0o077) chmodSync(file, 0o600);
+    tighten(file);
     return parseSecretKey(file, readFileSync(file, 'utf8'));
   }
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  secureDir(dataDir);
   const key = crypto.getRandomValues(new Uint8Array(32));
   writeFileSync(file, toBase64Url(key) + '\n', { mode: 0o600, flag: 'wx' });
   return key;

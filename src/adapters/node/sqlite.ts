@@ -1,10 +1,14 @@
-/** Storage on Node: a SQLite file through better-sqlite3, migrated at start from drizzle/. */
+/**
+ * Storage on Node: a SQLite file through better-sqlite3, migrated at start from drizzle/. The file, its
+ * -wal and -shm, and its directory are private to the server's user (file-modes.ts).
+ */
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { fileURLToPath } from 'node:url';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { DATA_DIR_MODE, precreateFile, tighten } from './file-modes.js';
 import * as schema from '../../db/schema/index.js';
 import { drizzleStore } from '../../db/drizzle-store.js';
 import type { Store } from '../../core/store/types.js';
@@ -30,7 +34,14 @@ export interface SqliteHandle {
 }
 
 export function openSqliteStore(file: string): SqliteHandle {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    // Mode 0600 before SQLite opens the file: its -wal and -shm files are created with the database's mode.
+    // The directory is created 0700 if missing; an existing one is the data dir's business (deps.ts).
+    mkdirSync(dirname(file), { recursive: true, mode: DATA_DIR_MODE });
+    precreateFile(file);
+    tighten(`${file}-wal`);
+    tighten(`${file}-shm`);
+  }
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
   // WAL + NORMAL: durable across application crashes, one fsync per checkpoint rather than per commit.

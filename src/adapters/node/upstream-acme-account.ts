@@ -4,7 +4,8 @@
  * mode 0600. The clear key lives in memory only, for signing.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { secureDir, tighten } from './file-modes.js';
 import { join } from 'node:path';
 import type { Keyring, SealContext } from '../../core/secrets/keyring.js';
 
@@ -16,7 +17,7 @@ export function accountKeyContext(directoryUrl: string): SealContext {
 
 function readSealed(file: string): string | undefined {
   try {
-    if (statSync(file).mode & 0o077) chmodSync(file, 0o600);
+    tighten(file);
     return readFileSync(file, 'utf8').trim();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -36,7 +37,7 @@ export async function loadOrCreateAccountKey(keyring: Keyring, dataDir: string, 
       publicKeyEncoding: { type: 'spki', format: 'pem' },
     });
     const mine = await keyring.seal(privateKey, ctx);
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    secureDir(dataDir);
     try {
       // "wx": of two instances starting at once, the first file wins and both use it.
       writeFileSync(file, mine + '\n', { mode: 0o600, flag: 'wx' });

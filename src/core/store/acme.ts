@@ -82,12 +82,18 @@ export interface AcmeChallengeRecord {
   attemptedAt: Date | null;
 }
 
+/**
+ * The replay store of ACME nonces. Nonces are stateless (src/acme/server/nonces.ts: timestamp, random and
+ * MAC, checked without the store), so only the ones CONSUMED are written here, each until it would have
+ * expired anyway: a nonce handed out and never used costs no row.
+ */
 export interface AcmeNonceStore {
-  /** Records fresh nonces (one statement) as unused until `expiresAt`. */
-  issue(nonces: string[], expiresAt: Date): Promise<void>;
-  /** Deletes the nonce and says whether it was there and unexpired: true exactly once per nonce. */
-  consume(nonce: string, now: Date): Promise<boolean>;
-  /** Deletes nonces that expired at or before `now`; returns how many. */
+  /**
+   * Records `nonce` as used until `expiresAt`, in one insert-or-fail statement: true the first time,
+   * false when it was recorded already (a replay), on whichever instance shares the store.
+   */
+  markUsed(nonce: string, expiresAt: Date): Promise<boolean>;
+  /** Deletes records that expired at or before `now`; returns how many. */
   purgeExpired(now: Date): Promise<number>;
 }
 

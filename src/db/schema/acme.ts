@@ -1,7 +1,11 @@
 import { sqliteTable, text, integer, index, primaryKey } from 'drizzle-orm/sqlite-core';
 import { subscriptions } from './caas.js';
 
-/** Replay-Nonce values: single use across instances (consumed with DELETE … RETURNING). */
+/**
+ * Replay-Nonce values that were CONSUMED, until they would have expired (the nonces themselves are
+ * stateless: src/acme/server/nonces.ts). Insert-or-fail on the key makes each nonce single use across
+ * instances; the purge deletes rows past `expires_at`.
+ */
 export const acmeNonces = sqliteTable(
   'acme_nonces',
   {

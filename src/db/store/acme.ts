@@ -21,25 +21,14 @@ import type {
 
 const ph = (name: string) => sql.placeholder(name);
 
-/** Nonces inserted per statement by `issue` (one prepared statement per batch size used). */
-function nonceInserts(db: Db) {
-  const cache = new Map<number, { run(params: Record<string, unknown>): unknown }>();
-  return async (nonces: string[], expiresAt: Date) => {
-    let stmt = cache.get(nonces.length);
-    if (!stmt) {
-      const rows = nonces.map((_, i) => ({ nonce: ph(`n${i}`), expiresAt: ph('expiresAt') }));
-      stmt = db.insert(acmeNonces).values(rows as never).prepare() as unknown as { run(params: Record<string, unknown>): unknown };
-      cache.set(nonces.length, stmt);
-    }
-    const params: Record<string, unknown> = { expiresAt };
-    nonces.forEach((n, i) => (params[`n${i}`] = n));
-    await stmt.run(params);
-  };
-}
-
 export function acmeStore(db: Db): AcmeStore {
   const q = {
-    consumeNonce: db.delete(acmeNonces).where(eq(acmeNonces.nonce, ph('nonce'))).returning({ expiresAt: acmeNonces.expiresAt }).prepare(),
+    markNonceUsed: db
+      .insert(acmeNonces)
+      .values({ nonce: ph('nonce'), expiresAt: ph('expiresAt') } as never)
+      .onConflictDoNothing()
+      .returning({ nonce: acmeNonces.nonce })
+      .prepare(),
     accountById: db.select().from(acmeAccounts).where(eq(acmeAccounts.id, ph('id'))).limit(1).prepare(),
     accountByThumbprint: db.select().from(acmeAccounts).where(eq(acmeAccounts.thumbprint, ph('thumbprint'))).limit(1).prepare(),
     insertAccount: db
@@ -91,17 +80,13 @@ export function acmeStore(db: Db): AcmeStore {
   const updateOrder = conditionalUpdates<AcmeOrderRecord>(db, acmeOrders as unknown as StatusTable);
   const updateAuthz = conditionalUpdates<AcmeAuthorizationRecord>(db, acmeAuthorizations as unknown as StatusTable);
   const updateChallenge = conditionalUpdates<AcmeChallengeRecord>(db, acmeChallenges as unknown as StatusTable);
-  const insertNonces = nonceInserts(db);
 
   return {
     nonces: {
-      async issue(nonces, expiresAt) {
-        if (nonces.length) await insertNonces(nonces, expiresAt);
-      },
-      async consume(nonce, now) {
-        // Single use across instances: whoever deletes the row owns the nonce.
-        const rows = await q.consumeNonce.all({ nonce });
-        return rows.length === 1 && rows[0]!.expiresAt > now;
+      async markUsed(nonce, expiresAt) {
+        // Single use across instances: whoever inserts the row owns the nonce.
+        const rows = await q.markNonceUsed.all({ nonce, expiresAt });
+        return rows.length === 1;
       },
       async purgeExpired(now) {
         const gone = await db.delete(acmeNonces).where(lte(acmeNonces.expiresAt, now)).returning({ n: acmeNonces.nonce });

@@ -133,7 +133,7 @@ describe('newAccount with External Account Binding', () => {
   it('accepts HS384 and HS512 bindings', async () => {
     for (const alg of ['HS384', 'HS512']) {
       const k = await w.client();
-      const r = await k.post(k.dir.newAccount, { externalAccountBinding: await k.eab(w.eab, { alg }) }, { jwk: true });
+      const r = await k.post(k.dir.newAccount, { termsOfServiceAgreed: true, externalAccountBinding: await k.eab(w.eab, { alg }) }, { jwk: true });
       expect(r.status, r.text).toBe(201);
     }
   });
