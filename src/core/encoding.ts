@@ -28,6 +28,8 @@ export function toBase64Url(bytes: Uint8Array): string {
 export function fromBase64Url(s: string): Uint8Array<ArrayBuffer> {
   if (!/^[A-Za-z0-9_-]*$/.test(s)) throw new Error('not base64url');
   const b64 = s.replace(/-/g, '+').replace(/_/g, '/');
+  // One character left over encodes no whole byte: not base64url (atob would throw a DOMException).
+  if (b64.length % 4 === 1) throw new Error('not base64url');
   return fromBase64(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
 }
 

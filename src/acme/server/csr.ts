@@ -46,7 +46,13 @@ export async function checkFinalizeCsr(value: unknown, orderNames: string[], opt
   if (typeof value !== 'string' || !/^[A-Za-z0-9_-]+$/.test(value) || value.length > 40_000) {
     throw acmeProblems.badCSR('"csr" must be the base64url (unpadded) DER encoding of a PKCS#10 certificate request.');
   }
-  const pem = toPem('CERTIFICATE REQUEST', fromBase64Url(value));
+  let der: Uint8Array<ArrayBuffer>;
+  try {
+    der = fromBase64Url(value);
+  } catch {
+    throw domainErrors.badCsr('"csr" is not valid base64url: its length leaves a partial byte.');
+  }
+  const pem = toPem('CERTIFICATE REQUEST', der);
   try {
     return await checkCsr(pem, orderNames, opts);
   } catch (err) {

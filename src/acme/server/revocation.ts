@@ -60,7 +60,12 @@ export async function revokeCert(c: AcmeContext): Promise<Response> {
   if (typeof payload.certificate !== 'string' || !/^[A-Za-z0-9_-]+$/.test(payload.certificate)) {
     throw acmeProblems.malformed('"certificate" must be the base64url DER encoding of the certificate to revoke.');
   }
-  const der = fromBase64Url(payload.certificate);
+  let der: Uint8Array<ArrayBuffer>;
+  try {
+    der = fromBase64Url(payload.certificate);
+  } catch {
+    throw acmeProblems.malformed('"certificate" is not valid base64url: its length leaves a partial byte.');
+  }
   let cert: x509.X509Certificate;
   try {
     cert = new x509.X509Certificate(der as Uint8Array<ArrayBuffer>);

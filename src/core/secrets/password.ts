@@ -35,7 +35,8 @@ export function argon2idHasher(fn: Argon2idFn, params: Argon2Params = OWASP_ARGO
     },
     async verify(password, phc) {
       const m = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/.exec(phc);
-      if (!m) return false;
+      // No stored hash is of an empty password (accounts need 12 characters), and argon2 libraries refuse one.
+      if (!m || password.length === 0) return false;
       const stored = unb64(m[5]!);
       const dk = await fn(utf8.encode(password), unb64(m[4]!), { m: +m[1]!, t: +m[2]!, p: +m[3]! }, stored.length);
       return timingSafeEqual(dk, stored);
