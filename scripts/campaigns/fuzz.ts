@@ -24,7 +24,7 @@
  * family, the status histogram (per family too), every ≥ 500 with the request that caused it (truncated),
  * requests/s and the server's RSS. Exit code 1 on a ≥ 500, a dead server or an unhealthy end; 0 otherwise.
  *
- * Knobs: FUZZ_REQUESTS (100000), FUZZ_MAX_SECONDS (300), FUZZ_CONCURRENCY (32), FUZZ_SEED (random, printed),
+ * Knobs: FUZZ_REQUESTS (100000), FUZZ_MAX_SECONDS (600), FUZZ_CONCURRENCY (32), FUZZ_SEED (random, printed),
  * FUZZ_KEEP_DATA=1 keeps the data directory. Ends by itself.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -40,7 +40,7 @@ import { AcmeTestClient, answer, csrFor, provision, PASSWORD, type Provisioned }
 import { alive, b64u, b64uJson, ecKey, envInt, hmacSha256, Rand, rssMb, signEs256, sleep, Tally, truncate, type EcKey } from './lib.js';
 
 const REQUESTS = envInt('FUZZ_REQUESTS', 100_000);
-const MAX_SECONDS = envInt('FUZZ_MAX_SECONDS', 300);
+const MAX_SECONDS = envInt('FUZZ_MAX_SECONDS', 600);
 const CONCURRENCY = envInt('FUZZ_CONCURRENCY', 32);
 const SEED = envInt('FUZZ_SEED', Math.floor(Math.random() * 2 ** 31), 0);
 const ADMIN_TOKEN = 'fuzz-admin-token-0123456789abcdef';
@@ -1328,7 +1328,7 @@ function genOther(): Req {
   if (rand.chance(0.1)) headers.accept = rand.pick(['*/*', 'application/problem+json', '\u00e9', 'x'.repeat(3000)]);
   if (rand.chance(0.05)) headers['range'] = rand.pick(['bytes=0-1', 'bytes=-1', 'bytes=99999999-', 'junk']);
   const body = method === 'GET' || method === 'HEAD' ? undefined : rand.chance(0.5) ? rand.pick(NOT_JSON) : undefined;
-  return { family: 'other', route: `${method} ${path.slice(0, 40)}`, note: 'path', method, path, headers, body };
+  return { family: 'other', route: `${method} ${truncate(path.split(/[?#]/)[0]!, 40)}`, note: 'path', method, path, headers, body };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1347,6 +1347,8 @@ const counters = {
   twoHundreds: new Tally(),
   serverErrors: [] as { req: string; status: number; response: string }[],
   transportSamples: [] as string[],
+  /** Milliseconds spent waiting per route (summed over the concurrent requests), to see where the time went. */
+  msByRoute: new Tally(),
 };
 
 /** The JWS parts of an ACME body, decoded (for reports of a ≥ 500). */
@@ -1376,6 +1378,7 @@ async function send(pool: Pool, req: Req): Promise<void> {
   const fam = counters.statusByFamily.get(req.family) ?? new Tally();
   counters.statusByFamily.set(req.family, fam);
   let res;
+  const t0 = performance.now();
   try {
     res = await pool.request({
       method: req.method,
@@ -1409,6 +1412,7 @@ async function send(pool: Pool, req: Req): Promise<void> {
   } catch (err) {
     counters.transportErrors.add(`${req.family} body:${(err as { code?: string }).code ?? 'error'}`);
   }
+  counters.msByRoute.add(req.route, performance.now() - t0);
   const status = res.statusCode;
   fam.add(status);
   counters.statusAll.add(status);
@@ -1528,6 +1532,8 @@ async function main(): Promise<number> {
     console.log(`[fuzz] status histogram: ${JSON.stringify(counters.statusAll.obj())}`);
     for (const [f, t] of Object.entries(statusByFamily)) console.log(`[fuzz]   ${f}: ${JSON.stringify(t)}`);
     console.log(`[fuzz] 2xx by route: ${JSON.stringify(counters.twoHundreds.obj())}`);
+    const slow = [...counters.msByRoute.m.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8);
+    console.log(`[fuzz] most waited-on routes (seconds, summed over connections): ${JSON.stringify(Object.fromEntries(slow.map(([k, v]) => [k, Math.round(v / 1000)])))}`);
     if (counters.transportErrors.total()) console.log(`[fuzz] transport errors (no HTTP answer; e.g. the server closing an over-limit upload): ${JSON.stringify(counters.transportErrors.obj())}`);
     for (const t of counters.transportSamples) console.log(`[fuzz]   e.g. ${t}`);
     if (counters.notSent.total()) console.log(`[fuzz] not sent (refused by the client library): ${JSON.stringify(counters.notSent.obj())}`);
