@@ -9,7 +9,7 @@
  *   - tracking workers (REST): DV orders with a CSR, validate, download, reissue twice with a CSR;
  *   - a REST order worker: DV orders with AutoCSR (key pair, archive), only placed;
  *   - a REST account worker: new customer accounts (argon2id), each logged in once.
- * Kills land 50–400 ms after a restart, then a few ms into an issuance request (ACME finalize, tracking
+ * Kills land CRASH_UP_MIN_MS–CRASH_UP_MAX_MS (1000–3000) ms after a restart, then a few ms into an issuance request (ACME finalize, tracking
  * validate/reissue, in turn) or into a write (account creation, order placement, newAccount).
  *
  * Afterwards (EABGATE_ISSUANCE_LEASE_SECONDS=1, so recovery is due at once):
@@ -23,7 +23,8 @@
  *   - plan counters: each subscription's certificatesIssued = its ACME orders that became valid = the
  *     certificates the store holds under it.
  * Prints the figures; exit code 1 on any failed check, 2 when the campaign itself could not run.
- * Knobs: CRASH_KILLS (50), CRASH_SEED (random, printed), CRASH_MAX_SECONDS (900: past it no more kills).
+ * Knobs: CRASH_KILLS (50), CRASH_SEED (random, printed), CRASH_MAX_SECONDS (900: past it no more kills),
+ * CRASH_UP_MIN_MS and CRASH_UP_MAX_MS (1000, 3000).
  * Loopback only; the data directory is kept (path printed) when a check fails.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -61,6 +62,9 @@ const KILLS = envInt('CRASH_KILLS', 50);
 const SEED = envInt('CRASH_SEED', Math.floor(Math.random() * 2 ** 31), 0);
 const MAX_SECONDS = envInt('CRASH_MAX_SECONDS', 900);
 const LEASE_SECONDS = 1;
+/** How long the server runs after a restart before the next kill is aimed (random in between). */
+const UP_MIN_MS = envInt('CRASH_UP_MIN_MS', 1000);
+const UP_MAX_MS = Math.max(UP_MIN_MS, envInt('CRASH_UP_MAX_MS', 3000));
 const ACME_WORKERS = 3;
 const TRACKING_WORKERS = 2;
 /** Polls of a processing / pending_issuance order before a worker moves on (the end checks it again). */
@@ -138,6 +142,7 @@ const stats = {
   trackingGivenUp: 0,
   autoCsrOrders: 0,
   requestErrors: 0,
+  errorSamples: [] as string[],
   serverErrors: [] as string[],
   restartMs: [] as number[],
   rss: [] as number[],
@@ -328,8 +333,9 @@ async function worker(step: () => Promise<void>): Promise<void> {
     try {
       await gate.wait();
       await step();
-    } catch {
+    } catch (err) {
       stats.requestErrors++;
+      if (stats.errorSamples.length < 5) stats.errorSamples.push(truncate(String(err), 160));
       await sleep(30);
       await gate.wait();
     }
@@ -378,7 +384,7 @@ async function main(): Promise<number> {
       if (r.status !== 201) throw new Error(`register: ${r.status} ${r.text}`);
       clients.push({ c, sub });
     }
-    console.log(`[crash] setup: ${JSON.stringify({ seed: SEED, kills: KILLS, maxSeconds: MAX_SECONDS, dataDir, port, leaseSeconds: LEASE_SECONDS })}`);
+    console.log(`[crash] setup: ${JSON.stringify({ seed: SEED, kills: KILLS, maxSeconds: MAX_SECONDS, upMs: [UP_MIN_MS, UP_MAX_MS], dataDir, port, leaseSeconds: LEASE_SECONDS })}`);
 
     const workers = [
       ...clients.map(({ c, sub }, i) => {
@@ -407,7 +413,7 @@ async function main(): Promise<number> {
           console.log(`[crash] time budget (${MAX_SECONDS} s) spent after ${k} kills`);
           break;
         }
-        await sleep(Math.round(50 + rand() * 350));
+        await sleep(Math.round(UP_MIN_MS + rand() * (UP_MAX_MS - UP_MIN_MS)));
         const kind = kinds[k % kinds.length]!;
         if ((await soon(500, kind)) || (await soon(200))) await sleep(Math.floor(rand() * 30));
         for (const x of kinds) if (inflight[x] > 0) stats.killsInto.add(x);
@@ -447,6 +453,7 @@ async function main(): Promise<number> {
         trackingGivenUpWhilePending: stats.trackingGivenUp,
         restAccountsAcknowledged: restAccounts.length,
         requestErrors: stats.requestErrors,
+        requestErrorSamples: stats.errorSamples,
         serverErrors5xx: stats.serverErrors.length,
         rssMbBeforeKillsMax: Math.max(...stats.rss.filter((x) => !Number.isNaN(x))),
         loadSeconds: Math.round((Date.now() - started) / 1000),
