@@ -426,6 +426,9 @@ async function main(): Promise<number> {
         server = await spawnServer({ port, dataDir, env, startTimeoutMs: 60_000 });
         stats.restartMs.push(Date.now() - t0);
         gate.open();
+        if (stats.kills % 10 === 0) {
+          console.log(`[crash] … ${stats.kills} kills, ${Math.round((Date.now() - started) / 1000)} s, ACME certificates ${acmeCerts.length}, tracking certificates ${trackingCerts.length}, orders ${acmeOrders.length + trackingOrders.length}, accounts ${restAccounts.length + acmeAccounts.length}`);
+        }
       }
     } finally {
       stopping = true;
