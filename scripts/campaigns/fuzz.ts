@@ -617,11 +617,11 @@ const FORGED_AUTH: (() => string)[] = [
   () => `Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.`,
 ];
 
-function restAuth(op: Op): { header?: string; note: string } {
+function restAuth(op: Op, method: string): { header?: string; note: string } {
   const real = op.security === 'admin' ? ADMIN_TOKEN : world.customer.customerToken;
   const other = op.security === 'admin' ? world.customer.customerToken : ADMIN_TOKEN;
-  // Never log our own session out.
-  const logout = op.method === 'DELETE' && op.path === '/api/v1/sessions';
+  // Never log our own session out (an odd method on the log-in route is a DELETE /api/v1/sessions too).
+  const logout = method === 'DELETE' && op.path === '/api/v1/sessions';
   const mode = rand.weighted([
     [15, 'none'],
     [logout ? 0 : 35, 'real'],
@@ -700,7 +700,7 @@ function genRest(): Req {
   const op = rand.pick(ops);
   const method = rand.chance(0.82) ? op.method : rand.pick(ODD_METHODS);
   const path = restPath(op, method);
-  const auth = restAuth(op);
+  const auth = restAuth(op, method);
   const headers: Record<string, string> = {};
   if (auth.header !== undefined) headers.authorization = auth.header;
   let note = auth.note;
