@@ -21,9 +21,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServices, createApp } from '../../src/app/app.js';
-import { newId } from '../../src/core/secrets/tokens.js';
 import { REVOCATION_REASONS } from '../../src/ca/revocation.js';
 import { certificateRecord } from '../../src/ra/certificate-record.js';
+import { claimIssuance } from '../../src/ra/tracking/issuance.js';
+import type { RaDeps } from '../../src/ra/deps.js';
 import type { Issued, Issuer, IssueRequest } from '../../src/ca/issuer.js';
 import type { OrderRecord } from '../../src/core/store/types.js';
 import type { AcmeOrderRecord } from '../../src/core/store/acme.js';
@@ -85,16 +86,8 @@ describe('tracking orders', () => {
     for (const v of await store().domainValidations.forOrder(rec.id)) {
       await store().domainValidations.update(v.id, { status: 'valid', method: 'dns-01', validatedAt: now, lastCheckedAt: now });
     }
-    const claimed = await store().orders.transition(rec.id, from, {
-      status: 'pending_issuance',
-      statusReason: null,
-      issuerHandle: null,
-      issuanceId: newId(),
-      issuanceStartedAt: now,
-      issuanceLeaseAt: now,
-      updatedAt: now,
-      ...extra,
-    });
+    // The RA's own claim (only its store and clock are used), then nothing: the crash.
+    const claimed = await claimIssuance({ store: store(), clock: t.h.clock } as unknown as RaDeps, rec, from, extra);
     expect(claimed).toBeDefined();
     return claimed!;
   }
