@@ -22,10 +22,13 @@ export interface RunningWorker {
 }
 
 /** `secrets` are added to the env file beside the generated EABGATE_SECRET_KEY. */
-export async function startWrangler(opts: { timeoutMs?: number; secrets?: Record<string, string> } = {}): Promise<RunningWorker> {
+/** `processEnv` is added to wrangler's own environment (e.g. NODE_EXTRA_CA_CERTS, which workerd's fetch trusts). */
+export async function startWrangler(
+  opts: { timeoutMs?: number; secrets?: Record<string, string>; processEnv?: Record<string, string> } = {},
+): Promise<RunningWorker> {
   const dir = mkdtempSync(join(tmpdir(), 'eabgate-workers-'));
   const state = join(dir, 'state');
-  const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1', WRANGLER_LOG_PATH: join(dir, 'logs') };
+  const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1', WRANGLER_LOG_PATH: join(dir, 'logs'), ...opts.processEnv };
 
   const migrate = spawnSync(process.execPath, [WRANGLER, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], {
     cwd: ROOT,
