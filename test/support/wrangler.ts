@@ -44,6 +44,8 @@ function migratedD1(env: NodeJS.ProcessEnv): string {
 
 export interface RunningWorker {
   base: string;
+  /** wrangler's process (leader of the group that holds workerd). */
+  pid: number;
   dir: string;
   secretKey: string;
   output(): string;
@@ -112,5 +114,5 @@ export async function startWrangler(
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { base, dir, secretKey, output: () => output, stop };
+  return { base, pid: child.pid!, dir, secretKey, output: () => output, stop };
 }
