@@ -73,10 +73,21 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 2000));
     const requests = w.worker.output().split('"msg":"request"').length - requestsBefore;
 
+    // The fixed cost of a request: a static answer, and a nonce (one D1 insert).
+    const simple = async (method: string, url: string, n = 200) => {
+      const c0 = cpuMs(workerd);
+      for (let i = 0; i < n; i++) await (await fetch(url, { method, dispatcher: agent } as RequestInit)).arrayBuffer();
+      return (cpuMs(workerd) - c0) / n;
+    };
+    const healthz = await simple('GET', `${w.base}/healthz`);
+    const nonce = await simple('HEAD', `${w.base}/acme/new-nonce`);
+
     console.log(`Workers (wrangler dev --local, workerd + local D1): ${FLOWS} ACME flows, ${requests} requests`);
     console.log(`  flows/s                 ${(FLOWS / (wallMs / 1000)).toFixed(2)}`);
     console.log(`  workerd CPU per flow    ${(cpu / FLOWS).toFixed(1)} ms`);
     console.log(`  workerd CPU per request ${(cpu / requests).toFixed(2)} ms  (${(requests / FLOWS).toFixed(1)} requests per flow)`);
+    console.log(`  GET /healthz            ${healthz.toFixed(2)} ms CPU each (200 requests)`);
+    console.log(`  HEAD /acme/new-nonce    ${nonce.toFixed(2)} ms CPU each (200 requests)`);
   } finally {
     await agent.close();
     await w.close();
