@@ -131,12 +131,14 @@ describe('eabgate on workerd with D1 (wrangler dev --local)', () => {
     expect(names).toContain('example.com');
 
     // Nothing published: the Worker's VA reports what it found, and the order still waits.
-    for (const n of names) world.dns.set(n, 'A', ['127.0.0.1']);
+    // www.example.com points where nothing listens: the socket's refusal is reported as such.
+    for (const n of names) world.dns.set(n, 'A', [n.startsWith('www.') ? '127.0.0.2' : '127.0.0.1']);
     const nothing = await call('POST', '/api/v1/tracking/validate', { json: { caReference } });
     expect(nothing.status).toBe(200);
-    const first = (await nothing.json()) as { domains: { found: Record<string, string> }[]; order: { status: string } };
+    const first = (await nothing.json()) as { domains: { domain: string; found: Record<string, string> }[]; order: { status: string } };
     expect(first.order.status).toBe('pending_validation');
-    expect(first.domains[0]!.found['http-01']).toMatch(/404/);
+    expect(first.domains.find((d) => d.domain === 'example.com')!.found['http-01']).toMatch(/404/);
+    expect(first.domains.find((d) => d.domain === 'www.example.com')!.found['http-01']).toMatch(/could not connect to 127\.0\.0\.2:/);
 
     // example.com over http-01 (the loopback responder), every other name over dns-01 (DoH).
     for (const v of view.validation) {

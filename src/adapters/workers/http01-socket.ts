@@ -14,12 +14,15 @@
  * platform verifies the certificate (workerd has no switch to skip it), so such a redirect succeeds only to
  * a certificate valid for the name.
  *
- * Cloudflare refuses sockets to its own addresses (a site proxied by Cloudflare): for those the getter
- * falls back to fetch() by name (src/adapters/workers/http01-fetch.ts), whose answers come from
+ * Cloudflare refuses sockets to its own addresses (a site proxied by Cloudflare), and workerd's error does
+ * not say why a connection failed ("proxy request failed, cannot connect to the specified address" for a
+ * refusal as well). So an address in Cloudflare's published ranges (https://www.cloudflare.com/ips/) is
+ * fetched with fetch() by name instead (src/adapters/workers/http01-fetch.ts), whose answer comes from
  * Cloudflare's proxy anyway.
  */
 import type { HttpGetResult, HttpGetter, NetFailureReason } from '../../va/ports.js';
-import { hostPort } from '../../core/ip.js';
+import { hostPort, parseIpAddress } from '../../core/ip.js';
+import { cidr, cidrContains } from '../../core/cidr.js';
 import { fetchHttpGetter } from './http01-fetch.js';
 
 /** The part of a Workers socket this getter uses. */
@@ -37,9 +40,23 @@ const USER_AGENT = 'eabgate-va/1 (+RFC 8555 validation)';
 
 class ProtocolError extends Error {}
 
+/** Cloudflare's published address ranges (https://www.cloudflare.com/ips-v4, /ips-v6). */
+const CLOUDFLARE = [
+  '173.245.48.0/20', '103.21.244.0/22', '103.22.200.0/22', '103.31.4.0/22', '141.101.64.0/18', '108.162.192.0/18',
+  '190.93.240.0/20', '188.114.96.0/20', '197.234.240.0/22', '198.41.128.0/17', '162.158.0.0/15', '104.16.0.0/13',
+  '104.24.0.0/14', '172.64.0.0/13', '131.0.72.0/22',
+  '2400:cb00::/32', '2606:4700::/32', '2803:f800::/32', '2405:b500::/32', '2405:8100::/32', '2a06:98c0::/29', '2c0f:f248::/32',
+].map(cidr);
+
+export function isCloudflareAddress(address: string): boolean {
+  const ip = parseIpAddress(address.replace(/^\[(.*)\]$/, '$1'));
+  return ip !== undefined && CLOUDFLARE.some((net) => cidrContains(net, ip));
+}
+
 export function socketHttpGetter(connect: ConnectFn, fallback: HttpGetter = fetchHttpGetter()): HttpGetter {
   return {
     async get(host, address, port, path, opts): Promise<HttpGetResult> {
+      if (isCloudflareAddress(address)) return fallback.get(host, address, port, path, opts);
       const target = hostPort(address, port);
       const defaultPort = opts.tls ? 443 : 80;
       const hostHeader = (host.includes(':') ? `[${host}]` : host) + (port === defaultPort ? '' : `:${port}`);
@@ -77,8 +94,6 @@ export function socketHttpGetter(connect: ConnectFn, fallback: HttpGetter = fetc
       } catch (err) {
         if (err instanceof ProtocolError) return { kind: 'error', reason: 'protocol', detail: `invalid HTTP response from ${target}: ${err.message}` };
         const message = String((err as Error)?.message ?? '');
-        // Cloudflare's own addresses are not reachable by socket; fetch() reaches them through the proxy.
-        if (/cloudflare|proxy request failed/i.test(message)) return fallback.get(host, address, port, path, opts);
         return { kind: 'error', ...failure(message, target, opts.tls === true, connected) };
       } finally {
         clearTimeout(timer);
@@ -90,6 +105,9 @@ export function socketHttpGetter(connect: ConnectFn, fallback: HttpGetter = fetc
 
 function failure(message: string, target: string, tls: boolean, connected: boolean): { reason: NetFailureReason; detail: string } {
   if (/refused/i.test(message)) return { reason: 'refused', detail: `connection refused to ${target}` };
+  // workerd's words for any failed connect (refused, unreachable): a reachability failure, so the VA tries
+  // the name's next address.
+  if (/cannot connect to the specified address/i.test(message)) return { reason: 'refused', detail: `could not connect to ${target}` };
   if (/reset/i.test(message)) return { reason: 'reset', detail: `connection reset by ${target}` };
   if (/unreachable|no route/i.test(message)) return { reason: 'unreachable', detail: `no route to ${target}` };
   if (tls && !connected) return { reason: 'tls', detail: `TLS handshake with ${target} failed` };

@@ -7,7 +7,7 @@ import { createServer, connect as netConnect, type Server, type Socket } from 'n
 import { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { socketHttpGetter, type ConnectFn, type SocketLike } from '../../../src/adapters/workers/http01-socket.js';
+import { isCloudflareAddress, socketHttpGetter, type ConnectFn, type SocketLike } from '../../../src/adapters/workers/http01-socket.js';
 import type { HttpGetResult, HttpGetter } from '../../../src/va/ports.js';
 import { Http01Responder } from '../../support/http01-responder.js';
 import { closedPort } from '../../va/fixtures.js';
@@ -113,5 +113,28 @@ describe('http-01 over a socket (Workers)', () => {
     expect(await viaRaw(null, { ...opts, timeoutMs: 300 })).toMatchObject({ kind: 'error', reason: 'timeout' });
     expect(await viaRaw('SSH-2.0-OpenSSH_9.2\r\n\r\n')).toMatchObject({ kind: 'error', reason: 'protocol' });
     expect(await viaRaw('HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nshort')).toMatchObject({ kind: 'error', reason: 'protocol' });
+  });
+
+  it("fetches a Cloudflare address by name (sockets to Cloudflare's own ranges are refused), any other by socket", async () => {
+    expect(['104.16.132.229', '172.67.1.1', '2606:4700::6810:84e5', '[2a06:98c0::1]'].map(isCloudflareAddress)).toEqual([true, true, true, true]);
+    expect(['93.184.215.14', '127.0.0.1', '2001:db8::1', 'not-an-ip'].map(isCloudflareAddress)).toEqual([false, false, false, false]);
+    const viaFetch: string[] = [];
+    const fallback: HttpGetter = {
+      get: async (host, address) => {
+        viaFetch.push(`${host}@${address}`);
+        return { kind: 'response', status: 200, body: new Uint8Array(), truncated: false };
+      },
+    };
+    const connected: string[] = [];
+    const g = socketHttpGetter((a, o) => {
+      connected.push(a.hostname);
+      return nodeConnect(a, o);
+    }, fallback);
+    expect(await g.get('proxied.example', '104.16.132.229', 80, '/', opts)).toMatchObject({ kind: 'response', status: 200 });
+    expect(viaFetch).toEqual(['proxied.example@104.16.132.229']);
+    expect(connected).toEqual([]);
+    web.setToken('direct', 'direct.thumb');
+    expect(text(await g.get('a.example', '127.0.0.1', web.port, '/.well-known/acme-challenge/direct', opts))).toBe('direct.thumb');
+    expect(connected).toEqual(['127.0.0.1']);
   });
 });
