@@ -1,6 +1,8 @@
 /**
- * http-01 fetches on Workers. A Worker cannot open a socket to a chosen address, so it asks for the host
- * name and lets the platform resolve it. Redirects are returned to the VA, which decides which to follow.
+ * http-01 fetches on Workers with fetch() by host name, which lets the platform resolve it. Used only for
+ * addresses in Cloudflare's own ranges, to which Workers cannot open sockets (a site behind Cloudflare's
+ * proxy); everything else goes over a socket to the checked address (./http01-socket.ts). Redirects are
+ * returned to the VA, which decides which to follow.
  *
  * The address policy (src/va/address-policy.ts) applies here as on Node: before calling this getter the VA
  * has resolved the name's A/AAAA through its own resolver (DNS over HTTPS) and, since this getter says it
