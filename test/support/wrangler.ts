@@ -69,11 +69,13 @@ export async function startWrangler(
   writeFileSync(envFile, lines.join(''), { mode: 0o600 });
 
   const port = await freePort();
+  // Its own inspector port too: two wranglers starting at once would both take the default 9229.
+  const inspectorPort = await freePort();
   const base = `http://127.0.0.1:${port}`;
   let output = '';
   const child: ChildProcess = spawn(
     process.execPath,
-    [WRANGLER, 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state, '--env-file', envFile, '--var', `EABGATE_BASE_URL:${base}`],
+    [WRANGLER, 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', state, '--env-file', envFile, '--var', `EABGATE_BASE_URL:${base}`],
     { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
