@@ -25,7 +25,7 @@ beforeAll(async () => {
   httpPort = await freePort();
   w = await workersWorld({ httpPort });
   control = await DnsControl.start(w.dns);
-}, 120_000);
+}, 180_000);
 afterAll(async () => {
   await control?.stop();
   await w?.close();

@@ -39,7 +39,7 @@ beforeAll(async () => {
   worker = world.worker;
   base = worker.base;
   secretKey = worker.secretKey;
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await world?.close();

@@ -48,7 +48,8 @@ export async function workersWorld(opts: { httpPort: number; secrets?: Record<st
   let worker: RunningWorker;
   try {
     worker = await startWrangler({
-      timeoutMs: 60_000,
+      // wrangler starts in 4 s on an idle machine, several times that while the whole suite runs.
+      timeoutMs: 120_000,
       processEnv: { NODE_EXTRA_CA_CERTS: tls.caFile },
       secrets: {
         EABGATE_ADMIN_TOKEN: WORKER_ADMIN_TOKEN,
