@@ -16,7 +16,7 @@ import { RateLimits } from '../core/rate-limits.js';
 
 export function buildServices(deps: AppDeps): Services {
   const { ra, plans } = registrationAuthority(deps);
-  const orders = new OrderService(deps);
+  const orders = new OrderService({ ...deps, ra });
   return {
     ...deps,
     accounts: new AccountService(deps),

@@ -112,6 +112,10 @@ export function drizzleStore(db: Db): Store {
         const rows = await db.select().from(orders).where(eq(orders.customerId, customerId)).orderBy(desc(orders.createdAt));
         return rows.map(toOrder);
       },
+      async renewalOf(orderId) {
+        const row = (await db.select().from(orders).where(eq(orders.renewsOrderId, orderId)).limit(1))[0];
+        return row && toOrder(row);
+      },
       async transition(id, from, changes, match) {
         const rows = await transitionOrder(id, changes as Record<string, unknown>, from, match as Record<string, unknown> | undefined);
         return rows[0];

@@ -11,6 +11,7 @@ import { domainErrors, toDoc } from '../core/errors.js';
 import type { RevocationReason } from '../ca/revocation.js';
 import type { RaDeps } from './deps.js';
 import { TrackingLifecycle } from './tracking/lifecycle.js';
+import { TrackingRenewal } from './tracking/renewal.js';
 import { AcmeOrders, authorizationName } from './acme/orders.js';
 import { AcmeIssuance } from './acme/issuance.js';
 import { answerChallenge } from './acme/challenges.js';
@@ -28,11 +29,13 @@ export function registrationAuthority(deps: Omit<RaDeps, 'plans'>): { ra: Regist
 
 export class RegistrationAuthority {
   readonly tracking: TrackingLifecycle;
+  readonly renewal: TrackingRenewal;
   readonly acmeOrders: AcmeOrders;
   readonly acmeIssuance: AcmeIssuance;
 
   constructor(private readonly d: RaDeps) {
     this.tracking = new TrackingLifecycle(d);
+    this.renewal = new TrackingRenewal(d);
     this.acmeOrders = new AcmeOrders(d);
     this.acmeIssuance = new AcmeIssuance(d, this.acmeOrders);
   }
