@@ -17,6 +17,7 @@ import { asProblem, problemToErrors, cleanDetail, notFoundPage } from '../errors
 import { PRODUCTS, statusOf } from '../text.js';
 import { Alert, Badge, Countdown, CountrySelect, Csrf, ErrorSummary, Secret, SelectField, TextArea, TextField, When, type FormErrors } from '../ui.js';
 import { CaReferenceOnce, KeyArchiveHandover, OpenArchiveHelp, OrderStatus, ValidationSteps } from '../pieces.js';
+import { RenewCard } from './renewal.js';
 
 interface OrderFormValues {
   /** One-time id of this form: a re-sent form (reload) does not place the order twice. */
@@ -341,6 +342,7 @@ async function detailsPage(
   const now = clock.now();
   const view = await tracking.view(order);
   const unlock = await orders.unlockCodeState(order);
+  const links = await orders.renewalLinks(order);
   const unlockSection = order.autoCsr ? (
     <section class="card" aria-labelledby="unlock-h">
       <h2 id="unlock-h">Unlock code of the key archive</h2>
@@ -408,6 +410,16 @@ async function detailsPage(
           <dd>
             <When date={order.createdAt} />
           </dd>
+          {links.renews ? (
+            <>
+              <dt>Renews</dt>
+              <dd>
+                <a class="mono" href={`/portal/orders/${links.renews}`}>
+                  {links.renews}
+                </a>
+              </dd>
+            </>
+          ) : null}
           {view.certificate ? (
             <>
               <dt>Certificate</dt>
@@ -423,6 +435,7 @@ async function detailsPage(
           saved when ordering.
         </p>
       </section>
+      <RenewCard order={{ ...order, status: view.status }} csrf={csrf} renewedBy={links.renewedBy} />
       {unlockSection}
       {view.status === 'pending_validation' ? (
         <section class="card" aria-labelledby="val-h">
