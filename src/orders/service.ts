@@ -128,7 +128,7 @@ export class OrderService {
       ({ csrPem, keyArchive, unlockCode } = await autoCsrPackage({ domains, organization, orderNumber: fresh.order.orderNumber, now, keyPair: this.keyPair }));
       fresh.order.csrPem = csrPem;
     } else {
-      fresh.order.csrPem = (await checkCsr(req.csr!, domains)).pem;
+      fresh.order.csrPem = (await checkCsr(req.csr!, domains, { fewerNames: true })).pem;
       fresh.order.autoCsr = false;
     }
     const order = fresh.order;
@@ -154,7 +154,7 @@ export class OrderService {
     const fresh = await this.freshRecord(customer, previous.product, previous.domains, previous.organization, now);
     let made: Awaited<ReturnType<typeof autoCsrPackage>> | undefined;
     if (key === 'same-csr') {
-      fresh.order.csrPem = (await checkCsr(previous.csrPem, previous.domains)).pem;
+      fresh.order.csrPem = (await checkCsr(previous.csrPem, previous.domains, { fewerNames: true })).pem;
       // The key of this CSR is the customer's (or the earlier archive's): no new archive, nothing to unlock.
       fresh.order.autoCsr = false;
     } else {

@@ -3,6 +3,7 @@ import { newRouter, jsonBody, problemResponses, bearerSecurity } from '../router
 import { requireCustomer } from '../middleware/auth.js';
 import { BUSINESS_CATEGORIES, type OrderRecord } from '../../core/store/types.js';
 import type { OrderService } from '../../orders/service.js';
+import { orderNotices } from '../../csr/notices.js';
 
 const OrganizationSchema = z
   .strictObject({
@@ -54,6 +55,13 @@ const OrderView = z
     unlockCode: UnlockCodeState.nullable().openapi({ description: 'AutoCSR orders: whether the unlock code can still be read' }),
     renews: z.string().nullable().openapi({ description: 'A renewal: the order number of the order it follows' }),
     renewedBy: z.string().nullable().openapi({ description: 'The order number of the renewal of this order, once placed' }),
+    notices: z
+      .array(z.object({ code: z.enum(['names-added', 'subject-field-left-out', 'subject-from-order']), field: z.string(), detail: z.string() }))
+      .openapi({
+        description:
+          'What the certificate will carry differently from the order or the CSR, and why: names the CA adds to a CSR naming fewer, ' +
+          'subject fields the Baseline Requirements forbid (OU, e-mail address), a subject taken from the order rather than the CSR.',
+      }),
   })
   .openapi('Order');
 
@@ -102,6 +110,7 @@ async function view(orders: OrderService, o: OrderRecord) {
     unlockCode: state && { available: state.available, expiresAt: state.expiresAt?.toISOString() ?? null },
     renews: links.renews,
     renewedBy: links.renewedBy,
+    notices: orderNotices(o),
   };
 }
 

@@ -18,6 +18,8 @@ import { PRODUCTS, statusOf } from '../text.js';
 import { Alert, Badge, Countdown, CountrySelect, Csrf, ErrorSummary, Secret, SelectField, TextArea, TextField, When, type FormErrors } from '../ui.js';
 import { CaReferenceOnce, KeyArchiveHandover, OpenArchiveHelp, OrderStatus, ValidationSteps } from '../pieces.js';
 import { RenewCard } from './renewal.js';
+import { OrderNotices } from '../notices.js';
+import { orderNotices } from '../../csr/notices.js';
 
 interface OrderFormValues {
   /** One-time id of this form: a re-sent form (reload) does not place the order twice. */
@@ -399,6 +401,7 @@ async function detailsPage(
       <section class="card" aria-labelledby="status-h">
         <h2 id="status-h">Status</h2>
         <OrderStatus status={view.status} reason={view.statusReason} page="order" />
+        <OrderNotices notices={orderNotices(order)} />
         <dl class="kv">
           <dt>Type</dt>
           <dd>{PRODUCTS[order.product].name}</dd>
@@ -558,6 +561,7 @@ export const orderRoutes = new Hono<PortalEnv>()
             Order <strong class="mono">{o.orderNumber}</strong> for <span class="mono">{o.domains.join(', ')}</span> is placed.
           </p>
         </Alert>
+        <OrderNotices notices={orderNotices(o)} />
         <CaReferenceOnce reference={placed.caReference} orderNumber={o.orderNumber} />
         {placed.keyArchive ? <KeyArchiveHandover archive={placed.keyArchive} orderNumber={o.orderNumber} loggedIn /> : null}
         <section class="card" aria-labelledby="next-h">
