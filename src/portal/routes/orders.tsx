@@ -177,22 +177,32 @@ function NewOrderForm({ csrf, v, errors }: { csrf: string; v: OrderFormValues; e
             <div class="choice">
               <input type="radio" id="key-auto" name="key" value="auto" checked={v.key === 'auto'} aria-describedby="key-auto-hint" />
               <div>
-                <label for="key-auto">Make it for me (recommended)</label>
+                <label for="key-auto">Make it for me (AutoCSR, quickest)</label>
                 <span class="hint" id="key-auto-hint">
-                  We create the key and give it to you once, as an encrypted ZIP file, right after ordering. We do not keep it.
+                  A convenience: we create the key and give it to you once, as an encrypted ZIP file, right after ordering. We do not keep it. Good for a
+                  test system or a quick start.
                 </span>
               </div>
             </div>
             <div class="choice">
               <input type="radio" id="key-csr" name="key" value="csr" checked={v.key === 'csr'} aria-describedby="key-csr-hint" />
               <div>
-                <label for="key-csr">I have a CSR</label>
+                <label for="key-csr">I have a CSR (recommended for production servers)</label>
                 <span class="hint" id="key-csr-hint">
                   Your server or the <a href="/portal/csr">CSR generator</a> made the key; you paste the certificate signing request.
                 </span>
               </div>
             </div>
           </div>
+          <details id="why-own-csr">
+            <summary>Why we recommend your own CSR for production servers</summary>
+            <p>
+              With your own CSR the private key is made on the server that uses it and never travels: not to us, not through a download, not through a
+              ZIP file. That is also the only way when the key lives in a <strong>hardware security module (HSM)</strong> or a cloud key vault, which
+              never lets a key out, and it is what many companies’ <strong>security policies</strong> require (keys generated where they are used,
+              by the people who run the server). AutoCSR is a convenience for everything else: the key is made for you, handed over once and not kept.
+            </p>
+          </details>
           <div data-show-when="key=auto">
             <div class="choice">
               <input type="checkbox" id="f-www" name="www" value="1" checked={v.www} aria-describedby="f-www-hint" />
