@@ -49,7 +49,7 @@ function TrackForm({ csrf, value, errors }: { csrf: string; value?: string; erro
             spellcheck={false}
             autocapitalize="characters"
             maxlength={80}
-            hint="For example CAR-ABCD-EFGH-JKMN-PQRS-TVWX-Y234-5678. Capitals and dashes are optional."
+            hint="For example CAR-ABCD-EFGH-JKMN-PQRS-TVWX-Y234-5678. Capitals and dashes are optional. Older e-mails and documents call it the “Supplier Order Number”."
           />
           <div class="actions">
             <button type="submit" class="btn">
@@ -58,6 +58,13 @@ function TrackForm({ csrf, value, errors }: { csrf: string; value?: string; erro
           </div>
         </form>
       </div>
+      <details id="supplier-order-number">
+        <summary>Where is the “Supplier Order Number”?</summary>
+        <p>
+          “Supplier Order Number” is the old name of the CA Reference: the same value (it starts with CAR-), under the name older e-mails, invoices and
+          guides still use. Type it here. It is not the order number (which starts with EG-) and not the unlock code of a key file.
+        </p>
+      </details>
       <p class="muted">
         Lost the CA Reference? It cannot be recovered. Logged-in customers still see their orders and unlock codes under <a href="/portal/orders">My orders</a>.
       </p>
