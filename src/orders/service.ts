@@ -154,6 +154,9 @@ export class OrderService {
     const fresh = await this.freshRecord(customer, previous.product, previous.domains, previous.organization, now);
     let made: Awaited<ReturnType<typeof autoCsrPackage>> | undefined;
     if (key === 'same-csr') {
+      if (!previous.csrPem) {
+        throw problems.gone('The CSR of this order was deleted with its personal data (retention period): renew with a new AutoCSR key, or order with a new CSR.');
+      }
       fresh.order.csrPem = (await checkCsr(previous.csrPem, previous.domains, { fewerNames: true })).pem;
       // The key of this CSR is the customer's (or the earlier archive's): no new archive, nothing to unlock.
       fresh.order.autoCsr = false;

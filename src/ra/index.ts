@@ -16,6 +16,7 @@ import { AcmeOrders, authorizationName } from './acme/orders.js';
 import { AcmeIssuance } from './acme/issuance.js';
 import { answerChallenge } from './acme/challenges.js';
 import { recoverStuck, type RecoveryReport } from './recovery.js';
+import { purgeRetention, type RetentionReport } from './retention.js';
 
 import { AcmePlanPolicy } from '../caas/acme-policy.js';
 
@@ -82,5 +83,10 @@ export class RegistrationAuthority {
   /** The periodic job: issuance nobody moved for a lease is finished, resubmitted or given up. */
   recoverStuck(): Promise<RecoveryReport> {
     return recoverStuck(this.d, this.tracking, this.acmeIssuance);
+  }
+
+  /** The periodic purge's retention part: EAB view logs, old ACME state, personal data of closed orders, old validation records. */
+  purgeRetention(): Promise<RetentionReport> {
+    return purgeRetention(this.d);
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { CaasStore } from './caas.js';
 import type { AcmeStore } from './acme.js';
+import type { RetentionStore } from './retention.js';
 
 export type Product = 'dv' | 'ov' | 'ev';
 
@@ -247,4 +248,5 @@ export interface Store {
   certificates: CertificateStore;
   caas: CaasStore;
   acme: AcmeStore;
+  retention: RetentionStore;
 }
