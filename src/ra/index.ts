@@ -16,7 +16,7 @@ import { AcmeOrders, authorizationName } from './acme/orders.js';
 import { AcmeIssuance } from './acme/issuance.js';
 import { answerChallenge } from './acme/challenges.js';
 import { recoverStuck, type RecoveryReport } from './recovery.js';
-import { purgeRetention, type RetentionReport } from './retention.js';
+import { closeOrdersOfDeletedAccount, purgeRetention, type AccountOrdersReport, type RetentionReport } from './retention.js';
 
 import { AcmePlanPolicy } from '../caas/acme-policy.js';
 
@@ -88,5 +88,10 @@ export class RegistrationAuthority {
   /** The periodic purge's retention part: EAB view logs, old ACME state, personal data of closed orders, old validation records. */
   purgeRetention(): Promise<RetentionReport> {
     return purgeRetention(this.d);
+  }
+
+  /** An account deleted by its owner: open orders closed, personal data of every order erased. */
+  closeOrdersOfDeletedAccount(customerId: string): Promise<AccountOrdersReport> {
+    return closeOrdersOfDeletedAccount(this.d, customerId);
   }
 }

@@ -42,3 +42,33 @@ export async function purgeRetention(d: RaDeps): Promise<RetentionReport> {
   const validationRecords = await r.purgeValidationsOfOrdersClosedBefore(cut.validationRecords);
   return { eabViews, acmeOrders, ordersErased, validationRecords };
 }
+
+export interface AccountOrdersReport {
+  closed: number;
+  erased: number;
+}
+
+/**
+ * An account deleted by its owner: its open orders are closed (rejected, with the reason) and every order's
+ * personal data is erased at once. Orders and certificates stay (a certificate stays valid until it
+ * expires; the CA keeps its records). An order being issued right now is left to finish; the retention
+ * purge erases it once it has closed.
+ */
+export async function closeOrdersOfDeletedAccount(d: RaDeps, customerId: string): Promise<AccountOrdersReport> {
+  const now = d.clock.now();
+  const report: AccountOrdersReport = { closed: 0, erased: 0 };
+  for (const o of await d.store.orders.listByCustomer(customerId)) {
+    if (o.status === 'pending_issuance') continue;
+    const erase = { csrPem: '', organization: withoutPersonalData(o.organization) };
+    if (o.status === 'pending_validation' || o.status === 'pending_approval') {
+      const changed = await d.store.orders.transition(o.id, [o.status], {
+        ...erase,
+        status: 'rejected',
+        statusReason: 'Closed: the account was deleted by its owner.',
+        updatedAt: now,
+      });
+      if (changed) report.closed++;
+    } else if (await d.store.orders.transition(o.id, [o.status], erase)) report.erased++;
+  }
+  return report;
+}

@@ -16,9 +16,11 @@ export interface RetentionStore {
   purgeValidationsOfOrdersClosedBefore(cutoff: Date): Promise<number>;
   /** Ends every session of a customer. */
   deleteSessionsOf(customerId: string): Promise<number>;
+  /** Deletes the sealed unlock codes of every order of a customer. */
+  deleteUnlockCodesOf(customerId: string): Promise<number>;
   /**
    * Erases a customer's personal data from the account row: the e-mail becomes `placeholderEmail` (unique,
-   * unusable) and the password hash one no password matches. True if the row was changed.
+   * unusable) and the password hash `passwordHash` (of a random secret nobody holds). True if the row was changed.
    */
-  anonymizeCustomer(customerId: string, placeholderEmail: string): Promise<boolean>;
+  anonymizeCustomer(customerId: string, placeholderEmail: string, passwordHash: string): Promise<boolean>;
 }

@@ -1,12 +1,9 @@
 /** The RetentionStore over Drizzle (src/core/store/retention.ts): each method one statement. */
 import { and, eq, inArray, lt, lte, ne, notExists, or, sql, exists } from 'drizzle-orm';
 import type { Db } from '../drizzle-store.js';
-import { acmeAuthorizations, acmeOrders, certificates, customers, domainValidations, eabViews, orders, sessions } from '../schema/index.js';
+import { acmeAuthorizations, acmeOrders, certificates, customers, domainValidations, eabViews, orders, sessions, unlockCodes } from '../schema/index.js';
 import type { RetentionStore } from '../../core/store/retention.js';
 import type { OrderRecord } from '../../core/store/types.js';
-
-/** A password hash no password verifies against (not a PHC string): the account can no longer log in. */
-export const NO_PASSWORD = '!deleted';
 
 export function retentionStore(db: Db): RetentionStore {
   /** Orders closed before the cutoff: ended, or issued with every certificate expired before it. */
@@ -62,11 +59,15 @@ export function retentionStore(db: Db): RetentionStore {
     async deleteSessionsOf(customerId) {
       return (await db.delete(sessions).where(eq(sessions.customerId, customerId)).returning({ d: sessions.tokenDigest })).length;
     },
-    async anonymizeCustomer(customerId, placeholderEmail) {
+    async deleteUnlockCodesOf(customerId) {
+      const own = db.select({ id: orders.id }).from(orders).where(eq(orders.customerId, customerId));
+      return (await db.delete(unlockCodes).where(inArray(unlockCodes.orderId, own)).returning({ id: unlockCodes.id })).length;
+    },
+    async anonymizeCustomer(customerId, placeholderEmail, passwordHash) {
       const rows = await db
         .update(customers)
-        .set({ email: placeholderEmail, passwordHash: NO_PASSWORD })
-        .where(and(eq(customers.id, customerId), ne(customers.passwordHash, NO_PASSWORD)))
+        .set({ email: placeholderEmail, passwordHash })
+        .where(and(eq(customers.id, customerId), ne(customers.email, placeholderEmail)))
         .returning({ id: customers.id });
       return rows.length === 1;
     },
