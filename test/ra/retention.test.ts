@@ -101,4 +101,27 @@ describe('retention', () => {
     expect(count('select count(*) n from domain_validations where order_id = ?', order.id)).toBe(0);
     expect(await h.deps.store.orders.byId(order.id)).toBeDefined();
   });
+
+  it('an issued order counts as closed once its last certificate expired; a live certificate keeps its CSR', async () => {
+    const token = await customer(h, 'expired@example.com');
+    const { csr } = opensslCsr({ key: 'ec', cn: 'expired.example.org', sans: ['expired.example.org'] });
+    const placed = await h.request('POST', '/api/v1/orders', { token, json: { product: 'dv', domains: ['expired.example.org'], csr } });
+    const order = (await h.deps.store.orders.byNumber(((await placed.json()) as { orderNumber: string }).orderNumber))!;
+    // As issuance leaves it: a certificate of 10 days, the order issued.
+    const now = h.clock.now();
+    await h.deps.store.certificates.create({
+      id: 'cert-expired', orderId: order.id, acmeOrderId: null, serialHex: 'ab01', certPem: 'test', chainPem: 'test', issuer: 'test',
+      notBefore: now, notAfter: new Date(now.getTime() + 10 * DAY_MS), revokedAt: null, revocationReason: null, replacedBy: null, issuanceId: null, createdAt: now,
+    });
+    await h.deps.store.orders.transition(order.id, ['pending_validation'], { status: 'issued', updatedAt: now });
+    days(10 + RETENTION_DAYS.closedOrderPersonalData - 1);
+    expect((await purge()).ordersErased).toBe(0);
+    expect((await h.deps.store.orders.byId(order.id))!.csrPem).not.toBe('');
+    days(2);
+    expect((await purge()).ordersErased).toBe(1);
+    const after = (await h.deps.store.orders.byId(order.id))!;
+    expect(after.csrPem).toBe('');
+    expect(after.status).toBe('issued');
+    expect(await h.deps.store.certificates.byId('cert-expired')).toBeDefined();
+  });
 });
