@@ -9,6 +9,7 @@ import * as schema from './schema/index.js';
 import type { Store, OrderRecord, CaMaterialRecord, DomainValidationRecord } from '../core/store/types.js';
 import { caasStore } from './store/caas.js';
 import { acmeStore } from './store/acme.js';
+import { retentionStore } from './store/retention.js';
 import { conditionalUpdates, isUniqueViolation, type StatusTable } from './store/conditional.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -111,6 +112,10 @@ export function drizzleStore(db: Db): Store {
       async listByCustomer(customerId) {
         const rows = await db.select().from(orders).where(eq(orders.customerId, customerId)).orderBy(desc(orders.createdAt));
         return rows.map(toOrder);
+      },
+      async renewalOf(orderId) {
+        const row = (await db.select().from(orders).where(eq(orders.renewsOrderId, orderId)).limit(1))[0];
+        return row && toOrder(row);
       },
       async transition(id, from, changes, match) {
         const rows = await transitionOrder(id, changes as Record<string, unknown>, from, match as Record<string, unknown> | undefined);
@@ -231,6 +236,7 @@ export function drizzleStore(db: Db): Store {
     },
     caas: caasStore(db),
     acme: acmeStore(db),
+    retention: retentionStore(db),
   };
 }
 

@@ -31,6 +31,8 @@ export const orders = sqliteTable(
     replacesCertificateId: text('replaces_certificate_id'),
     /** When an operator approved the organization (OV/EV): its reuse window starts here. */
     approvedAt: integer('approved_at', { mode: 'timestamp_ms' }),
+    /** A renewal: the order it follows (unique, so one order is renewed at most once, whatever the clicks). */
+    renewsOrderId: text('renews_order_id').unique(),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     processedAt: integer('processed_at', { mode: 'timestamp_ms' }).notNull(),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
