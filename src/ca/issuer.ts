@@ -5,6 +5,7 @@
  */
 import type { Organization, Product } from '../core/store/types.js';
 import type { RevocationReason } from './revocation.js';
+import type { UpstreamChallenges } from './upstream.js';
 
 export interface IssueRequest {
   /** The gateway's order id: lets an upstream implementation make its handle and keep its idempotence. */
@@ -22,6 +23,8 @@ export interface IssueRequest {
   validityDays?: number;
   /** The gateway's own certificate (EABGATE_TLS=auto): single-label names such as "localhost" allowed. */
   internalNames?: boolean;
+  /** An upstream order already validated for these names (upstream mode): finalized instead of a new one. */
+  upstreamOrderUrl?: string;
 }
 
 export interface Issued {
@@ -56,4 +59,9 @@ export interface Issuer {
   submit(request: IssueRequest): Promise<IssueResult>;
   poll(handle: string): Promise<IssueResult>;
   revoke?(serialHex: string, reason: RevocationReason): Promise<void>;
+  /**
+   * Present on an upstream ACME CA whose challenges the customer answers: the RA then carries each
+   * tracking order through an upstream order (src/ra/tracking/upstream.ts).
+   */
+  upstream?: UpstreamChallenges;
 }

@@ -32,6 +32,7 @@ import { loadOrCreateAccountKey, UpstreamAccountError } from './upstream-acme-ac
 import { UpstreamBusy, UpstreamRefused, UpstreamSession } from './upstream-acme-session.js';
 import { issuedFromChain } from './upstream-acme-chain.js';
 import { problemDetail, selectChallenge, whyInvalid } from './upstream-acme-authz.js';
+import { UpstreamOrderChallenges } from './upstream-acme-challenges.js';
 
 export interface UpstreamAcmeIssuerOptions {
   upstream: UpstreamConfig;
@@ -74,16 +75,24 @@ export class UpstreamAcmeIssuer implements Issuer {
   private account: Promise<{ keyPem: string; url: string }> | undefined;
   private readonly submitWaitMs: number;
   private readonly pollWaitMs: number;
+  /** The upstream's orders and challenges, for the customer to answer (tracking orders). */
+  readonly upstream: UpstreamOrderChallenges;
 
   constructor(private readonly opts: UpstreamAcmeIssuerOptions) {
     this.submitWaitMs = opts.submitWaitMs ?? 10_000;
     this.pollWaitMs = opts.pollWaitMs ?? 2_000;
+    this.upstream = new UpstreamOrderChallenges(async () => {
+      const session = await this.session();
+      return { session, accountKeyPem: (await this.account!).keyPem };
+    }, opts.logger);
   }
 
   async submit(request: IssueRequest): Promise<IssueResult> {
     const deadline = Date.now() + this.submitWaitMs;
     return this.logged('submit', async () => {
       const s = await this.session();
+      // Upstream mode: the order the customer's validation already made ready at the upstream is finalized.
+      if (request.upstreamOrderUrl) return this.follow(s, request.upstreamOrderUrl, request.csrPem, deadline);
       let order: Order;
       try {
         // IP addresses go upstream as RFC 8738 identifiers: the upstream decides whether it issues for them.

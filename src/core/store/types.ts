@@ -4,6 +4,7 @@
  * are AES-256-GCM ciphertexts bound to their row, credentials are keyed digests.
  */
 import type { CaasStore } from './caas.js';
+import type { UpstreamOrderStore } from './upstream.js';
 import type { AcmeStore } from './acme.js';
 
 export type Product = 'dv' | 'ov' | 'ev';
@@ -243,4 +244,5 @@ export interface Store {
   certificates: CertificateStore;
   caas: CaasStore;
   acme: AcmeStore;
+  upstreamOrders: UpstreamOrderStore;
 }
