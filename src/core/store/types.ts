@@ -134,7 +134,7 @@ export interface OrderStore {
     id: string,
     from: readonly OrderStatus[],
     changes: Partial<Omit<OrderRecord, 'id'>>,
-    match?: Partial<Pick<OrderRecord, 'issuanceId' | 'issuanceLeaseAt' | 'replacesCertificateId'>>,
+    match?: Partial<Pick<OrderRecord, 'issuanceId' | 'issuanceLeaseAt' | 'replacesCertificateId' | 'statusReason'>>,
   ): Promise<OrderRecord | undefined>;
   /** Orders whose issuance may need a hand: pending_issuance with a lease at or before `cutoff`, or an unfinished replacement. */
   needingRecovery(cutoff: Date, limit: number): Promise<OrderRecord[]>;

@@ -26,8 +26,8 @@ export interface CheckOutcome {
   domain: string;
   status: 'valid' | 'pending';
   method?: string;
-  /** What each method found (customer-facing sentences). */
-  found: { 'http-01'?: string; 'dns-01'?: string };
+  /** What each method found (customer-facing sentences); in upstream mode also what the upstream CA said. */
+  found: { 'http-01'?: string; 'dns-01'?: string; 'upstream CA'?: string };
 }
 
 
@@ -87,15 +87,17 @@ export async function restartValidations(store: Store, keyring: Keyring, order: 
 export async function checkDomains(
   deps: { store: Store; keyring: Keyring; clock: Clock; va: ValidationAuthority },
   order: OrderRecord,
+  only?: ReadonlySet<string>,
 ): Promise<CheckOutcome[]> {
   const jwk = await orderBindingJwk(deps.keyring, order.id);
-  let rows = await deps.store.domainValidations.forOrder(order.id);
+  const mine = (all: DomainValidationRecord[]) => (only ? all.filter((v) => only.has(v.domain)) : all);
+  let rows = mine(await deps.store.domainValidations.forOrder(order.id));
   // A validation too old to reuse starts over with a new token: its random value may not be reused
   // either (BR §3.2.2.4.7), so the old file or TXT record cannot renew it.
   const expired = rows.filter((v) => v.status === 'valid' && !stillValid(v, deps.clock.now()));
   if (expired.length > 0) {
     await restartValidations(deps.store, deps.keyring, order, expired);
-    rows = await deps.store.domainValidations.forOrder(order.id);
+    rows = mine(await deps.store.domainValidations.forOrder(order.id));
   }
   // A few names at a time (the VA also bounds the whole process): a 100-name order never sends 100 GETs at once.
   return mapLimit(
