@@ -25,6 +25,11 @@ export interface IssueRequest {
   internalNames?: boolean;
   /** An upstream order already validated for these names (upstream mode): finalized instead of a new one. */
   upstreamOrderUrl?: string;
+  /**
+   * DNS delegation (ACME orders): per name (as the upstream's authorization names it, without "*.") the
+   * name in the delegation zone where the issuer publishes the upstream's dns-01 TXT and answers it itself.
+   */
+  delegation?: Record<string, string>;
 }
 
 export interface Issued {

@@ -42,3 +42,13 @@ export interface UpstreamChallenges {
   /** Tells the upstream that the challenge is ready to be validated (RFC 8555 §7.5.1). */
   answer(challengeUrl: string): Promise<void>;
 }
+
+/**
+ * Where the gateway publishes the upstream's dns-01 TXT records for delegated names (DNS delegation): on
+ * Node its built-in authoritative DNS server, on Workers a DNS provider's HTTP API. `fqdn` is a name in
+ * the delegation zone ("<label>.<zone>"); several values may be published at one name at once.
+ */
+export interface DnsPublisher {
+  publish(fqdn: string, value: string): Promise<void>;
+  withdraw(fqdn: string, value: string): Promise<void>;
+}

@@ -34,6 +34,12 @@ export interface Config {
   issuer: 'embedded' | 'acme';
   /** The upstream ACME CA (with issuer "acme"): directory, External Account Binding, contact. */
   upstream: UpstreamConfig | undefined;
+  /**
+   * DNS delegation for ACME (CaaS) customers with an upstream issuer: customers point
+   * `_acme-challenge.<name>` at `<label>.<zone>` (CNAME) and the gateway publishes the upstream's dns-01 TXT
+   * there. Undefined: off.
+   */
+  delegation: DelegationConfig | undefined;
   /** EABGATE_ACME_IP_IDENTIFIERS: the ACME server accepts IP identifiers (RFC 8738), any address. */
   acmeIpIdentifiers: boolean;
   /**
@@ -52,6 +58,17 @@ export interface Config {
   limits: RateLimitConfig;
   /** EABGATE_PASSWORD_HASH_THREADS: argon2id worker threads on Node (0 = on the event loop; undefined = min(2, cores)). */
   passwordHashThreads: number | undefined;
+}
+
+export interface DelegationConfig {
+  /** EABGATE_DELEGATION_ZONE: the zone the gateway is authoritative for (lower case, no trailing dot). */
+  zone: string;
+  /** EABGATE_DNS_LISTEN (Node): where the built-in authoritative DNS server listens, UDP and TCP. */
+  dnsListen: { host: string; port: number } | undefined;
+  /** EABGATE_DELEGATION_NS: the zone's name server as its NS and SOA records name it (default ns.<zone>). */
+  nsName: string;
+  /** Workers: Cloudflare's DNS API (EABGATE_CLOUDFLARE_ZONE_ID, secret EABGATE_CLOUDFLARE_API_TOKEN). */
+  cloudflare: { zoneId: string; apiToken: string } | undefined;
 }
 
 export interface IssuanceConfig {
@@ -241,6 +258,37 @@ function loadTls(env: Env): Config['tls'] {
   return mode === 'auto' ? { mode: 'auto' } : { mode: 'off' };
 }
 
+function loadDelegation(env: Env): DelegationConfig | undefined {
+  const names = ['EABGATE_DNS_LISTEN', 'EABGATE_DELEGATION_NS', 'EABGATE_CLOUDFLARE_ZONE_ID', 'EABGATE_CLOUDFLARE_API_TOKEN'];
+  const raw = str(env, 'EABGATE_DELEGATION_ZONE', '').toLowerCase().replace(/\.$/, '');
+  if (!raw) {
+    const stray = names.find((n) => env[n]);
+    if (stray) throw new ConfigError(stray, 'is set but EABGATE_DELEGATION_ZONE is not');
+    return undefined;
+  }
+  if (nameSyntaxFault(raw, { underscore: false }) !== undefined) {
+    throw new ConfigError('EABGATE_DELEGATION_ZONE', `must be a DNS name the gateway is authoritative for, e.g. "acme-delegation.example.net", got "${raw}"`);
+  }
+  const listen = str(env, 'EABGATE_DNS_LISTEN', '');
+  const dnsListen = listen ? (parseHostPort(listen) ?? undefined) : undefined;
+  if (listen && !dnsListen) throw new ConfigError('EABGATE_DNS_LISTEN', `must be host:port, e.g. "0.0.0.0:53" or "[::]:53", got "${listen}"`);
+  const nsName = str(env, 'EABGATE_DELEGATION_NS', `ns.${raw}`).toLowerCase().replace(/\.$/, '');
+  if (nameSyntaxFault(nsName, {}) !== undefined) throw new ConfigError('EABGATE_DELEGATION_NS', `not a DNS name: "${nsName}"`);
+  const zoneId = str(env, 'EABGATE_CLOUDFLARE_ZONE_ID', '');
+  const apiToken = env.EABGATE_CLOUDFLARE_API_TOKEN ?? '';
+  if (!zoneId !== !apiToken) {
+    throw new ConfigError(zoneId ? 'EABGATE_CLOUDFLARE_API_TOKEN' : 'EABGATE_CLOUDFLARE_ZONE_ID', 'EABGATE_CLOUDFLARE_ZONE_ID and EABGATE_CLOUDFLARE_API_TOKEN go together');
+  }
+  if (zoneId && !/^[0-9a-f]{32}$/.test(zoneId)) throw new ConfigError('EABGATE_CLOUDFLARE_ZONE_ID', 'must be the 32 hex digits of a Cloudflare zone id');
+  if (!dnsListen && !zoneId) {
+    throw new ConfigError(
+      'EABGATE_DELEGATION_ZONE',
+      'needs a way to publish: EABGATE_DNS_LISTEN (Node, the built-in DNS server) or EABGATE_CLOUDFLARE_ZONE_ID with EABGATE_CLOUDFLARE_API_TOKEN (Workers)',
+    );
+  }
+  return { zone: raw, dnsListen, nsName, cloudflare: zoneId ? { zoneId, apiToken } : undefined };
+}
+
 function loadUpstream(env: Env): Pick<Config, 'issuer' | 'upstream'> {
   const issuer = str(env, 'EABGATE_ISSUER', 'embedded');
   if (issuer !== 'embedded' && issuer !== 'acme') throw new ConfigError('EABGATE_ISSUER', `must be "embedded" or "acme", got "${issuer}"`);
@@ -374,8 +422,14 @@ export function loadConfig(env: Env): Config {
   }
   const caMax = env.EABGATE_CA_MAX_VALIDITY_DAYS ? int(env, 'EABGATE_CA_MAX_VALIDITY_DAYS', 0, 1, 398) : undefined;
 
+  const upstream = loadUpstream(env);
+  const delegation = loadDelegation(env);
+  if (delegation && upstream.issuer !== 'acme') {
+    throw new ConfigError('EABGATE_DELEGATION_ZONE', 'is set but EABGATE_ISSUER is not "acme": delegation carries ACME orders to an upstream CA');
+  }
   return {
-    ...loadUpstream(env),
+    ...upstream,
+    delegation,
     tls,
     va: loadVaConfig(env),
     caaIdentities,

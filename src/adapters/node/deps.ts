@@ -22,9 +22,12 @@ import { nodeDnsResolver } from './dns-resolver.js';
 import { createHttp01Getter } from './http01-getter.js';
 import { createTlsAlpnProber } from './tls-alpn-prober.js';
 import { UpstreamAcmeIssuer, upstreamCertificateLookup } from './upstream-acme.js';
+import { DelegationDnsServer } from './delegation-dns.js';
 
 export interface NodeDeps extends AppDeps {
   sqlite: SqliteHandle;
+  /** DNS delegation (EABGATE_DELEGATION_ZONE with EABGATE_DNS_LISTEN): the authoritative server, started by the entry point. */
+  delegationDns: DelegationDnsServer | undefined;
 }
 
 const hashThreads = (config: Config): number => config.passwordHashThreads ?? defaultPoolSize();
@@ -52,9 +55,14 @@ export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: L
     allowNetworks: config.va.allowNetworks,
     caaIdentities: config.caaIdentities,
   });
+  const delegationDns =
+    config.delegation?.dnsListen && config.issuer === 'acme'
+      ? new DelegationDnsServer({ zone: config.delegation.zone, nsName: config.delegation.nsName, ...config.delegation.dnsListen, logger })
+      : undefined;
   return {
     va,
     ca,
+    delegationDns,
     // EABGATE_ISSUER=acme: an upstream ACME CA signs; the embedded CA still serves the gateway's own TLS and CRL.
     issuer:
       config.issuer === 'acme' && config.upstream
@@ -64,6 +72,7 @@ export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: L
             dataDir: config.dataDir,
             logger,
             certificateBySerial: upstreamCertificateLookup(sqlite.store, ca.chainPem),
+            publisher: delegationDns,
           })
         : ca,
     config,
