@@ -18,6 +18,7 @@ import type { Issuer } from '../ca/issuer.js';
 import type { KeyPool } from '../autocsr/key-pool.js';
 import type { RegistrationAuthority } from '../ra/index.js';
 import type { AcmePlanPolicy } from '../caas/acme-policy.js';
+import type { DelegationService } from '../caas/delegation.js';
 import type { RateLimits } from '../core/rate-limits.js';
 
 import type { Logger } from '../core/logger.js';
@@ -59,6 +60,8 @@ export interface Services extends AppDeps {
   plans: AcmePlanPolicy;
   /** Rate limits per account and per client address (sign-ups, orders, domain checks, ACME accounts). */
   limits: RateLimits;
+  /** DNS delegation records of CaaS customers (EABGATE_DELEGATION_ZONE). */
+  delegation: DelegationService;
 }
 
 export type AppEnv = {

@@ -39,3 +39,27 @@ export async function checkDelegation(va: ValidationAuthority, record: Delegatio
   const why = 'target' in found ? `${record.name} points to ${found.target}, not to ${record.value}` : found.missing;
   return { ok: false, record, detail: `${why}: add the DNS record "${zoneLine(record)}" once, then try again.` };
 }
+
+/** What a customer is shown: the zone, their label, and for a name the exact record and whether it is in place. */
+export class DelegationService {
+  constructor(private readonly deps: { keyring: Keyring; va: ValidationAuthority; config: { delegation?: { zone: string } | undefined } }) {}
+
+  get zone(): string | undefined {
+    return this.deps.config.delegation?.zone;
+  }
+
+  /** The record template for every name of this customer: `_acme-challenge.<name> CNAME <label>.<zone>`. */
+  async template(customerId: string): Promise<{ zone: string; label: string; target: string; template: string } | undefined> {
+    const zone = this.zone;
+    if (!zone) return undefined;
+    const label = await delegationLabel(this.deps.keyring, customerId);
+    return { zone, label, target: `${label}.${zone}`, template: `_acme-challenge.<name> CNAME ${label}.${zone}.` };
+  }
+
+  /** The exact record for one name, checked now. */
+  async check(customerId: string, name: string): Promise<DelegationCheck | undefined> {
+    const zone = this.zone;
+    if (!zone) return undefined;
+    return checkDelegation(this.deps.va, delegationRecord(zone, await delegationLabel(this.deps.keyring, customerId), name));
+  }
+}
