@@ -153,6 +153,15 @@ describe.skipIf(!HAVE_CERTBOT)('certbot with EAB, by DNS delegation, certificate
       value: `${t.label}.${ZONE}`,
       zoneLine: `_acme-challenge.${name}. 3600 IN CNAME ${t.label}.${ZONE}.`,
     });
+    // The credentials view (API and portal) and every client snippet carry the same record.
+    const cred = await fetch(`${server.baseUrl}/api/v1/subscriptions/${customer.subscriptionId}/eab-credentials`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${customer.customerToken}` },
+    });
+    expect(cred.status).toBe(200);
+    const shown = (await cred.json()) as { delegation: { template: string }; snippets: Record<string, string> };
+    expect(shown.delegation.template).toBe(t.template);
+    for (const snippet of Object.values(shown.snippets)) expect(snippet).toContain(`CNAME ${t.label}.${ZONE}.`);
     expect(d.check).toEqual({ ok: false, detail: expect.stringContaining(`there is no CNAME record at _acme-challenge.${name}: add the DNS record "${d.record!.zoneLine}"`) });
   });
 
