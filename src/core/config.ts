@@ -270,7 +270,8 @@ function loadDelegation(env: Env): DelegationConfig | undefined {
     throw new ConfigError('EABGATE_DELEGATION_ZONE', `must be a DNS name the gateway is authoritative for, e.g. "acme-delegation.example.net", got "${raw}"`);
   }
   const listen = str(env, 'EABGATE_DNS_LISTEN', '');
-  const dnsListen = listen ? (parseHostPort(listen) ?? undefined) : undefined;
+  // The port is required: no default of 53 for a server the operator may not mean to put there.
+  const dnsListen = listen ? (parseHostPort(listen, 0) ?? undefined) : undefined;
   if (listen && !dnsListen) throw new ConfigError('EABGATE_DNS_LISTEN', `must be host:port, e.g. "0.0.0.0:53" or "[::]:53", got "${listen}"`);
   const nsName = str(env, 'EABGATE_DELEGATION_NS', `ns.${raw}`).toLowerCase().replace(/\.$/, '');
   if (nameSyntaxFault(nsName, {}) !== undefined) throw new ConfigError('EABGATE_DELEGATION_NS', `not a DNS name: "${nsName}"`);
