@@ -30,6 +30,8 @@ export interface IssueRequest {
    * name in the delegation zone where the issuer publishes the upstream's dns-01 TXT and answers it itself.
    */
   delegation?: Record<string, string>;
+  /** An ACME (CaaS) order: routed to the "caas" upstream when products go to different upstreams. */
+  caas?: boolean;
 }
 
 export interface Issued {

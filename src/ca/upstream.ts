@@ -6,6 +6,7 @@
  * tells the upstream to validate and follows the result.
  */
 import type { JWK } from 'jose';
+import type { UpstreamRoute } from '../core/config.js';
 
 import type { UpstreamAuthorization } from '../core/store/upstream.js';
 
@@ -32,15 +33,19 @@ export class UpstreamError extends Error {
   }
 }
 
+/**
+ * `route` (the order's product, or "caas") picks the upstream when products go to different upstreams
+ * (EABGATE_UPSTREAM_<DV|OV|EV|CAAS>_*); an order keeps the route it was opened with.
+ */
 export interface UpstreamChallenges {
   /** The public JWK of the gateway's upstream account: key authorizations are token "." thumbprint of it. */
-  accountJwk(): Promise<JWK>;
+  accountJwk(route?: UpstreamRoute): Promise<JWK>;
   /** A new upstream order for these names (DNS names; "*.x" as a wildcard). */
-  openOrder(domains: string[]): Promise<UpstreamOrderState>;
+  openOrder(domains: string[], route?: UpstreamRoute): Promise<UpstreamOrderState>;
   /** The order and its authorizations as the upstream has them now. */
-  readOrder(url: string): Promise<UpstreamOrderState>;
+  readOrder(url: string, route?: UpstreamRoute): Promise<UpstreamOrderState>;
   /** Tells the upstream that the challenge is ready to be validated (RFC 8555 §7.5.1). */
-  answer(challengeUrl: string): Promise<void>;
+  answer(challengeUrl: string, route?: UpstreamRoute): Promise<void>;
 }
 
 /**

@@ -35,6 +35,11 @@ export interface Config {
   /** The upstream ACME CA (with issuer "acme"): directory, External Account Binding, contact. */
   upstream: UpstreamConfig | undefined;
   /**
+   * Upstreams per product (EABGATE_UPSTREAM_<DV|OV|EV|CAAS>_DIRECTORY, _EAB_KID, _EAB_HMAC_KEY): portal/REST
+   * orders by product, ACME (CaaS) orders under "caas"; a product without its own goes to `upstream`.
+   */
+  upstreams: Partial<Record<UpstreamRoute, UpstreamConfig>>;
+  /**
    * DNS delegation for ACME (CaaS) customers with an upstream issuer: customers point
    * `_acme-challenge.<name>` at `<label>.<zone>` (CNAME) and the gateway publishes the upstream's dns-01 TXT
    * there. Undefined: off.
@@ -290,39 +295,59 @@ function loadDelegation(env: Env): DelegationConfig | undefined {
   return { zone: raw, dnsListen, nsName, cloudflare: zoneId ? { zoneId, apiToken } : undefined };
 }
 
-function loadUpstream(env: Env): Pick<Config, 'issuer' | 'upstream'> {
-  const issuer = str(env, 'EABGATE_ISSUER', 'embedded');
-  if (issuer !== 'embedded' && issuer !== 'acme') throw new ConfigError('EABGATE_ISSUER', `must be "embedded" or "acme", got "${issuer}"`);
-  const names = ['EABGATE_UPSTREAM_DIRECTORY', 'EABGATE_UPSTREAM_EAB_KID', 'EABGATE_UPSTREAM_EAB_HMAC_KEY', 'EABGATE_UPSTREAM_EMAIL'];
-  if (issuer === 'embedded') {
-    // Set but unused would silently leave the embedded CA signing: say so instead.
-    const stray = names.find((n) => env[n]);
-    if (stray) throw new ConfigError(stray, 'is set but EABGATE_ISSUER is not "acme"');
-    return { issuer, upstream: undefined };
+/** The upstream of one product, or the main one (EABGATE_UPSTREAM_*) when the prefix is "". */
+function parseUpstream(env: Env, prefix: string, email: string | undefined): UpstreamConfig | undefined {
+  const v = (k: string) => `EABGATE_UPSTREAM_${prefix}${k}`;
+  const directoryUrl = str(env, v('DIRECTORY'), '');
+  const kid = str(env, v('EAB_KID'), '');
+  const hmacKey = env[v('EAB_HMAC_KEY')] ?? '';
+  if (!directoryUrl) {
+    if (prefix && (kid || hmacKey)) throw new ConfigError(kid ? v('EAB_KID') : v('EAB_HMAC_KEY'), `is set but ${v('DIRECTORY')} is not`);
+    return undefined;
   }
-  const directoryUrl = str(env, 'EABGATE_UPSTREAM_DIRECTORY', '');
-  if (!directoryUrl) throw new ConfigError('EABGATE_UPSTREAM_DIRECTORY', 'is required with EABGATE_ISSUER=acme: the upstream ACME directory URL');
   let dir: URL;
   try {
     dir = new URL(directoryUrl);
   } catch {
-    throw new ConfigError('EABGATE_UPSTREAM_DIRECTORY', `not a URL: "${directoryUrl}"`);
+    throw new ConfigError(v('DIRECTORY'), `not a URL: "${directoryUrl}"`);
   }
-  if (dir.protocol !== 'https:') throw new ConfigError('EABGATE_UPSTREAM_DIRECTORY', 'must be an https:// URL (RFC 8555 §6.1)');
-  const kid = str(env, 'EABGATE_UPSTREAM_EAB_KID', '');
-  const hmacKey = env.EABGATE_UPSTREAM_EAB_HMAC_KEY ?? '';
-  if (!kid !== !hmacKey) {
-    throw new ConfigError(kid ? 'EABGATE_UPSTREAM_EAB_HMAC_KEY' : 'EABGATE_UPSTREAM_EAB_KID', 'EABGATE_UPSTREAM_EAB_KID and EABGATE_UPSTREAM_EAB_HMAC_KEY go together');
+  if (dir.protocol !== 'https:') throw new ConfigError(v('DIRECTORY'), 'must be an https:// URL (RFC 8555 §6.1)');
+  if (Boolean(kid) !== Boolean(hmacKey)) {
+    throw new ConfigError(kid ? v('EAB_HMAC_KEY') : v('EAB_KID'), `${v('EAB_KID')} and ${v('EAB_HMAC_KEY')} go together`);
   }
   // The key itself never appears in a message.
   if (hmacKey && (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(hmacKey) || hmacKey.replace(/=+$/, '').length < 22)) {
-    throw new ConfigError('EABGATE_UPSTREAM_EAB_HMAC_KEY', 'must be the HMAC key as the CA issued it: base64 or base64url, at least 16 bytes');
+    throw new ConfigError(v('EAB_HMAC_KEY'), 'must be the HMAC key as the CA issued it: base64 or base64url, at least 16 bytes');
+  }
+  return { directoryUrl, eab: kid ? { kid, hmacKey } : undefined, email };
+}
+
+export const UPSTREAM_ROUTES = ['dv', 'ov', 'ev', 'caas'] as const;
+export type UpstreamRoute = (typeof UPSTREAM_ROUTES)[number];
+
+function loadUpstream(env: Env): Pick<Config, 'issuer' | 'upstream' | 'upstreams'> {
+  const issuer = str(env, 'EABGATE_ISSUER', 'embedded');
+  if (issuer !== 'embedded' && issuer !== 'acme') throw new ConfigError('EABGATE_ISSUER', `must be "embedded" or "acme", got "${issuer}"`);
+  const perRoute = UPSTREAM_ROUTES.flatMap((r) => ['DIRECTORY', 'EAB_KID', 'EAB_HMAC_KEY'].map((k) => `EABGATE_UPSTREAM_${r.toUpperCase()}_${k}`));
+  const names = ['EABGATE_UPSTREAM_DIRECTORY', 'EABGATE_UPSTREAM_EAB_KID', 'EABGATE_UPSTREAM_EAB_HMAC_KEY', 'EABGATE_UPSTREAM_EMAIL', ...perRoute];
+  if (issuer === 'embedded') {
+    // Set but unused would silently leave the embedded CA signing: say so instead.
+    const stray = names.find((n) => env[n]);
+    if (stray) throw new ConfigError(stray, 'is set but EABGATE_ISSUER is not "acme"');
+    return { issuer, upstream: undefined, upstreams: {} };
   }
   const email = str(env, 'EABGATE_UPSTREAM_EMAIL', '') || undefined;
+  const upstream = parseUpstream(env, '', email);
+  if (!upstream) throw new ConfigError('EABGATE_UPSTREAM_DIRECTORY', 'is required with EABGATE_ISSUER=acme: the upstream ACME directory URL');
   if (email !== undefined && !/^[^\s@:,]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(email)) {
     throw new ConfigError('EABGATE_UPSTREAM_EMAIL', `not an e-mail address: "${email}"`);
   }
-  return { issuer, upstream: { directoryUrl, eab: kid ? { kid, hmacKey } : undefined, email } };
+  const upstreams: Partial<Record<UpstreamRoute, UpstreamConfig>> = {};
+  for (const r of UPSTREAM_ROUTES) {
+    const u = parseUpstream(env, `${r.toUpperCase()}_`, email);
+    if (u) upstreams[r] = u;
+  }
+  return { issuer, upstream, upstreams };
 }
 
 /** Unset: the built-in terms at <base>/acme/terms; "none": no terms; else an absolute http(s) URL. */

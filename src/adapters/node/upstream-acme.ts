@@ -46,6 +46,8 @@ export interface UpstreamAcmeIssuerOptions {
    * revokes by certificate). Without it, or for a serial it does not know, revoke() leaves the upstream alone.
    */
   certificateBySerial?: (serialHex: string) => Promise<string | undefined>;
+  /** The sealed account key's file in the data dir (upstream-account.sealed by default; one per upstream). */
+  accountKeyFile?: string;
   /** DNS delegation: where the upstream's dns-01 TXT records are published (the built-in DNS server). */
   publisher?: DnsPublisher;
   /** How long submit() follows the upstream order before answering "pending" (ms). */
@@ -248,7 +250,7 @@ export class UpstreamAcmeIssuer implements Issuer {
 
   private async register(): Promise<{ keyPem: string; url: string }> {
     const { directoryUrl, eab, email } = this.opts.upstream;
-    const keyPem = await loadOrCreateAccountKey(this.opts.keyring, this.opts.dataDir, directoryUrl);
+    const keyPem = await loadOrCreateAccountKey(this.opts.keyring, this.opts.dataDir, directoryUrl, this.opts.accountKeyFile);
     const s = new UpstreamSession({ directoryUrl, accountKeyPem: keyPem, eab });
     const refused = (err: unknown) =>
       err instanceof UpstreamRefused ? new UpstreamAccountError(`the upstream ACME CA refused the gateway's account: ${err.detail}`) : err;

@@ -145,6 +145,7 @@ export class AcmeIssuance {
         ...(ipAddresses.length ? { ipAddresses } : {}),
         csrPem: o.csrPem!,
         delegation: await delegationTargets(d, subscriptionId, dnsNames),
+        caas: true,
         validityDays: requestedDays(o, d.clock.now()) ?? (await d.plans.maxValidityDays(subscriptionId)),
       });
     } catch (err) {

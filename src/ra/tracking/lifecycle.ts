@@ -65,7 +65,7 @@ export class TrackingLifecycle {
     const rec = this.upstream.upstream && order.status === 'pending_validation' ? await this.d.store.upstreamOrders.byOrder(order.id) : undefined;
     return Promise.all(
       rows.map(async (v) => {
-        const upstream = await this.upstream.instructions(rec, v);
+        const upstream = await this.upstream.instructions(order, rec, v);
         if (!upstream) return { validation: v, instructions: await instructionsFor(v) };
         const { said } = this.upstream.upstreamStatus(rec, v.domain);
         const lastResult = v.lastResult ? (JSON.parse(v.lastResult) as Record<string, string>) : {};

@@ -29,7 +29,7 @@ const ALIVE = new Set(['pending', 'ready', 'processing']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class UpstreamTracking {
-  private jwk: Promise<JWK> | undefined;
+  private readonly jwks = new Map<string, Promise<JWK>>();
 
   constructor(
     private readonly d: RaDeps,
@@ -41,12 +41,17 @@ export class UpstreamTracking {
     return this.d.issuer.upstream;
   }
 
-  private accountJwk(): Promise<JWK> {
-    this.jwk ??= this.upstream!.accountJwk().catch((err: unknown) => {
-      this.jwk = undefined;
-      throw err;
-    });
-    return this.jwk;
+  /** The account key of the order's upstream (its product's, when products go to different upstreams). */
+  private accountJwk(order: Pick<OrderRecord, 'product'>): Promise<JWK> {
+    let jwk = this.jwks.get(order.product);
+    if (!jwk) {
+      jwk = this.upstream!.accountJwk(order.product).catch((err: unknown) => {
+        this.jwks.delete(order.product);
+        throw err;
+      });
+      this.jwks.set(order.product, jwk);
+    }
+    return jwk;
   }
 
   /** An upstream order that can no longer validate or finalize: a new one is needed. */
@@ -67,7 +72,7 @@ export class UpstreamTracking {
     if (rec && !(opts.renew && this.isDead(rec))) return rec;
     let state: UpstreamOrderState;
     try {
-      state = await this.upstream!.openOrder(order.domains);
+      state = await this.upstream!.openOrder(order.domains, order.product);
     } catch (err) {
       if (!(err instanceof UpstreamError)) throw err;
       const now = d.clock.now();
@@ -102,10 +107,10 @@ export class UpstreamTracking {
   }
 
   /** The row brought up to date with the upstream; unchanged when the upstream cannot be asked. */
-  async refresh(rec: UpstreamOrderRecord): Promise<UpstreamOrderRecord> {
+  async refresh(rec: UpstreamOrderRecord, order: Pick<OrderRecord, 'product'>): Promise<UpstreamOrderRecord> {
     let state: UpstreamOrderState;
     try {
-      state = await this.upstream!.readOrder(rec.orderUrl);
+      state = await this.upstream!.readOrder(rec.orderUrl, order.product);
     } catch (err) {
       if (err instanceof UpstreamError) return rec;
       throw err;
@@ -132,7 +137,7 @@ export class UpstreamTracking {
     const why = before && this.isDead(before) ? (before.detail ?? 'The upstream CA\'s authorization expired; new validation instructions were made.') : undefined;
     const rec = await this.ensure(order, { renew: true, carryDetail: why });
     if (rec && rec.authorizations.some((a) => a.status === 'pending' && a.challenges.some((c) => c.status === 'processing'))) {
-      return this.refresh(rec);
+      return this.refresh(rec, order);
     }
     return rec;
   }
@@ -141,13 +146,13 @@ export class UpstreamTracking {
    * The customer's instructions for one name: the upstream's challenges while its authorization is pending;
    * undefined (the gateway's own token) when the upstream already holds a valid authorization.
    */
-  async instructions(rec: UpstreamOrderRecord | undefined, v: DomainValidationRecord): Promise<ValidationInstructions | undefined> {
+  async instructions(order: Pick<OrderRecord, 'product'>, rec: UpstreamOrderRecord | undefined, v: DomainValidationRecord): Promise<ValidationInstructions | undefined> {
     const authz = rec?.authorizations.find((a) => a.domain === v.domain);
     if (!authz || authz.status === 'valid') return undefined;
     const http = authz.challenges.find((c) => c.type === 'http-01');
     const dns = authz.challenges.find((c) => c.type === 'dns-01');
     if (!dns && !http) return undefined;
-    const jwk = await this.accountJwk();
+    const jwk = await this.accountJwk(order);
     const dns01 = dns
       ? { name: `_acme-challenge.${baseDomain(v.domain)}`, type: 'TXT' as const, value: await dns01TxtValue(await keyAuthorization(dns.token, jwk)) }
       : undefined;
@@ -180,8 +185,8 @@ export class UpstreamTracking {
     let rec = await this.ensure(order, { renew: true });
     const rows = await d.store.domainValidations.forOrder(order.id);
     if (!rec) return rows.map((v) => ({ domain: v.domain, status: 'pending', found: {} }));
-    if (rec.authorizations.some((a) => a.status === 'pending')) rec = await this.refresh(rec);
-    const jwk = await this.accountJwk();
+    if (rec.authorizations.some((a) => a.status === 'pending')) rec = await this.refresh(rec, order);
+    const jwk = await this.accountJwk(order);
     const answered: string[] = [];
     const local = new Map<string, CheckOutcome>();
     // Names the upstream already holds valid: only the gateway's own validation (its own token) is needed.
@@ -225,7 +230,7 @@ export class UpstreamTracking {
     let unavailable = false;
     for (const url of answered) {
       try {
-        await this.upstream!.answer(url);
+        await this.upstream!.answer(url, order.product);
       } catch (err) {
         if (!(err instanceof UpstreamError)) throw err;
         unavailable ||= err.kind === 'unavailable';
@@ -235,7 +240,7 @@ export class UpstreamTracking {
       const deadline = Date.now() + this.waitMs;
       let wait = 250;
       for (;;) {
-        rec = await this.refresh(rec);
+        rec = await this.refresh(rec, order);
         const busy = rec.authorizations.some((a) => a.status === 'pending' && a.challenges.some((c) => answered.includes(c.url) || c.status === 'processing'));
         if (!busy || Date.now() + wait > deadline) break;
         await sleep(wait);
@@ -291,7 +296,7 @@ export class UpstreamTracking {
     const rec = await this.d.store.upstreamOrders.byOrder(order.id);
     let state: UpstreamOrderState;
     try {
-      state = await this.upstream!.openOrder(order.domains);
+      state = await this.upstream!.openOrder(order.domains, order.product);
     } catch (err) {
       if (!(err instanceof UpstreamError)) throw err;
       if (err.kind === 'refused') throw domainErrors.issuerRefused(`The upstream CA refused a new order for these names: ${err.detail}`);
