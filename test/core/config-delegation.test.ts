@@ -49,3 +49,28 @@ describe('DNS delegation settings', () => {
     expect(err.message).not.toContain('secret-token-value');
   });
 });
+
+describe('upstreams per product', () => {
+  const B = { EABGATE_UPSTREAM_OV_DIRECTORY: 'https://ov.example/dir', EABGATE_UPSTREAM_OV_EAB_KID: 'k', EABGATE_UPSTREAM_OV_EAB_HMAC_KEY: 'A'.repeat(43) };
+
+  it('EABGATE_UPSTREAM_<DV|OV|EV|CAAS>_*: each with its own directory and EAB, the contact shared', () => {
+    const c = loadConfig({ ...UPSTREAM, EABGATE_UPSTREAM_EMAIL: 'pki@example.com', ...B, EABGATE_UPSTREAM_CAAS_DIRECTORY: 'https://caas.example/dir' });
+    expect(c.upstreams).toEqual({
+      ov: { directoryUrl: 'https://ov.example/dir', eab: { kid: 'k', hmacKey: 'A'.repeat(43) }, email: 'pki@example.com' },
+      caas: { directoryUrl: 'https://caas.example/dir', eab: undefined, email: 'pki@example.com' },
+    });
+    expect(loadConfig(UPSTREAM).upstreams).toEqual({});
+  });
+
+  it.each([
+    [{ ...UPSTREAM, EABGATE_UPSTREAM_EV_DIRECTORY: 'http://ev.example/dir' }, 'EABGATE_UPSTREAM_EV_DIRECTORY', /https/],
+    [{ ...UPSTREAM, EABGATE_UPSTREAM_EV_EAB_KID: 'k' }, 'EABGATE_UPSTREAM_EV_EAB_KID', /EABGATE_UPSTREAM_EV_DIRECTORY is not/],
+    [{ ...UPSTREAM, ...B, EABGATE_UPSTREAM_OV_EAB_HMAC_KEY: 'short' }, 'EABGATE_UPSTREAM_OV_EAB_HMAC_KEY', /base64/],
+    [{ ...B }, 'EABGATE_UPSTREAM_OV_DIRECTORY', /EABGATE_ISSUER is not "acme"/],
+  ])('refuses %j naming %s', (env, name, why) => {
+    const err = fault(env as Record<string, string>);
+    expect(err.message).toContain(name);
+    expect(err.message).toMatch(why);
+    expect(err.message).not.toContain('A'.repeat(43));
+  });
+});
