@@ -21,6 +21,7 @@ import { subscriptionRoutes } from '../api/routes/subscriptions.js';
 import { adminSubscriptionRoutes } from '../api/routes/admin-subscriptions.js';
 import { trackingRoutes } from '../api/routes/tracking.js';
 import { caRoutes } from '../api/routes/ca.js';
+import { delegationRoutes } from '../api/routes/delegation.js';
 import { adminOrderRoutes } from '../api/routes/admin-orders.js';
 import { portalRoutes } from '../portal/index.js';
 import { acmeRoutes } from '../acme/server/routes.js';
@@ -94,6 +95,7 @@ export function createApp(deps: AppDeps, services: Services = buildServices(deps
   app.route('/', trackingRoutes);
   app.route('/', adminOrderRoutes);
   app.route('/', caRoutes);
+  app.route('/', delegationRoutes);
   app.route('/', portalRoutes);
   app.route('/acme', acmeRoutes);
 

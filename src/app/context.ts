@@ -19,6 +19,7 @@ import type { Issuer } from '../ca/issuer.js';
 import type { KeyPool } from '../autocsr/key-pool.js';
 import type { RegistrationAuthority } from '../ra/index.js';
 import type { AcmePlanPolicy } from '../caas/acme-policy.js';
+import type { DelegationService } from '../caas/delegation.js';
 import type { RateLimits } from '../core/rate-limits.js';
 
 import type { Logger } from '../core/logger.js';
@@ -62,6 +63,8 @@ export interface Services extends AppDeps {
   limits: RateLimits;
   /** A customer deleting their own account. */
   accountDeletion: AccountDeletion;
+  /** DNS delegation records of CaaS customers (EABGATE_DELEGATION_ZONE). */
+  delegation: DelegationService;
 }
 
 export type AppEnv = {

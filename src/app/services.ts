@@ -14,6 +14,7 @@ import { TrackingService } from '../tracking/service.js';
 import { CrlPublisher } from '../issuance/crl-publisher.js';
 import { registrationAuthority } from '../ra/index.js';
 import { RateLimits } from '../core/rate-limits.js';
+import { DelegationService } from '../caas/delegation.js';
 
 export function buildServices(deps: AppDeps): Services {
   const { ra, plans } = registrationAuthority(deps);
@@ -32,5 +33,6 @@ export function buildServices(deps: AppDeps): Services {
     ra,
     plans,
     limits: new RateLimits(deps.store.throttles, deps.clock, deps.config.limits),
+    delegation: new DelegationService(deps),
   };
 }

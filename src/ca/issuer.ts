@@ -5,6 +5,7 @@
  */
 import type { Organization, Product } from '../core/store/types.js';
 import type { RevocationReason } from './revocation.js';
+import type { UpstreamChallenges } from './upstream.js';
 
 export interface IssueRequest {
   /** The gateway's order id: lets an upstream implementation make its handle and keep its idempotence. */
@@ -22,6 +23,15 @@ export interface IssueRequest {
   validityDays?: number;
   /** The gateway's own certificate (EABGATE_TLS=auto): single-label names such as "localhost" allowed. */
   internalNames?: boolean;
+  /** An upstream order already validated for these names (upstream mode): finalized instead of a new one. */
+  upstreamOrderUrl?: string;
+  /**
+   * DNS delegation (ACME orders): per name (as the upstream's authorization names it, without "*.") the
+   * name in the delegation zone where the issuer publishes the upstream's dns-01 TXT and answers it itself.
+   */
+  delegation?: Record<string, string>;
+  /** An ACME (CaaS) order: routed to the "caas" upstream when products go to different upstreams. */
+  caas?: boolean;
 }
 
 export interface Issued {
@@ -56,4 +66,9 @@ export interface Issuer {
   submit(request: IssueRequest): Promise<IssueResult>;
   poll(handle: string): Promise<IssueResult>;
   revoke?(serialHex: string, reason: RevocationReason): Promise<void>;
+  /**
+   * Present on an upstream ACME CA whose challenges the customer answers: the RA then carries each
+   * tracking order through an upstream order (src/ra/tracking/upstream.ts).
+   */
+  upstream?: UpstreamChallenges;
 }

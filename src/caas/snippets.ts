@@ -10,6 +10,8 @@ export interface SnippetInput {
   email: string;
   /** Placeholder domain the customer replaces. */
   domain?: string;
+  /** DNS delegation (upstream mode): the CNAME target `<label>.<zone>` every name must point at first. */
+  delegationTarget?: string;
 }
 
 export interface Snippets {
@@ -34,7 +36,15 @@ const yamlString = (s: string) => JSON.stringify(s);
 /** A Caddyfile token, quoted when it holds anything but plain characters. */
 const caddyToken = (s: string) => (/^[^\s"{}#\\]+$/.test(s) ? s : JSON.stringify(s));
 
+/** Every snippet starts with the delegation record when the gateway carries orders upstream by delegation. */
 export function buildSnippets(input: SnippetInput): Snippets {
+  const plain = buildPlainSnippets(input);
+  if (!input.delegationTarget) return plain;
+  const first = `# First, once per name (DNS delegation): _acme-challenge.${input.domain ?? EXAMPLE_DOMAIN}. CNAME ${input.delegationTarget}.\n`;
+  return Object.fromEntries(Object.entries(plain).map(([k, v]) => [k, first + v])) as unknown as Snippets;
+}
+
+function buildPlainSnippets(input: SnippetInput): Snippets {
   const dir = shellWord(input.directoryUrl);
   const kid = shellWord(input.kid);
   const key = shellWord(input.hmacKey);

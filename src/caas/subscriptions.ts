@@ -16,6 +16,7 @@ import { problems, type Problem } from '../core/problem.js';
 import { newId } from '../core/secrets/tokens.js';
 import { newHmacKey, newKid, hmacKeyText } from './credentials.js';
 import { buildSnippets, type Snippets } from './snippets.js';
+import { delegationLabel } from './delegation.js';
 
 /** How long after issue the customer can read the HMAC key. */
 export const EAB_REVEAL_TTL_MS = 7 * DAY_MS;
@@ -24,7 +25,7 @@ export interface CaasDeps {
   store: Store;
   keyring: Keyring;
   clock: Clock;
-  config: Pick<Config, 'baseUrl'>;
+  config: Pick<Config, 'baseUrl'> & Partial<Pick<Config, 'delegation'>>;
 }
 
 export type SubscriptionState = 'active' | 'lapsed' | 'revoked';
@@ -55,6 +56,8 @@ export interface RevealedCredentials {
   /** The end of the 7 days during which the HMAC key can be read. */
   expiresAt: Date;
   snippets: Snippets;
+  /** DNS delegation (EABGATE_DELEGATION_ZONE): the record every name needs once, `<name>` to replace. */
+  delegation?: { template: string; target: string };
   /** Every view of this credential, newest first, this one included. */
   views: EabViewRecord[];
 }
@@ -154,6 +157,8 @@ export class SubscriptionBook {
     now: Date,
   ): Promise<RevealedCredentials> {
     const hmacKey = hmacKeyText(await this.deps.keyring.openBytes(cred.hmacKeySealed, sealContext(cred.kid)));
+    const zone = this.deps.config.delegation?.zone;
+    const target = zone ? `${await delegationLabel(this.deps.keyring, customer.id)}.${zone}` : undefined;
     await this.deps.store.caas.recordView({ id: newId(), kid: cred.kid, viewedAt: now, clientAddress: clientAddress.slice(0, 100) });
     return {
       subscriptionId: s.id,
@@ -161,7 +166,8 @@ export class SubscriptionBook {
       hmacKey,
       directoryUrl: this.directoryUrl,
       expiresAt: cred.revealUntil,
-      snippets: buildSnippets({ directoryUrl: this.directoryUrl, kid: cred.kid, hmacKey, email: customer.email }),
+      snippets: buildSnippets({ directoryUrl: this.directoryUrl, kid: cred.kid, hmacKey, email: customer.email, delegationTarget: target }),
+      ...(target ? { delegation: { template: `_acme-challenge.<name> CNAME ${target}.`, target } } : {}),
       views: await this.deps.store.caas.viewsOf([cred.kid]),
     };
   }

@@ -34,6 +34,17 @@ export interface Config {
   issuer: 'embedded' | 'acme';
   /** The upstream ACME CA (with issuer "acme"): directory, External Account Binding, contact. */
   upstream: UpstreamConfig | undefined;
+  /**
+   * Upstreams per product (EABGATE_UPSTREAM_<DV|OV|EV|CAAS>_DIRECTORY, _EAB_KID, _EAB_HMAC_KEY): portal/REST
+   * orders by product, ACME (CaaS) orders under "caas"; a product without its own goes to `upstream`.
+   */
+  upstreams: Partial<Record<UpstreamRoute, UpstreamConfig>>;
+  /**
+   * DNS delegation for ACME (CaaS) customers with an upstream issuer: customers point
+   * `_acme-challenge.<name>` at `<label>.<zone>` (CNAME) and the gateway publishes the upstream's dns-01 TXT
+   * there. Undefined: off.
+   */
+  delegation: DelegationConfig | undefined;
   /** EABGATE_ACME_IP_IDENTIFIERS: the ACME server accepts IP identifiers (RFC 8738), any address. */
   acmeIpIdentifiers: boolean;
   /**
@@ -52,6 +63,17 @@ export interface Config {
   limits: RateLimitConfig;
   /** EABGATE_PASSWORD_HASH_THREADS: argon2id worker threads on Node (0 = on the event loop; undefined = min(2, cores)). */
   passwordHashThreads: number | undefined;
+}
+
+export interface DelegationConfig {
+  /** EABGATE_DELEGATION_ZONE: the zone the gateway is authoritative for (lower case, no trailing dot). */
+  zone: string;
+  /** EABGATE_DNS_LISTEN (Node): where the built-in authoritative DNS server listens, UDP and TCP. */
+  dnsListen: { host: string; port: number } | undefined;
+  /** EABGATE_DELEGATION_NS: the zone's name server as its NS and SOA records name it (default ns.<zone>). */
+  nsName: string;
+  /** Workers: Cloudflare's DNS API (EABGATE_CLOUDFLARE_ZONE_ID, secret EABGATE_CLOUDFLARE_API_TOKEN). */
+  cloudflare: { zoneId: string; apiToken: string } | undefined;
 }
 
 export interface IssuanceConfig {
@@ -241,39 +263,91 @@ function loadTls(env: Env): Config['tls'] {
   return mode === 'auto' ? { mode: 'auto' } : { mode: 'off' };
 }
 
-function loadUpstream(env: Env): Pick<Config, 'issuer' | 'upstream'> {
-  const issuer = str(env, 'EABGATE_ISSUER', 'embedded');
-  if (issuer !== 'embedded' && issuer !== 'acme') throw new ConfigError('EABGATE_ISSUER', `must be "embedded" or "acme", got "${issuer}"`);
-  const names = ['EABGATE_UPSTREAM_DIRECTORY', 'EABGATE_UPSTREAM_EAB_KID', 'EABGATE_UPSTREAM_EAB_HMAC_KEY', 'EABGATE_UPSTREAM_EMAIL'];
-  if (issuer === 'embedded') {
-    // Set but unused would silently leave the embedded CA signing: say so instead.
+function loadDelegation(env: Env): DelegationConfig | undefined {
+  const names = ['EABGATE_DNS_LISTEN', 'EABGATE_DELEGATION_NS', 'EABGATE_CLOUDFLARE_ZONE_ID', 'EABGATE_CLOUDFLARE_API_TOKEN'];
+  const raw = str(env, 'EABGATE_DELEGATION_ZONE', '').toLowerCase().replace(/\.$/, '');
+  if (!raw) {
     const stray = names.find((n) => env[n]);
-    if (stray) throw new ConfigError(stray, 'is set but EABGATE_ISSUER is not "acme"');
-    return { issuer, upstream: undefined };
+    if (stray) throw new ConfigError(stray, 'is set but EABGATE_DELEGATION_ZONE is not');
+    return undefined;
   }
-  const directoryUrl = str(env, 'EABGATE_UPSTREAM_DIRECTORY', '');
-  if (!directoryUrl) throw new ConfigError('EABGATE_UPSTREAM_DIRECTORY', 'is required with EABGATE_ISSUER=acme: the upstream ACME directory URL');
+  if (nameSyntaxFault(raw, { underscore: false }) !== undefined) {
+    throw new ConfigError('EABGATE_DELEGATION_ZONE', `must be a DNS name the gateway is authoritative for, e.g. "acme-delegation.example.net", got "${raw}"`);
+  }
+  const listen = str(env, 'EABGATE_DNS_LISTEN', '');
+  // The port is required: no default of 53 for a server the operator may not mean to put there.
+  const dnsListen = listen ? (parseHostPort(listen, 0) ?? undefined) : undefined;
+  if (listen && !dnsListen) throw new ConfigError('EABGATE_DNS_LISTEN', `must be host:port, e.g. "0.0.0.0:53" or "[::]:53", got "${listen}"`);
+  const nsName = str(env, 'EABGATE_DELEGATION_NS', `ns.${raw}`).toLowerCase().replace(/\.$/, '');
+  if (nameSyntaxFault(nsName, {}) !== undefined) throw new ConfigError('EABGATE_DELEGATION_NS', `not a DNS name: "${nsName}"`);
+  const zoneId = str(env, 'EABGATE_CLOUDFLARE_ZONE_ID', '');
+  const apiToken = env.EABGATE_CLOUDFLARE_API_TOKEN ?? '';
+  if (!zoneId !== !apiToken) {
+    throw new ConfigError(zoneId ? 'EABGATE_CLOUDFLARE_API_TOKEN' : 'EABGATE_CLOUDFLARE_ZONE_ID', 'EABGATE_CLOUDFLARE_ZONE_ID and EABGATE_CLOUDFLARE_API_TOKEN go together');
+  }
+  if (zoneId && !/^[0-9a-f]{32}$/.test(zoneId)) throw new ConfigError('EABGATE_CLOUDFLARE_ZONE_ID', 'must be the 32 hex digits of a Cloudflare zone id');
+  if (!dnsListen && !zoneId) {
+    throw new ConfigError(
+      'EABGATE_DELEGATION_ZONE',
+      'needs a way to publish: EABGATE_DNS_LISTEN (Node, the built-in DNS server) or EABGATE_CLOUDFLARE_ZONE_ID with EABGATE_CLOUDFLARE_API_TOKEN (Workers)',
+    );
+  }
+  return { zone: raw, dnsListen, nsName, cloudflare: zoneId ? { zoneId, apiToken } : undefined };
+}
+
+/** The upstream of one product, or the main one (EABGATE_UPSTREAM_*) when the prefix is "". */
+function parseUpstream(env: Env, prefix: string, email: string | undefined): UpstreamConfig | undefined {
+  const v = (k: string) => `EABGATE_UPSTREAM_${prefix}${k}`;
+  const directoryUrl = str(env, v('DIRECTORY'), '');
+  const kid = str(env, v('EAB_KID'), '');
+  const hmacKey = env[v('EAB_HMAC_KEY')] ?? '';
+  if (!directoryUrl) {
+    if (prefix && (kid || hmacKey)) throw new ConfigError(kid ? v('EAB_KID') : v('EAB_HMAC_KEY'), `is set but ${v('DIRECTORY')} is not`);
+    return undefined;
+  }
   let dir: URL;
   try {
     dir = new URL(directoryUrl);
   } catch {
-    throw new ConfigError('EABGATE_UPSTREAM_DIRECTORY', `not a URL: "${directoryUrl}"`);
+    throw new ConfigError(v('DIRECTORY'), `not a URL: "${directoryUrl}"`);
   }
-  if (dir.protocol !== 'https:') throw new ConfigError('EABGATE_UPSTREAM_DIRECTORY', 'must be an https:// URL (RFC 8555 §6.1)');
-  const kid = str(env, 'EABGATE_UPSTREAM_EAB_KID', '');
-  const hmacKey = env.EABGATE_UPSTREAM_EAB_HMAC_KEY ?? '';
-  if (!kid !== !hmacKey) {
-    throw new ConfigError(kid ? 'EABGATE_UPSTREAM_EAB_HMAC_KEY' : 'EABGATE_UPSTREAM_EAB_KID', 'EABGATE_UPSTREAM_EAB_KID and EABGATE_UPSTREAM_EAB_HMAC_KEY go together');
+  if (dir.protocol !== 'https:') throw new ConfigError(v('DIRECTORY'), 'must be an https:// URL (RFC 8555 §6.1)');
+  if (Boolean(kid) !== Boolean(hmacKey)) {
+    throw new ConfigError(kid ? v('EAB_HMAC_KEY') : v('EAB_KID'), `${v('EAB_KID')} and ${v('EAB_HMAC_KEY')} go together`);
   }
   // The key itself never appears in a message.
   if (hmacKey && (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(hmacKey) || hmacKey.replace(/=+$/, '').length < 22)) {
-    throw new ConfigError('EABGATE_UPSTREAM_EAB_HMAC_KEY', 'must be the HMAC key as the CA issued it: base64 or base64url, at least 16 bytes');
+    throw new ConfigError(v('EAB_HMAC_KEY'), 'must be the HMAC key as the CA issued it: base64 or base64url, at least 16 bytes');
+  }
+  return { directoryUrl, eab: kid ? { kid, hmacKey } : undefined, email };
+}
+
+export const UPSTREAM_ROUTES = ['dv', 'ov', 'ev', 'caas'] as const;
+export type UpstreamRoute = (typeof UPSTREAM_ROUTES)[number];
+
+function loadUpstream(env: Env): Pick<Config, 'issuer' | 'upstream' | 'upstreams'> {
+  const issuer = str(env, 'EABGATE_ISSUER', 'embedded');
+  if (issuer !== 'embedded' && issuer !== 'acme') throw new ConfigError('EABGATE_ISSUER', `must be "embedded" or "acme", got "${issuer}"`);
+  const perRoute = UPSTREAM_ROUTES.flatMap((r) => ['DIRECTORY', 'EAB_KID', 'EAB_HMAC_KEY'].map((k) => `EABGATE_UPSTREAM_${r.toUpperCase()}_${k}`));
+  const names = ['EABGATE_UPSTREAM_DIRECTORY', 'EABGATE_UPSTREAM_EAB_KID', 'EABGATE_UPSTREAM_EAB_HMAC_KEY', 'EABGATE_UPSTREAM_EMAIL', ...perRoute];
+  if (issuer === 'embedded') {
+    // Set but unused would silently leave the embedded CA signing: say so instead.
+    const stray = names.find((n) => env[n]);
+    if (stray) throw new ConfigError(stray, 'is set but EABGATE_ISSUER is not "acme"');
+    return { issuer, upstream: undefined, upstreams: {} };
   }
   const email = str(env, 'EABGATE_UPSTREAM_EMAIL', '') || undefined;
+  const upstream = parseUpstream(env, '', email);
+  if (!upstream) throw new ConfigError('EABGATE_UPSTREAM_DIRECTORY', 'is required with EABGATE_ISSUER=acme: the upstream ACME directory URL');
   if (email !== undefined && !/^[^\s@:,]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(email)) {
     throw new ConfigError('EABGATE_UPSTREAM_EMAIL', `not an e-mail address: "${email}"`);
   }
-  return { issuer, upstream: { directoryUrl, eab: kid ? { kid, hmacKey } : undefined, email } };
+  const upstreams: Partial<Record<UpstreamRoute, UpstreamConfig>> = {};
+  for (const r of UPSTREAM_ROUTES) {
+    const u = parseUpstream(env, `${r.toUpperCase()}_`, email);
+    if (u) upstreams[r] = u;
+  }
+  return { issuer, upstream, upstreams };
 }
 
 /** Unset: the built-in terms at <base>/acme/terms; "none": no terms; else an absolute http(s) URL. */
@@ -374,8 +448,14 @@ export function loadConfig(env: Env): Config {
   }
   const caMax = env.EABGATE_CA_MAX_VALIDITY_DAYS ? int(env, 'EABGATE_CA_MAX_VALIDITY_DAYS', 0, 1, 398) : undefined;
 
+  const upstream = loadUpstream(env);
+  const delegation = loadDelegation(env);
+  if (delegation && upstream.issuer !== 'acme') {
+    throw new ConfigError('EABGATE_DELEGATION_ZONE', 'is set but EABGATE_ISSUER is not "acme": delegation carries ACME orders to an upstream CA');
+  }
   return {
-    ...loadUpstream(env),
+    ...upstream,
+    delegation,
     tls,
     va: loadVaConfig(env),
     caaIdentities,

@@ -10,6 +10,7 @@ import type { Store, OrderRecord, CaMaterialRecord, DomainValidationRecord } fro
 import { caasStore } from './store/caas.js';
 import { acmeStore } from './store/acme.js';
 import { retentionStore } from './store/retention.js';
+import { upstreamOrderStore } from './store/upstream.js';
 import { conditionalUpdates, isUniqueViolation, type StatusTable } from './store/conditional.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -237,6 +238,7 @@ export function drizzleStore(db: Db): Store {
     caas: caasStore(db),
     acme: acmeStore(db),
     retention: retentionStore(db),
+    upstreamOrders: upstreamOrderStore(db),
   };
 }
 

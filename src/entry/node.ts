@@ -18,7 +18,13 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  if (config.delegation && !config.delegation.dnsListen) {
+    process.stderr.write('eabgate: configuration error: EABGATE_DNS_LISTEN: is required on Node with EABGATE_DELEGATION_ZONE (the built-in DNS server, e.g. "0.0.0.0:53")\n');
+    process.exit(2);
+  }
   const deps = await nodeDeps(config);
+  // DNS delegation: the authoritative server of the delegation zone, before anything can be ordered.
+  await deps.delegationDns?.start();
   if (!config.va.dnssec) {
     // The Baseline Requirements want DNSSEC-validated look-ups for domain validation and CAA.
     deps.logger.info('dnssec not required: set EABGATE_VA_DNS_SERVER to a validating resolver and EABGATE_VA_DNSSEC=require for public issuance');
@@ -45,7 +51,7 @@ async function main(): Promise<void> {
   const recover = async () => {
     try {
       const report = await services.ra.recoverStuck();
-      if (report.trackingOrders + report.acmeOrders > 0) deps.logger.info('recovery', { ...report });
+      if (report.trackingOrders + report.acmeOrders + report.upstreamOrders > 0) deps.logger.info('recovery', { ...report });
     } catch (err) {
       deps.logger.error('recovery failed', { error: (err as Error).name });
     }
@@ -61,6 +67,7 @@ async function main(): Promise<void> {
     ? serve({ fetch: app.fetch, hostname: config.host, port: config.port, createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } }, listening)
     : serve({ fetch: app.fetch, hostname: config.host, port: config.port }, listening);
   const stop = () => {
+    void deps.delegationDns?.stop();
     clearInterval(timer);
     clearInterval(recoveryTimer);
     deps.keyPool?.stop();

@@ -14,6 +14,8 @@ export const RECOVERY_BATCH = 50;
 export interface RecoveryReport {
   trackingOrders: number;
   acmeOrders: number;
+  /** Tracking orders that got their upstream order now (the upstream was down when they were placed). */
+  upstreamOrders: number;
 }
 
 export async function recoverStuck(d: RaDeps, tracking: TrackingLifecycle, acme: AcmeIssuance): Promise<RecoveryReport> {
@@ -22,5 +24,6 @@ export async function recoverStuck(d: RaDeps, tracking: TrackingLifecycle, acme:
   for (const o of t) await tracking.current(o);
   const a = await d.store.acme.orders.needingRecovery(cutoff, RECOVERY_BATCH);
   for (const o of a) await acme.current(o);
-  return { trackingOrders: t.length, acmeOrders: a.length };
+  const upstreamOrders = await tracking.upstream.recoverMissing(RECOVERY_BATCH);
+  return { trackingOrders: t.length, acmeOrders: a.length, upstreamOrders };
 }

@@ -15,7 +15,6 @@ import type { KeyArchive } from '../autocsr/key-archive.js';
 import type { OrderService } from '../orders/service.js';
 import type { RegistrationAuthority } from '../ra/index.js';
 import type { ValidateOutcome } from '../ra/tracking/lifecycle.js';
-import { instructionsFor } from '../ra/tracking/validations.js';
 
 export const TRACKING_PER_ADDRESS: ThrottlePolicy = { free: 10, windowMs: 15 * 60_000, baseDelayMs: 1_000, maxDelayMs: 15 * 60_000 };
 
@@ -58,7 +57,7 @@ export class TrackingService {
 
   async view(order: OrderRecord) {
     const current = await this.deps.ra.tracking.current(order);
-    const validations = await this.deps.store.domainValidations.forOrder(current.id);
+    const validations = await this.deps.ra.tracking.validations(current);
     const cert = await this.deps.store.certificates.latestForOrder(current.id);
     return {
       orderNumber: current.orderNumber,
@@ -67,16 +66,14 @@ export class TrackingService {
       product: current.product,
       domains: current.domains,
       autoCsr: current.autoCsr,
-      validation: await Promise.all(
-        validations.map(async (v) => ({
-          domain: v.domain,
-          status: v.status,
-          method: v.method,
-          lastCheckedAt: v.lastCheckedAt?.toISOString() ?? null,
-          lastResult: v.lastResult ? (JSON.parse(v.lastResult) as Record<string, string>) : null,
-          instructions: await instructionsFor(v),
-        })),
-      ),
+      validation: validations.map(({ validation: v, instructions }) => ({
+        domain: v.domain,
+        status: v.status,
+        method: v.method,
+        lastCheckedAt: v.lastCheckedAt?.toISOString() ?? null,
+        lastResult: v.lastResult ? (JSON.parse(v.lastResult) as Record<string, string>) : null,
+        instructions,
+      })),
       certificate: cert
         ? {
             serial: cert.serialHex,

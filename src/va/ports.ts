@@ -45,6 +45,8 @@ export interface DnsResolver {
   /** One string per TXT record: its character-strings concatenated. */
   txt(name: string): Promise<DnsLookup<string>>;
   caa(name: string): Promise<DnsLookup<CaaRecord>>;
+  /** The CNAME target at this name (lower case, no trailing dot); DNS delegation checks it. */
+  cname?(name: string): Promise<DnsLookup<string>>;
 }
 
 /** Why a connection-level operation failed. */

@@ -73,6 +73,19 @@ export class ValidationAuthority {
     this.maxRedirects = opts.maxRedirects ?? 10;
   }
 
+  /**
+   * DNS delegation: where `_acme-challenge.<name>` points (its CNAME target), or why that is not known.
+   * Only a look-up through the configured resolver: nothing is fetched from the customer.
+   */
+  async delegationTarget(name: string): Promise<{ target: string } | { missing: string }> {
+    const owner = `_acme-challenge.${name}`;
+    if (!this.opts.resolver.cname) return { missing: 'this resolver cannot look up CNAME records' };
+    const r = await this.slots.run(() => this.opts.resolver.cname!(owner));
+    if (r.status === 'found') return { target: r.records[0]! };
+    if (r.status === 'failed') return { missing: `the look-up of the CNAME record at ${owner} failed (${r.detail})` };
+    return { missing: `there is no CNAME record at ${owner}` };
+  }
+
   /** The challenge types this deployment can check (tls-alpn-01 only with a TLS prober). */
   get challengeTypes(): ChallengeType[] {
     return this.opts.tlsAlpn ? ['http-01', 'dns-01', 'tls-alpn-01'] : ['http-01', 'dns-01'];

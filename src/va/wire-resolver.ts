@@ -22,17 +22,21 @@ import {
   decodeA,
   decodeAaaa,
   decodeCaa,
+  decodeCname,
   decodeMessage,
   decodeTxt,
   encodeQuery,
   extendedErrors,
   isDnssecEde,
   type DnsMessage,
+  type ResourceRecord,
   type ExtendedDnsError,
 } from './dns-wire.js';
 import { normalizeName } from '../core/hostname.js';
 import { excerpt } from './untrusted.js';
 import type { CaaRecord, DnsFailureReason, DnsLookup, DnsResolver, DnssecStatus } from './ports.js';
+
+type RawMessage = DnsMessage & { raw: Uint8Array };
 
 /** Thrown by a transport when no answer came back. */
 export class DnsTransportError extends Error {
@@ -102,6 +106,9 @@ export class WireDnsResolver implements DnsResolver {
   caa(name: string): Promise<DnsLookup<CaaRecord>> {
     return this.lookup(name, RRType.CAA, decodeCaa);
   }
+  cname(name: string): Promise<DnsLookup<string>> {
+    return this.lookup(name, RRType.CNAME, (_rdata, rr, raw) => decodeCname(raw, rr).toLowerCase().replace(/\.$/, ''));
+  }
 
   private get where(): string {
     return this.opts.serverLabel ? ` from ${this.opts.serverLabel}` : '';
@@ -129,7 +136,10 @@ export class WireDnsResolver implements DnsResolver {
 
     let msg: DnsMessage;
     try {
-      msg = decodeMessage(await this.exchange(query, accept));
+      const raw = await this.exchange(query, accept);
+      msg = decodeMessage(raw);
+      // Kept for names compressed against the whole message (CNAME targets).
+      (msg as RawMessage).raw = raw;
     } catch (err) {
       if (err instanceof DnsTransportError) return { status: 'failed', reason: err.reason, detail: err.message };
       return { status: 'failed', reason: 'malformed', detail: `unreadable DNS answer${where}` };
@@ -138,7 +148,7 @@ export class WireDnsResolver implements DnsResolver {
     return msg;
   }
 
-  private async lookup<T>(name: string, type: number, parse: (rdata: Uint8Array) => T): Promise<DnsLookup<T>> {
+  private async lookup<T>(name: string, type: number, parse: (rdata: Uint8Array, rr: ResourceRecord, raw: Uint8Array) => T): Promise<DnsLookup<T>> {
     const qname = normalizeName(name);
     const where = this.where;
     if (this.opts.requireDnssec) {
@@ -166,7 +176,7 @@ export class WireDnsResolver implements DnsResolver {
 
     const records: T[] = [];
     try {
-      for (const rr of msg.answers) if (rr.type === type && rr.class === 1) records.push(parse(rr.rdata));
+      for (const rr of msg.answers) if (rr.type === type && rr.class === 1) records.push(parse(rr.rdata, rr, (msg as RawMessage).raw));
     } catch {
       return { status: 'failed', reason: 'malformed', detail: `malformed record in DNS answer${where}` };
     }

@@ -1,7 +1,7 @@
 /** Builds the app's dependencies on Node: SQLite store, keyring from the data dir, hash-wasm argon2id on worker threads. */
 import { join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
-import type { Config } from '../../core/config.js';
+import type { Config, UpstreamConfig } from '../../core/config.js';
 import type { Clock } from '../../core/clock.js';
 import { systemClock } from '../../core/clock.js';
 import { Keyring } from '../../core/secrets/keyring.js';
@@ -22,9 +22,46 @@ import { nodeDnsResolver } from './dns-resolver.js';
 import { createHttp01Getter } from './http01-getter.js';
 import { createTlsAlpnProber } from './tls-alpn-prober.js';
 import { UpstreamAcmeIssuer, upstreamCertificateLookup } from './upstream-acme.js';
+import { DelegationDnsServer } from './delegation-dns.js';
+import { RoutedIssuer } from '../../ca/routed-issuer.js';
+import type { Issuer } from '../../ca/issuer.js';
+
+/**
+ * The upstream issuer: one per distinct upstream (directory and EAB key id), each with its own sealed account
+ * key; with upstreams per product (EABGATE_UPSTREAM_<DV|OV|EV|CAAS>_*) a RoutedIssuer in front of them.
+ */
+function upstreamIssuer(
+  config: Config,
+  o: { keyring: Keyring; logger: Logger; store: NodeDeps['store']; embeddedChainPem: string; publisher: DelegationDnsServer | undefined },
+): Issuer {
+  const made = new Map<string, UpstreamAcmeIssuer>();
+  const make = (u: UpstreamConfig, file?: string) => {
+    const key = `${u.directoryUrl} ${u.eab?.kid ?? ''}`;
+    let issuer = made.get(key);
+    if (!issuer) {
+      issuer = new UpstreamAcmeIssuer({
+        upstream: u,
+        keyring: o.keyring,
+        dataDir: config.dataDir,
+        logger: o.logger,
+        accountKeyFile: file,
+        certificateBySerial: upstreamCertificateLookup(o.store, o.embeddedChainPem),
+        publisher: o.publisher,
+      });
+      made.set(key, issuer);
+    }
+    return issuer;
+  };
+  const fallback = make(config.upstream!);
+  const routes = Object.entries(config.upstreams);
+  if (routes.length === 0) return fallback;
+  return new RoutedIssuer(fallback, Object.fromEntries(routes.map(([r, u]) => [r, make(u, `upstream-account-${r}.sealed`)])));
+}
 
 export interface NodeDeps extends AppDeps {
   sqlite: SqliteHandle;
+  /** DNS delegation (EABGATE_DELEGATION_ZONE with EABGATE_DNS_LISTEN): the authoritative server, started by the entry point. */
+  delegationDns: DelegationDnsServer | undefined;
 }
 
 const hashThreads = (config: Config): number => config.passwordHashThreads ?? defaultPoolSize();
@@ -52,20 +89,16 @@ export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: L
     allowNetworks: config.va.allowNetworks,
     caaIdentities: config.caaIdentities,
   });
+  const delegationDns =
+    config.delegation?.dnsListen && config.issuer === 'acme'
+      ? new DelegationDnsServer({ zone: config.delegation.zone, nsName: config.delegation.nsName, ...config.delegation.dnsListen, logger })
+      : undefined;
   return {
     va,
     ca,
+    delegationDns,
     // EABGATE_ISSUER=acme: an upstream ACME CA signs; the embedded CA still serves the gateway's own TLS and CRL.
-    issuer:
-      config.issuer === 'acme' && config.upstream
-        ? new UpstreamAcmeIssuer({
-            upstream: config.upstream,
-            keyring,
-            dataDir: config.dataDir,
-            logger,
-            certificateBySerial: upstreamCertificateLookup(sqlite.store, ca.chainPem),
-          })
-        : ca,
+    issuer: config.issuer === 'acme' && config.upstream ? upstreamIssuer(config, { keyring, logger, store: sqlite.store, embeddedChainPem: ca.chainPem, publisher: delegationDns }) : ca,
     config,
     store: sqlite.store,
     sqlite,

@@ -44,6 +44,7 @@ export function createSystemResolver(opts: SystemResolverOptions = {}): DnsResol
   return {
     a: (name) => run(name, 'A', () => resolver.resolve4(name)),
     aaaa: (name) => run(name, 'AAAA', () => resolver.resolve6(name)),
+    cname: (name) => run(name, 'CNAME', async () => (await resolver.resolveCname(name)).map((n) => n.toLowerCase().replace(/\.$/, ''))),
     txt: (name) => run(name, 'TXT', async () => (await resolver.resolveTxt(name)).map((chunks) => chunks.join(''))),
     caa: (name) =>
       run(name, 'CAA', async () =>

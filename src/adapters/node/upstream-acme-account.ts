@@ -26,8 +26,8 @@ function readSealed(file: string): string | undefined {
 }
 
 /** The account key (PKCS#8 PEM): read and opened, or generated and sealed on first use. */
-export async function loadOrCreateAccountKey(keyring: Keyring, dataDir: string, directoryUrl: string): Promise<string> {
-  const file = join(dataDir, ACCOUNT_KEY_FILE);
+export async function loadOrCreateAccountKey(keyring: Keyring, dataDir: string, directoryUrl: string, fileName = ACCOUNT_KEY_FILE): Promise<string> {
+  const file = join(dataDir, fileName);
   const ctx = accountKeyContext(directoryUrl);
   let sealed = readSealed(file);
   if (sealed === undefined) {

@@ -21,6 +21,7 @@
  */
 import type { Order } from 'acme-client';
 import type { IssueRequest, IssueResult, Issuer } from '../../ca/issuer.js';
+import type { DnsPublisher } from '../../ca/upstream.js';
 import type { RevocationReason } from '../../ca/revocation.js';
 import type { UpstreamConfig } from '../../core/config.js';
 import type { Keyring } from '../../core/secrets/keyring.js';
@@ -32,6 +33,7 @@ import { loadOrCreateAccountKey, UpstreamAccountError } from './upstream-acme-ac
 import { UpstreamBusy, UpstreamRefused, UpstreamSession } from './upstream-acme-session.js';
 import { issuedFromChain } from './upstream-acme-chain.js';
 import { problemDetail, selectChallenge, whyInvalid } from './upstream-acme-authz.js';
+import { UpstreamOrderChallenges } from './upstream-acme-challenges.js';
 
 export interface UpstreamAcmeIssuerOptions {
   upstream: UpstreamConfig;
@@ -44,6 +46,10 @@ export interface UpstreamAcmeIssuerOptions {
    * revokes by certificate). Without it, or for a serial it does not know, revoke() leaves the upstream alone.
    */
   certificateBySerial?: (serialHex: string) => Promise<string | undefined>;
+  /** The sealed account key's file in the data dir (upstream-account.sealed by default; one per upstream). */
+  accountKeyFile?: string;
+  /** DNS delegation: where the upstream's dns-01 TXT records are published (the built-in DNS server). */
+  publisher?: DnsPublisher;
   /** How long submit() follows the upstream order before answering "pending" (ms). */
   submitWaitMs?: number;
   /** How long poll() follows it (ms): poll runs inside a customer's or ACME client's request. */
@@ -52,19 +58,33 @@ export interface UpstreamAcmeIssuerOptions {
 
 const DEFAULT_RETRY_AFTER_SECONDS = 10;
 const CSR_MARK = '#csr=';
+const DELEGATION_MARK = '#dlg=';
 
-function handleOf(orderUrl: string, csrPem: string | undefined): string {
-  if (!csrPem) return orderUrl;
+type Delegation = Record<string, string> | undefined;
+
+function handleOf(orderUrl: string, csrPem: string | undefined, delegation: Delegation): string {
+  const dlg = delegation && Object.keys(delegation).length ? `${DELEGATION_MARK}${toBase64Url(new TextEncoder().encode(JSON.stringify(delegation)))}` : '';
+  if (!csrPem) return orderUrl + dlg;
   const der = pemBlocks(csrPem, 'CERTIFICATE REQUEST')[0]?.der;
   if (!der) throw new Error('not a CERTIFICATE REQUEST PEM block');
-  return `${orderUrl}${CSR_MARK}${toBase64Url(der)}`;
+  return `${orderUrl}${dlg}${CSR_MARK}${toBase64Url(der)}`;
 }
 
-function parseHandle(handle: string): { orderUrl: string; csrPem: string | undefined } | undefined {
+function parseHandle(handle: string): { orderUrl: string; csrPem: string | undefined; delegation: Delegation } | undefined {
   const at = handle.indexOf(CSR_MARK);
-  const orderUrl = at < 0 ? handle : handle.slice(0, at);
+  let orderUrl = at < 0 ? handle : handle.slice(0, at);
+  let delegation: Delegation;
+  const dl = orderUrl.indexOf(DELEGATION_MARK);
+  if (dl >= 0) {
+    try {
+      delegation = JSON.parse(new TextDecoder().decode(fromBase64Url(orderUrl.slice(dl + DELEGATION_MARK.length)))) as Record<string, string>;
+    } catch {
+      return undefined;
+    }
+    orderUrl = orderUrl.slice(0, dl);
+  }
   if (!/^https:\/\/\S+$/.test(orderUrl)) return undefined;
-  return { orderUrl, csrPem: at < 0 ? undefined : toPem('CERTIFICATE REQUEST', fromBase64Url(handle.slice(at + CSR_MARK.length))) };
+  return { orderUrl, delegation, csrPem: at < 0 ? undefined : toPem('CERTIFICATE REQUEST', fromBase64Url(handle.slice(at + CSR_MARK.length))) };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -74,16 +94,24 @@ export class UpstreamAcmeIssuer implements Issuer {
   private account: Promise<{ keyPem: string; url: string }> | undefined;
   private readonly submitWaitMs: number;
   private readonly pollWaitMs: number;
+  /** The upstream's orders and challenges, for the customer to answer (tracking orders). */
+  readonly upstream: UpstreamOrderChallenges;
 
   constructor(private readonly opts: UpstreamAcmeIssuerOptions) {
     this.submitWaitMs = opts.submitWaitMs ?? 10_000;
     this.pollWaitMs = opts.pollWaitMs ?? 2_000;
+    this.upstream = new UpstreamOrderChallenges(async () => {
+      const session = await this.session();
+      return { session, accountKeyPem: (await this.account!).keyPem };
+    }, opts.logger);
   }
 
   async submit(request: IssueRequest): Promise<IssueResult> {
     const deadline = Date.now() + this.submitWaitMs;
     return this.logged('submit', async () => {
       const s = await this.session();
+      // Upstream mode: the order the customer's validation already made ready at the upstream is finalized.
+      if (request.upstreamOrderUrl) return this.follow(s, request.upstreamOrderUrl, request.csrPem, deadline, undefined);
       let order: Order;
       try {
         // IP addresses go upstream as RFC 8738 identifiers: the upstream decides whether it issues for them.
@@ -97,7 +125,7 @@ export class UpstreamAcmeIssuer implements Issuer {
         if (err instanceof UpstreamRefused) return failed(`The upstream CA refused the order: ${err.detail}`);
         throw err;
       }
-      return this.follow(s, order.url, request.csrPem, deadline);
+      return this.follow(s, order.url, request.csrPem, deadline, request.delegation);
     });
   }
 
@@ -105,7 +133,7 @@ export class UpstreamAcmeIssuer implements Issuer {
     const parsed = parseHandle(handle);
     if (!parsed) return failed('The upstream order handle is not an order URL.');
     const deadline = Date.now() + this.pollWaitMs;
-    return this.logged('poll', async () => this.follow(await this.session(), parsed.orderUrl, parsed.csrPem, deadline));
+    return this.logged('poll', async () => this.follow(await this.session(), parsed.orderUrl, parsed.csrPem, deadline, parsed.delegation));
   }
 
   /**
@@ -126,14 +154,32 @@ export class UpstreamAcmeIssuer implements Issuer {
   }
 
   /** Follows the upstream order until it is issued, refused or the deadline comes. */
-  private async follow(s: UpstreamSession, orderUrl: string, csrPem: string | undefined, deadline: number): Promise<IssueResult> {
+  private async follow(s: UpstreamSession, orderUrl: string, csrPem: string | undefined, deadline: number, delegation: Delegation): Promise<IssueResult> {
     const answered = new Set<string>();
+    const published: [string, string][] = [];
     let wait = 250;
     const pending = (): IssueResult => ({
       state: 'pending',
-      handle: handleOf(orderUrl, csrPem),
+      handle: handleOf(orderUrl, csrPem, delegation),
       retryAfterSeconds: Math.min(Math.max(s.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS, 1), 3600),
     });
+    const result = await this.followLoop(s, orderUrl, csrPem, deadline, delegation, answered, published, pending, wait);
+    // Published while the upstream may still look; withdrawn once the order has left validation.
+    if (result.state !== 'pending') for (const [name, value] of published) await this.opts.publisher?.withdraw(name, value).catch(() => undefined);
+    return result;
+  }
+
+  private async followLoop(
+    s: UpstreamSession,
+    orderUrl: string,
+    csrPem: string | undefined,
+    deadline: number,
+    delegation: Delegation,
+    answered: Set<string>,
+    published: [string, string][],
+    pending: () => IssueResult,
+    wait: number,
+  ): Promise<IssueResult> {
     try {
       for (;;) {
         const order = await s.call('order', (c) => c.getOrder({ url: orderUrl } as Order));
@@ -156,6 +202,19 @@ export class UpstreamAcmeIssuer implements Issuer {
           const invalid = whyInvalid(authzs);
           if (invalid) return failed(`The upstream CA refused the order: ${invalid}`);
           for (const authz of authzs) {
+            const target = delegation?.[authz.identifier.value];
+            if (target && this.opts.publisher && authz.status === 'pending') {
+              // DNS delegation: the gateway answers the upstream's dns-01 itself, in its delegation zone.
+              const dns = authz.challenges.find((c) => c.type === 'dns-01' && c.status === 'pending');
+              if (dns && !answered.has(dns.url)) {
+                const value = await s.client.getChallengeKeyAuthorization(dns);
+                await this.opts.publisher.publish(target, value);
+                published.push([target, value]);
+                answered.add(dns.url);
+                await s.call('challenge', (c) => c.completeChallenge(dns));
+              }
+              continue;
+            }
             const challenge = authz.status === 'pending' ? selectChallenge(authz) : undefined;
             if (challenge && !answered.has(challenge.url)) {
               answered.add(challenge.url);
@@ -191,7 +250,7 @@ export class UpstreamAcmeIssuer implements Issuer {
 
   private async register(): Promise<{ keyPem: string; url: string }> {
     const { directoryUrl, eab, email } = this.opts.upstream;
-    const keyPem = await loadOrCreateAccountKey(this.opts.keyring, this.opts.dataDir, directoryUrl);
+    const keyPem = await loadOrCreateAccountKey(this.opts.keyring, this.opts.dataDir, directoryUrl, this.opts.accountKeyFile);
     const s = new UpstreamSession({ directoryUrl, accountKeyPem: keyPem, eab });
     const refused = (err: unknown) =>
       err instanceof UpstreamRefused ? new UpstreamAccountError(`the upstream ACME CA refused the gateway's account: ${err.detail}`) : err;

@@ -101,6 +101,10 @@ const Credentials = z
     directoryUrl: z.string(),
     expiresAt: z.string().openapi({ description: 'Until then (7 days after issue) this route shows the HMAC key; afterwards 410' }),
     snippets: Snippets,
+    delegation: z
+      .object({ template: z.string(), target: z.string() })
+      .optional()
+      .openapi({ description: 'DNS delegation (upstream mode): `_acme-challenge.<name> CNAME <target>.` once per name before ordering' }),
     views: z.array(EabView).openapi({ description: 'Every view of these credentials, newest first, this one included' }),
   })
   .openapi('EabCredentials');
@@ -112,6 +116,7 @@ const credentialsView = (r: RevealedCredentials) => ({
   directoryUrl: r.directoryUrl,
   expiresAt: r.expiresAt.toISOString(),
   snippets: r.snippets,
+  ...(r.delegation ? { delegation: r.delegation } : {}),
   views: r.views.map(viewOf),
 });
 

@@ -4,6 +4,7 @@
  * are AES-256-GCM ciphertexts bound to their row, credentials are keyed digests.
  */
 import type { CaasStore } from './caas.js';
+import type { UpstreamOrderStore } from './upstream.js';
 import type { AcmeStore } from './acme.js';
 import type { RetentionStore } from './retention.js';
 
@@ -138,7 +139,7 @@ export interface OrderStore {
     id: string,
     from: readonly OrderStatus[],
     changes: Partial<Omit<OrderRecord, 'id'>>,
-    match?: Partial<Pick<OrderRecord, 'issuanceId' | 'issuanceLeaseAt' | 'replacesCertificateId'>>,
+    match?: Partial<Pick<OrderRecord, 'issuanceId' | 'issuanceLeaseAt' | 'replacesCertificateId' | 'statusReason'>>,
   ): Promise<OrderRecord | undefined>;
   /** Orders whose issuance may need a hand: pending_issuance with a lease at or before `cutoff`, or an unfinished replacement. */
   needingRecovery(cutoff: Date, limit: number): Promise<OrderRecord[]>;
@@ -249,4 +250,5 @@ export interface Store {
   caas: CaasStore;
   acme: AcmeStore;
   retention: RetentionStore;
+  upstreamOrders: UpstreamOrderStore;
 }

@@ -240,6 +240,17 @@ function credentialsPage(c: PortalContext, r: RevealedCredentials, replaced: boo
         <Secret id="eab-hmac" label="EAB HMAC key" value={r.hmacKey} />
         <CopyValue id="acme-directory" label="ACME directory URL" value={r.directoryUrl} />
       </section>
+      {r.delegation ? (
+        <section class="card" aria-labelledby="deleg-h">
+          <h2 id="deleg-h">DNS delegation: one record per name, once</h2>
+          <p>
+            Certificates are issued by our upstream CA, which checks a DNS record that we publish for you. Before the first order for a name, add this
+            record in your DNS, with <span class="mono">&lt;name&gt;</span> replaced by the name (for <span class="mono">*.example.com</span>: example.com).
+            Your ACME client then proves control to us as usual (http-01 works best).
+          </p>
+          <CopyValue id="delegation-record" label="DNS record" value={r.delegation.template} />
+        </section>
+      ) : null}
       <section class="card" aria-labelledby="setup-h">
         <h2 id="setup-h">Set up your ACME client</h2>
         <p>Pick your client; the commands already contain your credentials. Replace www.example.com with your own name.</p>

@@ -23,6 +23,7 @@ import { caaError, caaRefusals } from '../caa.js';
 import { DEFAULT_PROFILE, PROFILES } from '../profiles.js';
 import { giveUpMs, leaseMs, type RaDeps } from '../deps.js';
 import { authorizationName, type AcmeOrders } from './orders.js';
+import { delegationTargets } from './delegation.js';
 import { isWildcard } from '../../core/hostname.js';
 
 /** What a client is told to wait between polls of a processing order when the issuer gives no hint. */
@@ -143,6 +144,8 @@ export class AcmeIssuance {
         domains,
         ...(ipAddresses.length ? { ipAddresses } : {}),
         csrPem: o.csrPem!,
+        delegation: await delegationTargets(d, subscriptionId, dnsNames),
+        caas: true,
         validityDays: requestedDays(o, d.clock.now()) ?? (await d.plans.maxValidityDays(subscriptionId)),
       });
     } catch (err) {

@@ -17,6 +17,7 @@ import { domainErrors, toDoc, type DomainError } from '../../core/errors.js';
 import { newChallengeToken } from '../tokens.js';
 import { DOMAIN_REUSE_STEPS, domainReuseDays, domainValidationReusable, oldestReusableDomainValidation } from '../reuse.js';
 import type { RaDeps } from '../deps.js';
+import { assertDelegated } from './delegation.js';
 import { baseDomain, isWildcard } from '../../core/hostname.js';
 
 /** Orders (and their pending authorizations) live 7 days. */
@@ -57,6 +58,7 @@ export class AcmeOrders {
       wildcard: req.names.some(isWildcard),
       validityDays: req.validityDays,
     });
+    await assertDelegated(d, account.subscriptionId, req.identifiers.filter((i) => i.type === 'dns').map((i) => i.value));
     const now = d.clock.now();
     const expires = new Date(now.getTime() + ORDER_LIFETIME_MS);
     const orderId = newId();

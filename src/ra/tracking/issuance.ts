@@ -53,6 +53,7 @@ export async function runIssuance(d: RaDeps, order: OrderRecord): Promise<OrderR
       domains: order.domains,
       csrPem: order.csrPem,
       organization: order.product === 'dv' ? undefined : order.organization,
+      upstreamOrderUrl: await readyUpstreamOrderUrl(d, order.id),
     });
   } catch (err) {
     // Kept in pending_issuance: recovery submits the stored CSR again after the lease, and gives up later.
@@ -60,6 +61,13 @@ export async function runIssuance(d: RaDeps, order: OrderRecord): Promise<OrderR
     return order;
   }
   return settleIssuance(d, order, result);
+}
+
+/** Upstream mode: the upstream order the customer's validation made ready, finalized instead of a new one. */
+async function readyUpstreamOrderUrl(d: RaDeps, orderId: string): Promise<string | undefined> {
+  if (!d.issuer.upstream) return undefined;
+  const rec = await d.store.upstreamOrders.byOrder(orderId);
+  return rec && (rec.status === 'ready' || rec.status === 'processing' || rec.status === 'valid') ? rec.orderUrl : undefined;
 }
 
 /** Applies the issuer's answer to the order's current attempt. */

@@ -12,6 +12,9 @@ import { domainReuseDays, organizationReuseDays, organizationValidationReusable 
 import type { RaDeps } from '../deps.js';
 import { checkDomains, restartValidations, stillValid, type CheckOutcome } from './validations.js';
 import { claimIssuance, finishReplacement, recoverTrackingOrder, runIssuance } from './issuance.js';
+import { UpstreamTracking } from './upstream.js';
+import { instructionsFor, type ValidationInstructions } from './validations.js';
+import type { DomainValidationRecord } from '../../core/store/types.js';
 
 export interface ValidateOutcome {
   order: OrderRecord;
@@ -31,12 +34,48 @@ const orgStaleReason = (now: Date) =>
   `The organization's validation is older than the ${organizationReuseDays(now)} days the Baseline Requirements allow to reuse; ` +
   'waiting for organization validation by an operator.';
 
-export class TrackingLifecycle {
-  constructor(private readonly d: RaDeps) {}
+/** One name's validation as the customer sees it: the upstream's challenges in upstream mode. */
+export interface ValidationView {
+  validation: DomainValidationRecord;
+  instructions: ValidationInstructions;
+}
 
-  /** The order as it is now (recovered, polled, replacement finished). */
-  current(order: OrderRecord): Promise<OrderRecord> {
-    return recoverTrackingOrder(this.d, order);
+export class TrackingLifecycle {
+  /** Upstream mode (an issuer whose challenges the customer answers): the upstream order of each order. */
+  readonly upstream: UpstreamTracking;
+
+  constructor(private readonly d: RaDeps) {
+    this.upstream = new UpstreamTracking(d);
+  }
+
+  /** The order as it is now (recovered, polled, replacement finished; in upstream mode its upstream order opened). */
+  async current(order: OrderRecord): Promise<OrderRecord> {
+    const now = await recoverTrackingOrder(this.d, order);
+    if (!this.upstream.upstream || now.status !== 'pending_validation') return now;
+    await this.upstream.current(now);
+    return this.reread(now);
+  }
+
+  /**
+   * The validations of an order with the instructions to show: the upstream's challenges while the upstream
+   * wants a name validated (the name counts as pending until it did, with what it said as the last result).
+   */
+  async validations(order: OrderRecord): Promise<ValidationView[]> {
+    const rows = await this.d.store.domainValidations.forOrder(order.id);
+    const rec = this.upstream.upstream && order.status === 'pending_validation' ? await this.d.store.upstreamOrders.byOrder(order.id) : undefined;
+    return Promise.all(
+      rows.map(async (v) => {
+        const upstream = await this.upstream.instructions(order, rec, v);
+        if (!upstream) return { validation: v, instructions: await instructionsFor(v) };
+        const { said } = this.upstream.upstreamStatus(rec, v.domain);
+        const lastResult = v.lastResult ? (JSON.parse(v.lastResult) as Record<string, string>) : {};
+        if (said) lastResult['upstream CA'] = said;
+        return {
+          validation: { ...v, status: 'pending' as const, lastResult: Object.keys(lastResult).length ? JSON.stringify(lastResult) : null },
+          instructions: upstream,
+        };
+      }),
+    );
   }
 
   /**
@@ -45,7 +84,7 @@ export class TrackingLifecycle {
    */
   async validate(order: OrderRecord): Promise<ValidateOutcome> {
     const d = this.d;
-    const domains = await checkDomains(d, order);
+    const domains = this.upstream.upstream ? await this.upstream.check(order) : await checkDomains(d, order);
     if (order.status !== 'pending_validation' || domains.some((x) => x.status !== 'valid')) {
       return { order: await this.current(order), domains, caa: [] };
     }
@@ -146,8 +185,15 @@ export class TrackingLifecycle {
     const replaces = live && !live.revokedAt ? live.id : null;
     const from = ['issued', 'failed'] as const;
     const noReplacementPending = { replacesCertificateId: null };
-    const stale = (await d.store.domainValidations.forOrder(order.id)).filter((v) => !stillValid(v, now));
+    let stale = (await d.store.domainValidations.forOrder(order.id)).filter((v) => !stillValid(v, now));
     const orgStale = order.product !== 'dv' && !organizationValidationReusable(order.approvedAt, now);
+    let staleReason = `is older than the ${domainReuseDays(now)} days the Baseline Requirements allow to reuse: validate again to get the new certificate.`;
+    if (this.upstream.upstream) {
+      // A new upstream order for the new certificate: names it does not hold valid are validated again.
+      const again = new Set(await this.upstream.renewForReissue(order));
+      stale = (await d.store.domainValidations.forOrder(order.id)).filter((v) => again.has(v.domain) || !stillValid(v, now));
+      staleReason = 'needs to be validated again by the upstream CA for the new certificate: publish the new instructions, then check again.';
+    }
 
     if (stale.length === 0 && !orgStale) {
       const claimed = await claimIssuance(d, order, from, { ...taken, replacesCertificateId: replaces }, noReplacementPending);
@@ -158,7 +204,7 @@ export class TrackingLifecycle {
     const next = stale.length > 0 ? ('pending_validation' as const) : ('pending_approval' as const);
     const statusReason =
       stale.length > 0
-        ? `The validation of ${stale.map((v) => v.domain).join(', ')} is older than the ${domainReuseDays(now)} days the Baseline Requirements allow to reuse: validate again to get the new certificate.`
+        ? `The validation of ${stale.map((v) => v.domain).join(', ')} ${staleReason}`
         : orgStaleReason(now);
     const changed = await d.store.orders.transition(
       order.id,

@@ -26,8 +26,8 @@ export interface CheckOutcome {
   domain: string;
   status: 'valid' | 'pending';
   method?: string;
-  /** What each method found (customer-facing sentences). */
-  found: { 'http-01'?: string; 'dns-01'?: string };
+  /** What each method found (customer-facing sentences); in upstream mode also what the upstream CA said. */
+  found: { 'http-01'?: string; 'dns-01'?: string; 'upstream CA'?: string };
 }
 
 
@@ -87,8 +87,10 @@ export async function restartValidations(store: Store, keyring: Keyring, order: 
 export async function checkDomains(
   deps: { store: Store; keyring: Keyring; clock: Clock; va: ValidationAuthority },
   order: OrderRecord,
+  only?: ReadonlySet<string>,
 ): Promise<CheckOutcome[]> {
   const jwk = await orderBindingJwk(deps.keyring, order.id);
+  const mine = (all: DomainValidationRecord[]) => (only ? all.filter((v) => only.has(v.domain)) : all);
   let rows = await deps.store.domainValidations.forOrder(order.id);
   // An order whose validation rows were never written (a crash between placing it and writing them) gets
   // them now: a name without a row is never taken as validated.
@@ -99,12 +101,13 @@ export async function checkDomains(
     rows = await deps.store.domainValidations.forOrder(order.id);
     if (order.domains.some((name) => !rows.some((v) => v.domain === name))) throw new Error(`order ${order.id}: validation rows missing`);
   }
+  rows = mine(rows);
   // A validation too old to reuse starts over with a new token: its random value may not be reused
   // either (BR §3.2.2.4.7), so the old file or TXT record cannot renew it.
   const expired = rows.filter((v) => v.status === 'valid' && !stillValid(v, deps.clock.now()));
   if (expired.length > 0) {
     await restartValidations(deps.store, deps.keyring, order, expired);
-    rows = await deps.store.domainValidations.forOrder(order.id);
+    rows = mine(await deps.store.domainValidations.forOrder(order.id));
   }
   // A few names at a time (the VA also bounds the whole process): a 100-name order never sends 100 GETs at once.
   return mapLimit(

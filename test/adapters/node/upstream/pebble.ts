@@ -1,8 +1,10 @@
 /**
  * Debian's Pebble 2.4 as the upstream ACME CA of the tests, on loopback only: its own config in a temp dir
  * (EAB required, OS-chosen free ports), a self-signed certificate for its HTTPS listeners made with openssl
- * (the Debian package ships none: trust it with NODE_EXTRA_CA_CERTS), PEBBLE_VA_ALWAYS_VALID=1 (the
- * upstream accepts the gateway's account for any name), PEBBLE_VA_NOSLEEP=1, PEBBLE_WFE_NONCEREJECT=0.
+ * (the Debian package ships none: trust it with NODE_EXTRA_CA_CERTS), PEBBLE_VA_NOSLEEP=1,
+ * PEBBLE_WFE_NONCEREJECT=0, and either PEBBLE_VA_ALWAYS_VALID=1 (the upstream accepts the gateway's account
+ * for any name: a pre-authorized reseller account) or, with `validates: true`, real validation: Pebble asks
+ * `dnsAddress` and fetches http-01 from `httpPort` on the address it found.
  * Started directly (the PID is Pebble), stopped by that PID.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -16,6 +18,8 @@ export const PEBBLE = '/usr/bin/pebble';
 
 export interface Pebble {
   directoryUrl: string;
+  /** The port of Pebble's ACME listener. */
+  port: number;
   /** The self-signed certificate of Pebble's HTTPS listeners (ACME and management). */
   listenerCaFile: string;
   listenerCaPem: string;
@@ -37,6 +41,12 @@ export interface PebbleOptions {
   dnsAddress: string;
   /** Names Pebble refuses to order (its policy: rejectedIdentifier). */
   blocklist?: string[];
+  /** Pebble really validates (no PEBBLE_VA_ALWAYS_VALID). */
+  validates?: boolean;
+  /** The port Pebble's VA fetches http-01 from (a loopback responder of the test). */
+  httpPort?: number;
+  /** Percentage of valid authorizations Pebble reuses in a new order (PEBBLE_AUTHZREUSE; default 100 here). */
+  authzReuse?: number;
 }
 
 function get(url: string, ca: string): Promise<{ status: number; body: string }> {
@@ -62,7 +72,7 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
     '-subj', '/CN=Pebble listener (eabgate tests)', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-days', '2',
   ], { encoding: 'utf8' });
   if (made.status !== 0) throw new Error(`openssl: ${made.stderr}`);
-  const [port, mgmt, httpPort, tlsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [port, mgmt, httpPort, tlsPort] = [await freePort(), await freePort(), opts.httpPort ?? (await freePort()), await freePort()];
   const kid = 'eabgate-upstream';
   // 48 random bytes, unpadded base64url, not starting with "-"
   const hmacKey = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url').replace(/^-/, 'A');
@@ -85,7 +95,7 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
     }),
   );
   const proc: ChildProcess = spawn(PEBBLE, ['-config', config, '-dnsserver', opts.dnsAddress], {
-    env: { PATH: process.env.PATH, PEBBLE_VA_ALWAYS_VALID: '1', PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' },
+    env: { PATH: process.env.PATH, ...(opts.validates ? {} : { PEBBLE_VA_ALWAYS_VALID: '1' }), PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: String(opts.authzReuse ?? 100) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -112,6 +122,7 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
   };
   return {
     directoryUrl,
+    port,
     listenerCaFile: cert,
     listenerCaPem: ca,
     kid,

@@ -1,0 +1,35 @@
+/** UpstreamOrderStore over Drizzle (better-sqlite3 and D1 alike): one atomic statement per write. */
+import { and, eq, isNull } from 'drizzle-orm';
+import { orders, upstreamOrders } from '../schema/index.js';
+import type { Db } from '../drizzle-store.js';
+import type { UpstreamOrderRecord, UpstreamOrderStore } from '../../core/store/upstream.js';
+import { conditionalUpdates, isUniqueViolation, type StatusTable } from './conditional.js';
+
+export function upstreamOrderStore(db: Db): UpstreamOrderStore {
+  const update = conditionalUpdates<UpstreamOrderRecord>(db, upstreamOrders as unknown as StatusTable);
+  const byOrder = async (orderId: string) => (await db.select().from(upstreamOrders).where(eq(upstreamOrders.id, orderId)).limit(1))[0];
+  return {
+    byOrder,
+    async createIfAbsent(r) {
+      try {
+        await db.insert(upstreamOrders).values(r);
+        return r;
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        return (await byOrder(r.id)) ?? r;
+      }
+    },
+    async update(orderId, orderUrl, changes) {
+      return (await update(orderId, changes, undefined, { orderUrl }))[0];
+    },
+    async missing(limit) {
+      const rows = await db
+        .select({ id: orders.id })
+        .from(orders)
+        .leftJoin(upstreamOrders, eq(upstreamOrders.id, orders.id))
+        .where(and(eq(orders.status, 'pending_validation'), isNull(upstreamOrders.id)))
+        .limit(limit);
+      return rows.map((r) => r.id);
+    },
+  };
+}
