@@ -190,3 +190,62 @@ describe.skipIf(!!SKIP)('two Node instances on one PostgreSQL', () => {
     for (const port of [a.port, b.port]) expect((lb.served.get(port) ?? 0) - (before.get(port) ?? 0)).toBeGreaterThan(3);
   }, 120_000);
 });
+
+describe.skipIf(!!SKIP)('the database gone for a while', () => {
+  it('answers 503 problem documents meanwhile, writes nothing half, and serves again by itself', async () => {
+    const eab = await provision(viaLb, lb.url, ADMIN_TOKEN, 'outage@example.com');
+    const client = await AcmeTestClient.open(at(a), `${lb.url}/acme/directory`);
+    expect((await client.register(eab)).status).toBe(201);
+    const name = 'outage.example';
+    const created = await client.post(client.dir.newOrder, { identifiers: [{ type: 'dns', value: name }] });
+    const authz = await client.get((created.body.authorizations as string[])[0]!);
+    const ch = (authz.body.challenges as { type: string; token: string; url: string }[]).find((c) => c.type === 'dns-01')!;
+    await answer(client, { dns } as unknown as Responders, name, ch);
+    expect((await client.post(ch.url, {})).body.status).toBe('valid');
+    const { csr } = await csrFor([name]);
+    const login = () =>
+      fetch(`http://127.0.0.1:${b.port}/api/v1/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'outage@example.com', password: PASSWORD }),
+      });
+    const { token } = (await (await login()).json()) as { token: string };
+
+    db.stopServer();
+    try {
+      // REST: a clean 503 problem document with Retry-After, never a 500.
+      const r = await login();
+      expect(r.status).toBe(503);
+      expect(r.headers.get('content-type')).toContain('application/problem+json');
+      expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(((await r.json()) as { status: number }).status).toBe(503);
+      // ACME: nonces cost no database, so the client gets one; finalize then fails with 503 serverInternal.
+      const fin = await client.post(created.body.finalize as string, { csr });
+      expect(fin.status, fin.text).toBe(503);
+      expect(fin.body.type).toBe('urn:ietf:params:acme:error:serverInternal');
+      expect(fin.headers.get('retry-after')).toMatch(/^\d+$/);
+      // The portal (a session cookie makes it look the session up): a page saying so, 503 too.
+      const page = await fetch(`http://127.0.0.1:${a.port}/portal/`, { headers: { cookie: `eabgate_session=${token}` } });
+      expect(page.status).toBe(503);
+      expect(await page.text()).toContain('Briefly unavailable');
+    } finally {
+      db.startServer();
+    }
+
+    // Back by itself: no instance restarted, the pools open new connections.
+    const deadline = Date.now() + 30_000;
+    let status = 0;
+    while (Date.now() < deadline && (status = (await login()).status) !== 201) await new Promise((r) => setTimeout(r, 250));
+    expect(status).toBe(201);
+    expect(a.proc.exitCode).toBeNull();
+    expect(b.proc.exitCode).toBeNull();
+    // Nothing half-written: the order is still ready, and the finalize sent again issues its one certificate.
+    const order = await client.get(created.headers.get('location')!);
+    expect(order.body.status).toBe('ready');
+    const fin = await client.post(created.body.finalize as string, { csr });
+    expect(fin.status, fin.text).toBe(200);
+    expect(fin.body.status).toBe('valid');
+    const orderId = created.headers.get('location')!.split('/').pop()!;
+    expect(await count('select count(*)::int as n from certificates where acme_order_id = $1', [orderId])).toBe(1);
+  }, 90_000);
+});
