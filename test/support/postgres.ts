@@ -9,7 +9,7 @@
  * outage test; `database(name)` creates an empty database and returns its URL.
  */
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -25,6 +25,8 @@ export interface TestPostgres {
   stopServer(): void;
   startServer(): void;
   stop(): void;
+  /** The postmaster's PID (its backends are its children): for CPU figures in benches. */
+  postmasterPid(): number;
 }
 
 const POSTGRES_LIB = '/usr/lib/postgresql';
@@ -113,5 +115,6 @@ export async function startPostgres(): Promise<TestPostgres> {
     stopServer,
     startServer,
     stop,
+    postmasterPid: () => Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]),
   };
 }
