@@ -77,6 +77,8 @@ async function setup(name: string, dns: TestDnsServer, http: Http01Responder, db
     EABGATE_ADMIN_TOKEN: ADMIN_TOKEN,
     EABGATE_CAA_IDENTITIES: 'eabgate.test',
     EABGATE_LOG_REQUESTS: 'false',
+    // Every flow registers a new account under the one subscription: the per-subscription limit is off.
+    EABGATE_LIMIT_ACME_ACCOUNTS: 'off',
   };
   let servers: RunningServer[];
   let lb: RoundRobin | undefined;
