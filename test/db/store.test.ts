@@ -4,8 +4,9 @@
  * pools on one real PostgreSQL, test/support/postgres.ts). Races are run between the two instances:
  * whatever the interleaving, every conditional change has one winner and every counter counts right.
  *
- * D1 has no in-process runner here: its path (the same sqlite-core statements through Drizzle's d1 driver)
- * is covered end to end by the Workers tests (test/entry/workers*).
+ * D1: the project's own binding (wrangler.toml, `DB`) from wrangler's getPlatformProxy, in memory (no
+ * persistence, so nothing touches .wrangler/state), migrated from drizzle/ as `wrangler d1 migrations
+ * apply` would; both "instances" are Drizzle d1 stores on that binding, as Workers isolates share it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +15,11 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { openSqliteStore } from '../../src/adapters/node/sqlite.js';
 import { openPostgresStore } from '../../src/adapters/node/postgres.js';
+import { drizzleStore } from '../../src/db/drizzle-store.js';
+import { drizzle as drizzleD1 } from 'drizzle-orm/d1';
+import { migrate as migrateD1 } from 'drizzle-orm/d1/migrator';
+import { getPlatformProxy } from 'wrangler';
+import type { D1Database } from '@cloudflare/workers-types/latest';
 import { isUniqueViolation } from '../../src/db/store/conditional.js';
 import type { Store, OrderRecord } from '../../src/core/store/types.js';
 import { startPostgres, postgresMissing, type TestPostgres } from '../support/postgres.js';
@@ -224,6 +230,17 @@ conformance('SQLite (two connections to one file)', async () => {
   };
 });
 
+conformance('D1 (wrangler getPlatformProxy, in memory)', async () => {
+  const proxy = await getPlatformProxy<{ DB: D1Database }>({ configPath: 'wrangler.toml', persist: false });
+  const db = drizzleD1(proxy.env.DB);
+  await migrateD1(db, { migrationsFolder: 'drizzle' });
+  return {
+    a: drizzleStore(db),
+    b: drizzleStore(drizzleD1(proxy.env.DB)),
+    close: () => proxy.dispose(),
+  };
+});
+
 let server: TestPostgres | undefined;
 conformance(
   'PostgreSQL (two pools, migrated by both at once)',
@@ -249,3 +266,15 @@ conformance(
   },
   postgresMissing(),
 );
+
+describe('PostgreSQL adapter at start', () => {
+  it('stops with a clear reason, never the password, when the database cannot be reached', async () => {
+    // A loopback port nobody listens on (bound, then released).
+    const { freePort } = await import('../support/server.js');
+    const port = await freePort();
+    const err = await openPostgresStore({ url: `postgres://eabgate:s3cret-pw@127.0.0.1:${port}/eabgate`, poolSize: 2 }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/^EABGATE_DATABASE_URL: cannot connect to PostgreSQL/);
+    expect((err as Error).message).not.toContain('s3cret-pw');
+  });
+});
