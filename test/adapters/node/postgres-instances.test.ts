@@ -20,7 +20,8 @@ import { freePort, startServer, type RunningServer } from '../../support/server.
 import { TestDnsServer } from '../../support/dns-server.js';
 import { RoundRobin } from '../../support/round-robin.js';
 import { startPostgres, postgresMissing, type TestPostgres } from '../../support/postgres.js';
-import { ADMIN_TOKEN, pemBlocks, runTool, verifyChain } from '../../support/acme-server.js';
+import { ADMIN_TOKEN, crlSerials, pemBlocks, runTool, serialOf, verifyChain } from '../../support/acme-server.js';
+import { openssl } from '../../support/tools.js';
 import { AcmeTestClient, answer, csrFor, provision, PASSWORD, type Fetcher, type Responders } from '../../support/acme.js';
 
 const SKIP = postgresMissing();
@@ -77,6 +78,14 @@ afterAll(async () => {
   await dns?.stop();
   db?.stop();
 });
+
+/** The CRL number of an instance's CRL, read with openssl. */
+async function crlNumber(base: string): Promise<number> {
+  const der = Buffer.from(await (await fetch(`${base}/ca/crl`)).arrayBuffer());
+  const pem = `-----BEGIN X509 CRL-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END X509 CRL-----\n`;
+  const text = openssl(['crl', '-noout', '-crlnumber'], pem).stdout;
+  return parseInt(text.replace(/^crlNumber=(0x)?/, '').trim(), 16);
+}
 
 const count = async (query: string, params: unknown[] = []) => (await sql.query(query, params)).rows[0].n as number;
 
@@ -154,6 +163,16 @@ describe.skipIf(!!SKIP)('two Node instances on one PostgreSQL', () => {
     const cert = await onA.get(done.body.certificate as string);
     const [leaf, ...chain] = pemBlocks(cert.text);
     expect(verifyChain(rootPem, leaf!, chain.join('')).status).toBe(0);
+
+    // Revoked through B: the CRL of either instance lists it at once, and their CRL numbers are distinct.
+    const derB64 = leaf!.replace(/-----[^-]+-----|\s/g, '');
+    const certificate = Buffer.from(derB64, 'base64').toString('base64url');
+    expect((await onB.post(onB.dir.revokeCert, { certificate, reason: 4 })).status).toBe(200);
+    const serial = serialOf(leaf!).replace(/^0+/, '');
+    for (const s of [a, b]) expect((await crlSerials(`http://127.0.0.1:${s.port}`)).map((x) => x.replace(/^0+/, ''))).toContain(serial);
+    const numbers = await Promise.all([a, b].map(async (s) => crlNumber(`http://127.0.0.1:${s.port}`)));
+    for (const n of numbers) expect(n).toBeGreaterThan(0);
+    expect(numbers[0]).not.toBe(numbers[1]);
   });
 
   it.skipIf(!HAVE_CERTBOT)('certbot registers and obtains a certificate through the balancer', async () => {
