@@ -35,7 +35,8 @@ function envInt(name: string, fallback: number): number {
 }
 
 const FLOWS = { 1: envInt('BENCH_PG_FLOWS_C1', 30), 16: envInt('BENCH_PG_FLOWS_C16', 200) } as const;
-const WARMUP = envInt('BENCH_PG_WARMUP', 20);
+/** Warm-up flows per setup before measuring (two instances share theirs: each gets half). */
+const WARMUP = envInt('BENCH_PG_WARMUP', 40);
 const PHASE_SECONDS = envInt('BENCH_PG_PHASE_SECONDS', 90);
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
@@ -79,6 +80,8 @@ async function setup(name: string, dns: TestDnsServer, http: Http01Responder, db
     EABGATE_LOG_REQUESTS: 'false',
     // Every flow registers a new account under the one subscription: the per-subscription limit is off.
     EABGATE_LIMIT_ACME_ACCOUNTS: 'off',
+    // ACME flows take no AutoCSR key: no pool filling in the background of the measured phases.
+    EABGATE_AUTOCSR_KEY_POOL: '0',
   };
   let servers: RunningServer[];
   let lb: RoundRobin | undefined;
