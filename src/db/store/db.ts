@@ -43,9 +43,12 @@ export interface StoreDb {
 type SqlitePrepared = { all(p?: Record<string, unknown>): unknown; get(p?: Record<string, unknown>): unknown };
 type PgPrepared = { execute(p?: Record<string, unknown>): Promise<unknown[]> };
 
-/** PostgreSQL limits statement names to 63 bytes: long names (conditional update shapes) are hashed. */
+/**
+ * PostgreSQL limits statement names to 63 bytes: names that are long or not plain identifiers (conditional
+ * update shapes) get a hash, so that two shapes never share a name.
+ */
 function statementName(name: string): string {
-  if (name.length <= 40) return `eg_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+  if (name.length <= 40 && /^[A-Za-z0-9_]+$/.test(name)) return `eg_${name}`;
   // Two FNV-1a 32-bit hashes with different seeds: 64 bits, so distinct shapes do not collide in practice.
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193 ^ 0x5bd1e995;
