@@ -12,15 +12,19 @@ import { acmeStore } from './store/acme.js';
 import { conditionalUpdates, isUniqueViolation, type StatusTable } from './store/conditional.js';
 import { storeDb, type Db } from './store/db.js';
 import type { Dialect } from './schema/kinds.js';
+import type { Tables } from './schema/tables.js';
 import type { orders as sqliteOrders } from './schema/index.js';
 
 export type { Db };
 
 const toOrder = (row: typeof sqliteOrders.$inferSelect): OrderRecord => row;
 
-/** `db`: a Drizzle database over better-sqlite3 or D1 (dialect 'sqlite'), or over node-postgres ('pg'). */
-export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite'): Store {
-  const s = storeDb(database, dialect);
+/**
+ * `database`: a Drizzle database over better-sqlite3 or D1 (dialect 'sqlite'), or over node-postgres ('pg',
+ * with the tables of ./schema/pg.ts).
+ */
+export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tables?: Tables): Store {
+  const s = storeDb(database, dialect, tables);
   const { db } = s;
   const { customers, sessions, throttles, orders, unlockCodes, caMaterial, domainValidations, certificates } = s.t;
   const transitionOrder = conditionalUpdates<OrderRecord>(s, orders as unknown as StatusTable);

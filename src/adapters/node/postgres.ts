@@ -14,6 +14,7 @@ import pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { drizzleStore } from '../../db/drizzle-store.js';
+import { pgTables } from '../../db/schema/pg.js';
 import { StoreUnavailable } from '../../core/store/unavailable.js';
 import type { Store } from '../../core/store/types.js';
 import type { Logger } from '../../app/context.js';
@@ -70,7 +71,7 @@ export async function openPostgresStore(
 
   return {
     kind: 'postgres',
-    store: unavailableOnConnectionLoss(drizzleStore(drizzle({ client: pool }), 'pg')),
+    store: unavailableOnConnectionLoss(drizzleStore(drizzle({ client: pool }), 'pg', pgTables)),
     pool,
     close: () => pool.end(),
   };

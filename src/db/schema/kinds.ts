@@ -14,10 +14,10 @@
  * (../drizzle-store.ts) serves both. The PostgreSQL tables are typed as the SQLite ones: the store is
  * written once against that type, and the builders it uses (select, insert … on conflict, update …
  * returning) behave alike on both. drizzle-kit reads ./index.ts (SQLite, drizzle/) and ./pg.ts
- * (PostgreSQL, drizzle-pg/) and writes each dialect's migrations.
+ * (PostgreSQL, drizzle-pg/) and writes each dialect's migrations. The PostgreSQL kinds live in
+ * ./kinds-pg.ts, so that the Workers bundle never carries pg-core.
  */
 import * as sqlite from 'drizzle-orm/sqlite-core';
-import * as pg from 'drizzle-orm/pg-core';
 
 export type Dialect = 'sqlite' | 'pg';
 
@@ -39,26 +39,4 @@ export const sqliteKinds: Kinds = {
   index: sqlite.index,
   uniqueIndex: sqlite.uniqueIndex,
   primaryKey: sqlite.primaryKey,
-};
-
-type ColumnOptions = { mode?: string; enum?: readonly string[] } | undefined;
-
-const pgText = (name: string, opts?: ColumnOptions) =>
-  opts?.mode === 'json' ? pg.jsonb(name) : pg.text(name, opts?.enum ? { enum: opts.enum as [string, ...string[]] } : {});
-
-const pgInteger = (name: string, opts?: ColumnOptions) => {
-  if (opts?.mode === 'timestamp_ms') return pg.timestamp(name, { mode: 'date', withTimezone: true, precision: 3 });
-  if (opts?.mode === 'boolean') return pg.boolean(name);
-  if (opts?.mode) throw new Error(`pgKinds: integer mode ${opts.mode} has no PostgreSQL kind`);
-  return pg.integer(name);
-};
-
-export const pgKinds: Kinds = {
-  dialect: 'pg',
-  table: pg.pgTable as unknown as Kinds['table'],
-  text: pgText as unknown as Kinds['text'],
-  integer: pgInteger as unknown as Kinds['integer'],
-  index: pg.index as unknown as Kinds['index'],
-  uniqueIndex: pg.uniqueIndex as unknown as Kinds['uniqueIndex'],
-  primaryKey: pg.primaryKey as unknown as Kinds['primaryKey'],
 };

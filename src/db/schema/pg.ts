@@ -1,5 +1,5 @@
 /** The tables on PostgreSQL (Node, EABGATE_DATABASE_URL): drizzle-kit writes drizzle-pg/ from this file. */
-import { pgKinds } from './kinds.js';
+import { pgKinds } from './kinds-pg.js';
 import { tables } from './tables.js';
 
 export const pgTables = tables(pgKinds);

@@ -10,7 +10,6 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import type { Dialect } from '../schema/kinds.js';
 import { sqliteTables } from '../schema/index.js';
-import { pgTables } from '../schema/pg.js';
 import type { Tables } from '../schema/tables.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -60,13 +59,15 @@ function statementName(name: string): string {
   return `eg_${name.slice(0, 20).replace(/[^A-Za-z0-9_]/g, '_')}_${h1.toString(16)}${h2.toString(16)}`;
 }
 
-export function storeDb(db: unknown, dialect: Dialect = 'sqlite'): StoreDb {
+/** `tables`: the SQLite ones by default; PostgreSQL's (../schema/pg.ts) are passed by the Node adapter. */
+export function storeDb(db: unknown, dialect: Dialect = 'sqlite', tables?: Tables): StoreDb {
   if (dialect === 'pg') {
+    if (!tables) throw new Error('storeDb: PostgreSQL needs its tables (src/db/schema/pg.ts)');
     type Executor = { execute(q: SQL): Promise<{ rows: Record<string, unknown>[] }> };
     const pgDb = db as Executor & { transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> };
     return {
       db: db as Db,
-      t: pgTables,
+      t: tables,
       dialect,
       prepare(name, query) {
         const stmt = (query as { prepare(name: string): PgPrepared }).prepare(statementName(name));
@@ -85,7 +86,7 @@ export function storeDb(db: unknown, dialect: Dialect = 'sqlite'): StoreDb {
   }
   return {
     db: db as Db,
-    t: sqliteTables,
+    t: tables ?? sqliteTables,
     dialect,
     prepare(_name, query) {
       const stmt = (query as { prepare(): SqlitePrepared }).prepare();
