@@ -32,6 +32,12 @@ const MIGRATION_LOCK = 'eabgate:migrations';
 /** How long a query waits for a free connection (or a new one to open) before the request fails with 503. */
 const CONNECT_TIMEOUT_MS = 5000;
 
+/**
+ * How long a query may go unanswered (a database host that vanished without closing the connection) before
+ * the request fails with 503. Far above any statement the store runs (single-row writes, bounded reads).
+ */
+const QUERY_TIMEOUT_MS = 30_000;
+
 export async function openPostgresStore(
   database: { url: string; poolSize: number },
   logger?: Logger,
@@ -40,6 +46,8 @@ export async function openPostgresStore(
     connectionString: database.url,
     max: database.poolSize,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    query_timeout: QUERY_TIMEOUT_MS,
+    keepAlive: true,
     idleTimeoutMillis: 30_000,
     application_name: 'eabgate',
   });
@@ -90,7 +98,8 @@ const UNAVAILABLE_SQLSTATES = new Set([
   '57P03', // cannot_connect_now (starting up, shutting down, recovering)
   '53300', // too_many_connections
 ]);
-const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended/i;
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended|Query read timeout/i;
 
 /** Whether `err` (or its cause: Drizzle wraps driver errors) says the database could not be reached. */
 export function isConnectionLoss(err: unknown): boolean {
