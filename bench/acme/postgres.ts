@@ -41,19 +41,25 @@ const PHASE_SECONDS = envInt('BENCH_PG_PHASE_SECONDS', 90);
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
-function stat(pid: number): { ppid: number; cpuMs: number } | undefined {
+function stat(pid: number): { ppid: number; cpuMs: number; childrenMs: number } | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(f[1]), cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK };
+    // After "pid (comm) ": utime, stime, cutime, cstime are fields 14-17, at indexes 11-14.
+    const ms = (i: number) => (Number(f[i]) * 1000) / CLK_TCK;
+    return { ppid: Number(f[1]), cpuMs: ms(11) + ms(12), childrenMs: ms(13) + ms(14) };
   } catch {
     return undefined;
   }
 }
 
-/** CPU of a process and its direct children (PostgreSQL: the postmaster and its backends). */
+/**
+ * CPU of PostgreSQL: the postmaster, its live backends, and the backends that exited (their CPU is added
+ * to the postmaster's cutime/cstime when it reaps them: the pool closes idle connections).
+ */
 function treeCpuMs(root: number): number {
-  let total = stat(root)?.cpuMs ?? 0;
+  const r = stat(root);
+  let total = (r?.cpuMs ?? 0) + (r?.childrenMs ?? 0);
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const s = stat(Number(entry));
