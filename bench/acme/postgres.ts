@@ -8,7 +8,8 @@
  *     a flow alternate between the instances.
  * Printed per setup and concurrency: flows per second, p50/p99 latency, and CPU per flow: the gateway
  * processes' (utime+stime from /proc) and, for PostgreSQL, its server processes' (postmaster and
- * backends). The balancer runs in this process and is not counted. Bounded by BENCH_PG_FLOWS_C1,
+ * backends). BENCH_PG_SINGLE=1 adds one instance on PostgreSQL. The balancer runs in this process and is
+ * not counted. Bounded by BENCH_PG_FLOWS_C1,
  * BENCH_PG_FLOWS_C16, BENCH_PG_WARMUP and BENCH_PG_PHASE_SECONDS. Asserts nothing; ends by itself.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -77,7 +78,7 @@ interface Setup {
   agent: Agent;
 }
 
-async function setup(name: string, dns: TestDnsServer, http: Http01Responder, db?: TestPostgres): Promise<Setup> {
+async function setup(name: string, dns: TestDnsServer, http: Http01Responder, db?: TestPostgres, instances = 2): Promise<Setup> {
   const base = {
     EABGATE_VA_DNS_SERVER: dns.address,
     EABGATE_VA_HTTP_PORT: String(http.port),
@@ -96,11 +97,11 @@ async function setup(name: string, dns: TestDnsServer, http: Http01Responder, db
     lb = await RoundRobin.start();
     const env = {
       ...base,
-      EABGATE_DATABASE_URL: await db.database('bench'),
+      EABGATE_DATABASE_URL: await db.database(`bench${instances}`),
       EABGATE_SECRET_KEY: randomBytes(32).toString('hex'),
       EABGATE_BASE_URL: lb.url,
     };
-    servers = await Promise.all([startServer(env), startServer(env)]);
+    servers = await Promise.all(Array.from({ length: instances }, () => startServer(env)));
     lb.targets = servers.map((s) => s.port);
     baseUrl = lb.url;
   } else {
@@ -156,6 +157,9 @@ async function main(): Promise<void> {
   try {
     setups.push(await setup('sqlite ×1', dns, http));
     setups.push(await setup('postgres ×2', dns, http, db));
+    // BENCH_PG_SINGLE=1: also one instance on PostgreSQL (own database, same balancer path), to tell the
+    // driver's cost from the cost of splitting the work between two processes.
+    if (process.env.BENCH_PG_SINGLE === '1') setups.push(await setup('postgres ×1', dns, http, db, 1));
     const total = WARMUP + FLOWS[1] + FLOWS[16];
     const prepared = new Map<string, Prepared[]>();
     for (const [i, s] of setups.entries()) {
