@@ -178,20 +178,22 @@ async function main(): Promise<void> {
         const from = WARMUP + (c === 1 ? 0 : FLOWS[1]);
         const gw0 = s.servers.reduce((t, x) => t + (stat(x.proc.pid!)?.cpuMs ?? 0), 0);
         const db0 = s.db ? treeCpuMs(s.db.postmasterPid()) : 0;
+        const req0 = s.lb ? [...s.lb.served.values()].reduce((x, y) => x + y, 0) : 0;
         const r = await runFlows(s.target, prepared.get(s.name)!.slice(from, from + FLOWS[c]), c);
         const gw = s.servers.reduce((t, x) => t + (stat(x.proc.pid!)?.cpuMs ?? 0), 0) - gw0;
         const dbCpu = s.db ? treeCpuMs(s.db.postmasterPid()) - db0 : 0;
+        const requests = s.lb ? [...s.lb.served.values()].reduce((x, y) => x + y, 0) - req0 : NaN;
         const n = r.latencies.length;
         const perSecond = n / r.wallS;
         results.set(`${s.name}|${c}`, { perSecond, cpu: (gw + dbCpu) / n });
         rows.push(
-          `${s.name.padEnd(12)} ${String(c).padStart(4)} ${String(n).padStart(6)} ${f1(perSecond).padStart(8)} ${f1(quantile(r.latencies, 0.5)).padStart(7)} ${f1(quantile(r.latencies, 0.99)).padStart(7)} ${f2(gw / n).padStart(14)} ${(s.db ? f2(dbCpu / n) : '—').padStart(10)}  ${r.failed ? `${r.failed} failed: ${r.firstError}` : ''}`,
+          `${s.name.padEnd(12)} ${String(c).padStart(4)} ${String(n).padStart(6)} ${f1(perSecond).padStart(8)} ${f1(quantile(r.latencies, 0.5)).padStart(7)} ${f1(quantile(r.latencies, 0.99)).padStart(7)} ${f2(gw / n).padStart(14)} ${(s.db ? f2(dbCpu / n) : '—').padStart(10)} ${f1(requests / n).padStart(9)}  ${r.failed ? `${r.failed} failed: ${r.firstError}` : ''}`,
         );
         console.error(`  ${s.name} c=${c}: ${n} flows in ${f1(r.wallS)} s`);
       }
     }
     console.log(`\nACME issuance flows on the shared database — ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}`);
-    console.log('setup        conc  flows  flows/s  p50 ms  p99 ms  gateway CPU ms/flow  DB CPU ms/flow');
+    console.log('setup        conc  flows  flows/s  p50 ms  p99 ms  gateway CPU ms/flow  DB CPU ms/flow  req/flow');
     for (const r of rows) console.log(r);
     console.log('\nratios postgres ×2 / sqlite ×1 (CPU: gateway + database per flow)');
     for (const c of [1, 16]) {
@@ -200,6 +202,7 @@ async function main(): Promise<void> {
       console.log(`  c=${String(c).padEnd(2)} flows/s ×${f2(p.perSecond / q.perSecond)}  CPU/flow ×${f2(p.cpu / q.cpu)}`);
     }
     console.log(`\nCPU from /proc/<pid>/stat (utime+stime, ${CLK_TCK} ticks/s); the balancer (in the bench process) is not counted.`);
+    console.log('req/flow: HTTP requests the balancer passed per flow (the client polls while validation and issuance run).');
   } finally {
     for (const s of setups) {
       await s.agent.close().catch(() => undefined);
