@@ -8,8 +8,8 @@
  *     a flow alternate between the instances.
  * Printed per setup and concurrency: flows per second, p50/p99 latency, and CPU per flow: the gateway
  * processes' (utime+stime from /proc) and, for PostgreSQL, its server processes' (postmaster and
- * backends). BENCH_PG_SINGLE=1 adds one instance on PostgreSQL. The balancer runs in this process and is
- * not counted. Bounded by BENCH_PG_FLOWS_C1,
+ * backends). BENCH_PG_SINGLE=1 adds one instance on PostgreSQL. Every setup goes through the balancer
+ * (one instance: a plain extra hop), which runs in this process and is not counted. Bounded by BENCH_PG_FLOWS_C1,
  * BENCH_PG_FLOWS_C16, BENCH_PG_WARMUP and BENCH_PG_PHASE_SECONDS. Asserts nothing; ends by itself.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -74,7 +74,7 @@ interface Setup {
   servers: RunningServer[];
   db?: TestPostgres;
   target: Target;
-  lb?: RoundRobin;
+  lb: RoundRobin;
   agent: Agent;
 }
 
@@ -90,24 +90,18 @@ async function setup(name: string, dns: TestDnsServer, http: Http01Responder, db
     // ACME flows take no AutoCSR key: no pool filling in the background of the measured phases.
     EABGATE_AUTOCSR_KEY_POOL: '0',
   };
+  // Every setup behind the same balancer, so that all pay the same extra hop.
+  const lb = await RoundRobin.start();
+  const env = { ...base, EABGATE_BASE_URL: lb.url };
   let servers: RunningServer[];
-  let lb: RoundRobin | undefined;
-  let baseUrl: string;
   if (db) {
-    lb = await RoundRobin.start();
-    const env = {
-      ...base,
-      EABGATE_DATABASE_URL: await db.database(`bench${instances}`),
-      EABGATE_SECRET_KEY: randomBytes(32).toString('hex'),
-      EABGATE_BASE_URL: lb.url,
-    };
-    servers = await Promise.all(Array.from({ length: instances }, () => startServer(env)));
-    lb.targets = servers.map((s) => s.port);
-    baseUrl = lb.url;
+    const shared = { ...env, EABGATE_DATABASE_URL: await db.database(`bench${instances}`), EABGATE_SECRET_KEY: randomBytes(32).toString('hex') };
+    servers = await Promise.all(Array.from({ length: instances }, () => startServer(shared)));
   } else {
-    servers = [await startServer(base)];
-    baseUrl = servers[0]!.baseUrl;
+    servers = [await startServer(env)];
   }
+  lb.targets = servers.map((s) => s.port);
+  const baseUrl = lb.url;
   const eab = await provision((u, i) => fetch(u, i), baseUrl, ADMIN_TOKEN, 'bench@example.com', 'enterprise');
   const agent = new Agent({ keepAliveTimeout: 60_000, connections: 32 });
   const target = await openTarget(name, `${baseUrl}/acme/directory`, agent, eab, (t, k) => http.setToken(t, k));
@@ -178,11 +172,11 @@ async function main(): Promise<void> {
         const from = WARMUP + (c === 1 ? 0 : FLOWS[1]);
         const gw0 = s.servers.reduce((t, x) => t + (stat(x.proc.pid!)?.cpuMs ?? 0), 0);
         const db0 = s.db ? treeCpuMs(s.db.postmasterPid()) : 0;
-        const req0 = s.lb ? [...s.lb.served.values()].reduce((x, y) => x + y, 0) : 0;
+        const req0 = [...s.lb.served.values()].reduce((x, y) => x + y, 0);
         const r = await runFlows(s.target, prepared.get(s.name)!.slice(from, from + FLOWS[c]), c);
         const gw = s.servers.reduce((t, x) => t + (stat(x.proc.pid!)?.cpuMs ?? 0), 0) - gw0;
         const dbCpu = s.db ? treeCpuMs(s.db.postmasterPid()) - db0 : 0;
-        const requests = s.lb ? [...s.lb.served.values()].reduce((x, y) => x + y, 0) - req0 : NaN;
+        const requests = [...s.lb.served.values()].reduce((x, y) => x + y, 0) - req0;
         const n = r.latencies.length;
         const perSecond = n / r.wallS;
         results.set(`${s.name}|${c}`, { perSecond, cpu: (gw + dbCpu) / n });
@@ -207,7 +201,7 @@ async function main(): Promise<void> {
     for (const s of setups) {
       await s.agent.close().catch(() => undefined);
       await Promise.all(s.servers.map((x) => x.stop()));
-      await s.lb?.stop();
+      await s.lb.stop();
     }
     db.stop();
     await http.stop();
