@@ -150,8 +150,10 @@ CREATE TABLE "orders" (
 	"created_at" timestamp (3) with time zone NOT NULL,
 	"processed_at" timestamp (3) with time zone NOT NULL,
 	"updated_at" timestamp (3) with time zone NOT NULL,
+	"renews_order_id" text,
 	CONSTRAINT "orders_order_number_unique" UNIQUE("order_number"),
-	CONSTRAINT "orders_ca_reference_digest_unique" UNIQUE("ca_reference_digest")
+	CONSTRAINT "orders_ca_reference_digest_unique" UNIQUE("ca_reference_digest"),
+	CONSTRAINT "orders_renews_order_id_unique" UNIQUE("renews_order_id")
 );
 --> statement-breakpoint
 CREATE TABLE "plan_reservations" (

@@ -16,7 +16,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLIENT = join(ROOT, 'src', 'portal', 'client');
 const OUT_DIR = join(ROOT, 'dist', 'portal');
 
-const SCRIPTS = { 'portal.js': 'portal.ts', 'csr-tool.js': 'csr-tool.ts' };
+const SCRIPTS = { 'portal.js': 'portal.ts', 'csr-tool.js': 'csr-tool.ts', 'pfx-tool.js': 'pfx-tool.ts' };
 const TYPES = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', svg: 'image/svg+xml' };
 
 /** esbuild is a devDependency: an install without dev packages keeps assets built earlier (see the end). */

@@ -96,6 +96,19 @@ export class AccountService {
     return { token, expiresAt };
   }
 
+  /**
+   * Re-authentication before something irreversible (deleting the account): the customer's password again,
+   * with failures counted like log-in failures for this account from this address.
+   */
+  async confirmPassword(customer: CustomerRecord, password: string, clientAddress: string): Promise<void> {
+    const pairKey = `login:account-address:${customer.email}|${addressKey(clientAddress)}`;
+    await this.throttle.assertOpen(pairKey, 'password checks for this account from this address');
+    if (!(await this.deps.hasher.verify(password, customer.passwordHash))) {
+      await this.throttle.recordFailure(pairKey, LOGIN_PER_ACCOUNT_ADDRESS);
+      throw problems.invalidCredentials('password: the password is wrong.', { field: 'password' });
+    }
+  }
+
   async logout(token: string): Promise<void> {
     await this.deps.store.sessions.delete(await this.deps.keyring.lookupDigest('session', token));
   }

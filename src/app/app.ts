@@ -16,6 +16,7 @@ import { problems } from '../core/problem.js';
 import { healthRoutes } from '../api/routes/health.js';
 import { accountRoutes } from '../api/routes/accounts.js';
 import { orderRoutes } from '../api/routes/orders.js';
+import { accountDeletionRoutes } from '../api/routes/account-deletion.js';
 import { subscriptionRoutes } from '../api/routes/subscriptions.js';
 import { adminSubscriptionRoutes } from '../api/routes/admin-subscriptions.js';
 import { trackingRoutes } from '../api/routes/tracking.js';
@@ -87,6 +88,7 @@ export function createApp(deps: AppDeps, services: Services = buildServices(deps
   app.route('/', healthRoutes);
   app.route('/', accountRoutes);
   app.route('/', orderRoutes);
+  app.route('/', accountDeletionRoutes);
   app.route('/', subscriptionRoutes);
   app.route('/', adminSubscriptionRoutes);
   app.route('/', trackingRoutes);

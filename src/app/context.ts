@@ -6,6 +6,7 @@ import type { Keyring } from '../core/secrets/keyring.js';
 import type { PasswordHasher } from '../core/secrets/password.js';
 import type { Store, CustomerRecord } from '../core/store/types.js';
 import type { AccountService } from '../accounts/service.js';
+import type { AccountDeletion } from '../orders/account-deletion.js';
 import type { OrderService } from '../orders/service.js';
 import type { CaasCustomer } from '../caas/customer.js';
 import type { CaasOperator } from '../caas/operator.js';
@@ -59,6 +60,8 @@ export interface Services extends AppDeps {
   plans: AcmePlanPolicy;
   /** Rate limits per account and per client address (sign-ups, orders, domain checks, ACME accounts). */
   limits: RateLimits;
+  /** A customer deleting their own account. */
+  accountDeletion: AccountDeletion;
 }
 
 export type AppEnv = {
@@ -77,5 +80,5 @@ export type AcmeServices = Pick<Services, 'config' | 'store' | 'clock' | 'keyrin
 export type AcmeEnv = { Variables: { services: AcmeServices } };
 
 /** What the portal's handlers may use: the customer-facing services, never the store or the RA directly. */
-export type PortalServices = Pick<Services, 'config' | 'clock' | 'keyring' | 'logger' | 'clientAddress' | 'accounts' | 'orders' | 'tracking' | 'caasCustomer' | 'limits'>;
+export type PortalServices = Pick<Services, 'config' | 'clock' | 'keyring' | 'logger' | 'clientAddress' | 'accounts' | 'orders' | 'tracking' | 'caasCustomer' | 'limits' | 'accountDeletion'>;
 

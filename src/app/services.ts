@@ -6,6 +6,7 @@
 import type { AppDeps, Services } from './context.js';
 import { AccountService } from '../accounts/service.js';
 import { OrderService } from '../orders/service.js';
+import { AccountDeletion } from '../orders/account-deletion.js';
 import { CaasCustomer } from '../caas/customer.js';
 import { CaasOperator } from '../caas/operator.js';
 import { EabKeys } from '../caas/eab-keys.js';
@@ -16,10 +17,12 @@ import { RateLimits } from '../core/rate-limits.js';
 
 export function buildServices(deps: AppDeps): Services {
   const { ra, plans } = registrationAuthority(deps);
-  const orders = new OrderService(deps);
+  const orders = new OrderService({ ...deps, ra });
+  const accounts = new AccountService(deps);
   return {
     ...deps,
-    accounts: new AccountService(deps),
+    accounts,
+    accountDeletion: new AccountDeletion({ ...deps, accounts, ra }),
     caasCustomer: new CaasCustomer(deps),
     caasOperator: new CaasOperator(deps),
     eabKeys: new EabKeys(deps),

@@ -1,6 +1,8 @@
 /**
  * Checks a customer's own CSR before it is used as is: it parses, its signature verifies, its key is one the
- * subscriber-key policy accepts (src/core/subscriber-key.ts), and its names are exactly the order's.
+ * subscriber-key policy accepts (src/core/subscriber-key.ts), and its names are exactly the order's (ACME,
+ * RFC 8555 §7.4) or, for REST and portal orders (`fewerNames`), some of the order's: the certificate carries
+ * the order's validated names whatever the CSR lists (the CA takes names and subject from the order).
  * Faults are `badCsr` domain errors (field "csr") whose `rule` extension says which check failed:
  * unparseable, bad-signature, weak-key or names.
  */
@@ -27,6 +29,11 @@ export interface CheckCsrOptions {
    * names must then list addresses in that form. Off by default: the REST API takes DNS names only.
    */
   ipAddresses?: boolean;
+  /**
+   * REST and portal orders: a CSR may name fewer of the order's names (even none); the certificate carries
+   * the order's names all the same. A name the order does not have is still refused.
+   */
+  fewerNames?: boolean;
 }
 
 export type CsrRule = 'unparseable' | 'bad-signature' | 'weak-key' | 'names';
@@ -87,7 +94,15 @@ export async function checkCsr(input: string, orderDomains: string[], opts: Chec
   if (cn !== undefined && !orderDomains.includes(cn)) {
     throw fault('names', `subject CN "${cn}" is not one of the order's domains (${orderDomains.join(', ')})`);
   }
-  if (!sameNames(names, orderDomains)) {
+  if (opts.fewerNames) {
+    const foreign = names.filter((n) => !orderDomains.includes(n));
+    if (foreign.length > 0) {
+      throw fault(
+        'names',
+        `names in the CSR (${names.join(', ')}) differ from the order's domains (${orderDomains.join(', ')}): ${foreign.join(', ')} ${foreign.length === 1 ? 'is' : 'are'} not in the order`,
+      );
+    }
+  } else if (!sameNames(names, orderDomains)) {
     throw fault('names', `names in the CSR (${names.join(', ') || 'none'}) differ from the order's domains (${orderDomains.join(', ')})`);
   }
   return { pem: csr.toString('pem'), commonName: cn, names, ipAddresses: ips, key };

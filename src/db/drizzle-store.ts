@@ -9,6 +9,7 @@ import { and, desc, eq, isNotNull, isNull, lte, lt, or, sql } from 'drizzle-orm'
 import type { Store, OrderRecord, CaMaterialRecord, DomainValidationRecord } from '../core/store/types.js';
 import { caasStore } from './store/caas.js';
 import { acmeStore } from './store/acme.js';
+import { retentionStore } from './store/retention.js';
 import { conditionalUpdates, isUniqueViolation, type StatusTable } from './store/conditional.js';
 import { storeDb, type Db } from './store/db.js';
 import type { Dialect } from './schema/kinds.js';
@@ -120,6 +121,10 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
       async listByCustomer(customerId) {
         const rows = await db.select().from(orders).where(eq(orders.customerId, customerId)).orderBy(desc(orders.createdAt));
         return rows.map(toOrder);
+      },
+      async renewalOf(orderId) {
+        const row = (await db.select().from(orders).where(eq(orders.renewsOrderId, orderId)).limit(1))[0];
+        return row && toOrder(row);
       },
       async transition(id, from, changes, match) {
         const rows = await transitionOrder(id, changes as Record<string, unknown>, from, match as Record<string, unknown> | undefined);
@@ -240,6 +245,7 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
     },
     caas: caasStore(s),
     acme: acmeStore(s),
+    retention: retentionStore(s),
   };
 }
 

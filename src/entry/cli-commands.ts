@@ -1,6 +1,7 @@
 /** The operator CLI's commands: each gets the Node deps, its own arguments and a line printer. */
 import { parseArgs } from 'node:util';
 import { purgeExpired } from '../core/purge.js';
+import { registrationAuthority } from '../ra/index.js';
 import { orderCommands } from './cli-orders.js';
 import type { NodeDeps } from '../adapters/node/deps.js';
 import { caasCommands } from './cli-caas.js';
@@ -12,10 +13,14 @@ export interface CliCommand {
 
 const coreCommands: Record<string, CliCommand> = {
   purge: {
-    summary: 'delete expired unlock codes, sessions, ACME nonces and counters',
+    summary: 'delete expired unlock codes, sessions, ACME nonces and counters, and what the retention periods let go',
     async run(deps, _args, print) {
       const r = await purgeExpired(deps.store, deps.clock);
       print(`purged: unlock codes: ${r.unlockCodes}, sessions: ${r.sessions}, ACME nonces: ${r.acmeNonces}, throttles: ${r.throttles}`);
+      const k = await registrationAuthority(deps).ra.purgeRetention();
+      print(
+        `retention: EAB view log rows: ${k.eabViews}, ACME orders: ${k.acmeOrders}, closed orders erased: ${k.ordersErased}, validation records: ${k.validationRecords}`,
+      );
       return 0;
     },
   },

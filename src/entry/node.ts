@@ -31,7 +31,8 @@ async function main(): Promise<void> {
   const purge = async () => {
     try {
       const report = await purgeExpired(deps.store, deps.clock);
-      deps.logger.info('purge', { ...report });
+      const retention = await services.ra.purgeRetention();
+      deps.logger.info('purge', { ...report, ...retention });
     } catch (err) {
       deps.logger.error('purge failed', { error: (err as Error).name });
     }

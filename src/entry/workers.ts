@@ -59,9 +59,11 @@ async function scheduled(controller: ScheduledController, env: WorkersEnv, ctx: 
     try {
       const { deps } = await build(env);
       const report = await purgeExpired(deps.store, deps.clock);
-      deps.logger.info('purge', { ...report, cron: controller.cron });
+      const { ra } = registrationAuthority(deps);
+      const retention = await ra.purgeRetention();
+      deps.logger.info('purge', { ...report, ...retention, cron: controller.cron });
       // Crash recovery: issuance nobody moved for a lease is finished, submitted again or given up.
-      const recovered = await registrationAuthority(deps).ra.recoverStuck();
+      const recovered = await ra.recoverStuck();
       deps.logger.info('recovery', { ...recovered, cron: controller.cron });
     } catch (err) {
       if (err instanceof ConfigError) logger.error('purge skipped: configuration error', { variable: err.variable });

@@ -15,6 +15,7 @@ import { autoCsrPackage } from '../autocsr/package.js';
 import { createValidations } from '../ra/tracking/validations.js';
 import type { KeyArchive } from '../autocsr/key-archive.js';
 import type { KeyPool } from '../autocsr/key-pool.js';
+import type { RegistrationAuthority } from '../ra/index.js';
 
 export const UNLOCK_CODE_TTL_MS = 7 * DAY_MS;
 export const MAX_DOMAINS = 100;
@@ -40,6 +41,15 @@ export interface OrderDeps {
   clock: Clock;
   /** Warm AutoCSR key pairs; without one each order generates its key. */
   keyPool?: KeyPool;
+  /** The registration authority: renewals go through it. */
+  ra?: RegistrationAuthority;
+}
+
+/** What a renewal keeps: a new AutoCSR key pair (default), or the CSR (and so the key) of the renewed order. */
+export type RenewalKey = 'autocsr' | 'same-csr';
+
+export interface PlacedRenewal extends PlacedOrder {
+  renews: OrderRecord;
 }
 
 const sealContext = (id: string) => ({ table: 'unlock_codes', id, purpose: 'unlock-code' });
@@ -110,29 +120,77 @@ export class OrderService {
     }
 
     const now = this.deps.clock.now();
-    const id = newId();
-    const orderNumber = newOrderNumber();
-    const caReference = newCaReference();
-
-    let csrPem: string;
+    const fresh = await this.freshRecord(customer, req.product, domains, organization, now);
     let keyArchive: KeyArchive | undefined;
     let unlockCode: string | undefined;
     if (auto) {
-      ({ csrPem, keyArchive, unlockCode } = await autoCsrPackage({ domains, organization, orderNumber, now, keyPair: this.keyPair }));
+      let csrPem: string;
+      ({ csrPem, keyArchive, unlockCode } = await autoCsrPackage({ domains, organization, orderNumber: fresh.order.orderNumber, now, keyPair: this.keyPair }));
+      fresh.order.csrPem = csrPem;
     } else {
-      csrPem = (await checkCsr(req.csr!, domains)).pem;
+      fresh.order.csrPem = (await checkCsr(req.csr!, domains, { fewerNames: true })).pem;
+      fresh.order.autoCsr = false;
     }
+    const order = fresh.order;
+    await this.deps.store.orders.create(order);
+    await createValidations(this.deps.store, this.deps.keyring, order);
+    if (unlockCode !== undefined) await this.storeUnlockCode(order.id, unlockCode, now);
+    return { order, caReference: fresh.caReference, keyArchive };
+  }
 
+  /**
+   * Renews one of the customer's orders: a new order with the same product, names and organization, and a
+   * new CA Reference. `autocsr` makes a new key pair (a new key archive and unlock code); `same-csr` signs the
+   * renewed order's CSR again (checked again against today's policy), so the key on the server stays. The
+   * renewed certificate is not touched: it stays valid until it expires. The registration authority places
+   * it (one renewal per order, however many clicks).
+   */
+  async renew(customer: CustomerRecord, orderNumber: string, key: RenewalKey = 'autocsr'): Promise<PlacedRenewal> {
+    const ra = this.deps.ra;
+    if (!ra) throw new Error('OrderService.renew: no registration authority wired');
+    const previous = await this.ownOrder(customer, orderNumber);
+    await ra.renewal.assertRenewable(previous);
+    const now = this.deps.clock.now();
+    const fresh = await this.freshRecord(customer, previous.product, previous.domains, previous.organization, now);
+    let made: Awaited<ReturnType<typeof autoCsrPackage>> | undefined;
+    if (key === 'same-csr') {
+      if (!previous.csrPem) {
+        throw problems.gone('The CSR of this order was deleted with its personal data (retention period): renew with a new AutoCSR key, or order with a new CSR.');
+      }
+      fresh.order.csrPem = (await checkCsr(previous.csrPem, previous.domains, { fewerNames: true })).pem;
+      // The key of this CSR is the customer's (or the earlier archive's): no new archive, nothing to unlock.
+      fresh.order.autoCsr = false;
+    } else {
+      // The key pair is made before the claim; only the winning request stores the unlock code.
+      made = await autoCsrPackage({
+        domains: previous.domains,
+        organization: previous.organization,
+        orderNumber: fresh.order.orderNumber,
+        now,
+        keyPair: this.keyPair,
+      });
+      fresh.order.csrPem = made.csrPem;
+    }
+    const order = await ra.renewal.place(previous, fresh.order, async (placed) => {
+      if (made) await this.storeUnlockCode(placed.id, made.unlockCode, now);
+    });
+    // Mail hook (issue 13 part 2, shipment notice): a renewal is a new order and gets its own notice here.
+    return { order, caReference: fresh.caReference, keyArchive: made?.keyArchive, renews: previous };
+  }
+
+  /** A new order's record before its CSR is known: new id, order number and CA Reference. */
+  private async freshRecord(customer: CustomerRecord, product: Product, domains: string[], organization: Organization, now: Date) {
+    const caReference = newCaReference();
     const order: OrderRecord = {
-      id,
-      orderNumber,
+      id: newId(),
+      orderNumber: newOrderNumber(),
       customerId: customer.id,
       caReferenceDigest: await this.deps.keyring.lookupDigest('ca-reference', caReference),
-      product: req.product,
+      product,
       domains,
       organization,
-      csrPem,
-      autoCsr: auto,
+      csrPem: '',
+      autoCsr: true,
       status: 'pending_validation',
       statusReason: null,
       issuerHandle: null,
@@ -141,14 +199,12 @@ export class OrderService {
       issuanceLeaseAt: null,
       replacesCertificateId: null,
       approvedAt: null,
+      renewsOrderId: null,
       createdAt: now,
       processedAt: now,
       updatedAt: now,
     };
-    await this.deps.store.orders.create(order);
-    await createValidations(this.deps.store, this.deps.keyring, order);
-    if (unlockCode !== undefined) await this.storeUnlockCode(order.id, unlockCode, now);
-    return { order, caReference, keyArchive };
+    return { order, caReference };
   }
 
   /** Seals a new unlock code for an order's newest key archive; readable for 7 days from `from`. */
@@ -172,6 +228,13 @@ export class OrderService {
       throw problems.notFound(`orderNumber: no order ${JSON.stringify(orderNumber.slice(0, 40))} in this account`, { field: 'orderNumber' });
     }
     return order;
+  }
+
+  /** The order numbers a renewal links: the order this one renews, and the renewal of this one. */
+  async renewalLinks(order: OrderRecord): Promise<{ renews: string | null; renewedBy: string | null }> {
+    const renews = order.renewsOrderId ? await this.deps.store.orders.byId(order.renewsOrderId) : undefined;
+    const renewedBy = await this.deps.store.orders.renewalOf(order.id);
+    return { renews: renews?.orderNumber ?? null, renewedBy: renewedBy?.orderNumber ?? null };
   }
 
   list(customer: CustomerRecord): Promise<OrderRecord[]> {

@@ -14,7 +14,7 @@ export interface Asset {
   contentType: string;
   body: string;
 }
-export type AssetName = 'portal.css' | 'portal.js' | 'csr-tool.js' | 'icon.svg';
+export type AssetName = 'portal.css' | 'portal.js' | 'csr-tool.js' | 'pfx-tool.js' | 'icon.svg';
 
 let loaded: Promise<Record<string, Asset> | null> | undefined;
 

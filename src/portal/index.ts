@@ -14,6 +14,8 @@ import { errorPage, notFoundPage, portalOnError } from './errors.js';
 import { portalHeaders } from './layout.js';
 import { authRoutes } from './routes/auth.js';
 import { orderRoutes } from './routes/orders.js';
+import { renewalRoutes } from './routes/renewal.js';
+import { accountRoutes } from './routes/account.js';
 import { trackingRoutes } from './routes/tracking.js';
 import { caasRoutes } from './routes/caas.js';
 import { csrRoutes } from './routes/csr.js';
@@ -40,6 +42,8 @@ portal.use('/portal/*', checkForm);
 
 portal.route('/', authRoutes);
 portal.route('/', orderRoutes);
+portal.route('/', renewalRoutes);
+portal.route('/', accountRoutes);
 portal.route('/', trackingRoutes);
 portal.route('/', caasRoutes);
 portal.route('/', csrRoutes);

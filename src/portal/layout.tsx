@@ -8,7 +8,7 @@ import type { PortalContext, PortalState } from './env.js';
 import { assetUrl, type AssetName } from './assets.js';
 import { Csrf } from './ui.js';
 
-export type Section = 'home' | 'orders' | 'new-order' | 'track' | 'caas' | 'csr' | 'login' | 'signup' | null;
+export type Section = 'home' | 'orders' | 'new-order' | 'track' | 'caas' | 'csr' | 'login' | 'signup' | 'account' | null;
 
 /**
  * No inline script or style anywhere; scripts make no requests (connect-src 'none'); forms post only here.
@@ -95,10 +95,10 @@ function Layout({ title, state, section, css, scripts, icon, children }: LayoutP
             <div class="account">
               {loggedIn ? (
                 <>
-                  <span class="who" title={state.customer!.email}>
+                  <a class="who" href="/portal/account" title={`${state.customer!.email}: your account`} aria-current={section === 'account' ? 'page' : undefined}>
                     <span class="visually-hidden">Logged in as </span>
                     {state.customer!.email}
-                  </span>
+                  </a>
                   <form method="post" action="/portal/logout">
                     <Csrf token={state.csrf} />
                     <button type="submit" class="btn btn-small">

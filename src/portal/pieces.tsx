@@ -97,31 +97,57 @@ export function ValidationSteps({ validation, idPrefix }: { validation: Validati
   );
 }
 
-/** How to open the AES-256 key archive on each system. */
+/** How to open the AES-256 key archive on each system, and how to keep the key file afterwards. */
 export function OpenArchiveHelp({ filename }: { filename: string }) {
+  // The archive is <order number>-<stem>-private-key[-<date>].zip and holds <stem>.key.
+  const key = `${filename.replace(/^EG-[^-]+-/, '').replace(/-private-key(-[0-9-]+)?\.zip$/, '')}.key`;
   return (
     <details>
       <summary>How to open the key archive</summary>
       <p>
-        The ZIP file is encrypted with AES-256. The built-in ZIP support of Windows Explorer and of the macOS Archive Utility cannot open it; use one of
-        these free tools and type the unlock code when asked (with its dashes, in capitals).
+        The ZIP file is encrypted with AES-256. The built-in ZIP support of Windows Explorer and of the macOS Archive Utility cannot open AES archives; use
+        one of these free tools and type the unlock code when asked (with its dashes, in capitals).
       </p>
       <ul class="tidy">
         <li>
           <strong>Windows:</strong> install <a href="https://www.7-zip.org/">7-Zip</a>, right-click the file, choose <em>7-Zip → Extract Here</em>, and
-          enter the unlock code.
+          enter the unlock code. <a href="https://www.win-rar.com/">WinRAR</a> works too: <em>Extract Here</em>, then the unlock code.
         </li>
         <li>
-          <strong>macOS:</strong> install <a href="https://theunarchiver.com/">The Unarchiver</a> (free in the App Store), open the file with it, and
-          enter the unlock code.
+          <strong>macOS:</strong> install <a href="https://theunarchiver.com/">The Unarchiver</a> (free in the App Store) or{' '}
+          <a href="https://www.keka.io/">Keka</a>, open the file with it, and enter the unlock code. The built-in Archive Utility cannot open AES
+          archives: it reports an error or asks for the password again and again.
         </li>
         <li>
-          <strong>Linux:</strong> install the <code>7zip</code> package (or <code>p7zip-full</code>) and run <code>7z x {filename}</code>; it asks for the
-          unlock code.
+          <strong>Linux:</strong> the file managers of GNOME (Files) and KDE (Dolphin, Ark) open it with a double click when <code>7zip</code> (or{' '}
+          <code>p7zip-full</code>) is installed; on a server run <code>7z x {filename}</code>, which asks for the unlock code. The classic{' '}
+          <code>unzip</code> command cannot read AES archives.
         </li>
       </ul>
       <p>Inside is your private key (a .key file). Keep it on the server that will use the certificate and nowhere else.</p>
+      <KeyFileAdvice keyFile={key} />
     </details>
+  );
+}
+
+/** Who may read the key file on the server: root or the web server's user only, with the commands. */
+export function KeyFileAdvice({ keyFile }: { keyFile: string }) {
+  return (
+    <div class="key-advice" id="key-file-advice">
+      <p>
+        <strong>Protect the key file.</strong> Only root (the administrator) or the user your web server runs as may read it: anyone who can read it can
+        pretend to be your site. On Linux or macOS:
+      </p>
+      <pre tabindex={0}>{`sudo mv ${keyFile} /etc/ssl/private/${keyFile}
+sudo chown root:root /etc/ssl/private/${keyFile}
+sudo chmod 600 /etc/ssl/private/${keyFile}`}</pre>
+      <p>
+        nginx and Apache read the key as root before they switch users, so root-only (<code>600</code>, owner root) is right for them. A server that reads
+        it as its own user needs that user as the owner instead, for example <code>sudo chown www-data:www-data …</code> (Debian, Ubuntu) or{' '}
+        <code>nginx</code> / <code>apache</code> (Red Hat family), still with <code>chmod 600</code>. On Windows, import it into the certificate store as a
+        .pfx (see the tracking page) and delete the loose key file.
+      </p>
+    </div>
   );
 }
 
@@ -169,6 +195,7 @@ export function CaReferenceOnce({ reference, orderNumber }: { reference: string;
   return (
     <section class="alert alert-warning" aria-labelledby="ref-h">
       <h2 id="ref-h">Your CA Reference — save it now</h2>
+      <p class="muted">Older e-mails and guides call it the “Supplier Order Number”: it is the same thing.</p>
       <p>
         <strong>This is the only time it is shown. Nobody can recover it, not even our staff.</strong> You need it to check domain control, download the
         certificate and reissue it. Anyone who has it can do the same, so keep it like a password.

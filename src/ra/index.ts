@@ -11,10 +11,12 @@ import { domainErrors, toDoc } from '../core/errors.js';
 import type { RevocationReason } from '../ca/revocation.js';
 import type { RaDeps } from './deps.js';
 import { TrackingLifecycle } from './tracking/lifecycle.js';
+import { TrackingRenewal } from './tracking/renewal.js';
 import { AcmeOrders, authorizationName } from './acme/orders.js';
 import { AcmeIssuance } from './acme/issuance.js';
 import { answerChallenge } from './acme/challenges.js';
 import { recoverStuck, type RecoveryReport } from './recovery.js';
+import { closeOrdersOfDeletedAccount, purgeRetention, type AccountOrdersReport, type RetentionReport } from './retention.js';
 
 import { AcmePlanPolicy } from '../caas/acme-policy.js';
 
@@ -28,11 +30,13 @@ export function registrationAuthority(deps: Omit<RaDeps, 'plans'>): { ra: Regist
 
 export class RegistrationAuthority {
   readonly tracking: TrackingLifecycle;
+  readonly renewal: TrackingRenewal;
   readonly acmeOrders: AcmeOrders;
   readonly acmeIssuance: AcmeIssuance;
 
   constructor(private readonly d: RaDeps) {
     this.tracking = new TrackingLifecycle(d);
+    this.renewal = new TrackingRenewal(d);
     this.acmeOrders = new AcmeOrders(d);
     this.acmeIssuance = new AcmeIssuance(d, this.acmeOrders);
   }
@@ -79,5 +83,15 @@ export class RegistrationAuthority {
   /** The periodic job: issuance nobody moved for a lease is finished, resubmitted or given up. */
   recoverStuck(): Promise<RecoveryReport> {
     return recoverStuck(this.d, this.tracking, this.acmeIssuance);
+  }
+
+  /** The periodic purge's retention part: EAB view logs, old ACME state, personal data of closed orders, old validation records. */
+  purgeRetention(): Promise<RetentionReport> {
+    return purgeRetention(this.d);
+  }
+
+  /** An account deleted by its owner: open orders closed, personal data of every order erased. */
+  closeOrdersOfDeletedAccount(customerId: string): Promise<AccountOrdersReport> {
+    return closeOrdersOfDeletedAccount(this.d, customerId);
   }
 }

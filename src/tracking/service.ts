@@ -115,7 +115,7 @@ export class TrackingService {
     }
     const now = this.deps.clock.now();
     if (csr !== undefined) {
-      const csrPem = (await checkCsr(csr, order.domains)).pem;
+      const csrPem = (await checkCsr(csr, order.domains, { fewerNames: true })).pem;
       return { order: await this.deps.ra.tracking.reissue(order, { csrPem, autoCsr: false }) };
     }
     // The key pair is made before the claim; the unlock code is stored only by the request that wins it.

@@ -22,6 +22,7 @@ describe('GET /openapi.json', () => {
       ['/api/v1/orders', 'get'],
       ['/api/v1/orders/{orderNumber}', 'get'],
       ['/api/v1/orders/{orderNumber}/unlock-code', 'post'],
+      ['/api/v1/orders/{orderNumber}/renew', 'post'],
       ['/healthz', 'get'],
     ] as const) {
       expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openssl } from './tools.js';
 
-export function opensslCsr(opts: { key: string; cn: string; sans: string[] }): { csr: string; keyFile: string } {
+/** `subject` (openssl's -subj form) replaces the plain /CN=… subject. */
+export function opensslCsr(opts: { key: string; cn: string; sans: string[]; subject?: string }): { csr: string; keyFile: string } {
   const dir = mkdtempSync(join(tmpdir(), 'eabgate-csr-'));
   const keyFile = join(dir, 'key.pem');
   const csrFile = join(dir, 'csr.pem');
   const keyArgs = opts.key === 'ec' ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['-newkey', opts.key];
-  const args = ['req', '-new', ...keyArgs, '-nodes', '-keyout', keyFile, '-out', csrFile, '-subj', `/CN=${opts.cn}`];
+  const args = ['req', '-new', ...keyArgs, '-nodes', '-keyout', keyFile, '-out', csrFile, '-subj', opts.subject ?? `/CN=${opts.cn}`];
   if (opts.sans.length) args.push('-addext', `subjectAltName=${opts.sans.map((s) => `DNS:${s}`).join(',')}`);
   const r = openssl(args);
   if (r.status !== 0) throw new Error(`openssl req: ${r.stderr}`);

@@ -3,11 +3,13 @@
  * 127.0.0.1, answering A, AAAA, TXT, CAA and CNAME from a mutable record map. Unknown names get NXDOMAIN,
  * known names without the asked type get NOERROR with no answer (empty non-terminals count as known).
  * A name can be told to SERVFAIL or to stay silent (so clients time out). UDP answers over 512 bytes are
- * truncated (TC) so clients must retry over TCP. `startDoh()` adds an RFC 8484 POST endpoint.
+ * truncated (TC) so clients must retry over TCP. `startDoh()` adds an RFC 8484 endpoint (GET and POST,
+ * over HTTP or HTTPS).
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket as TcpSocket } from 'node:net';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import {
   RCode,
@@ -224,27 +226,43 @@ export class TestDnsServer {
     });
   }
 
-  /** An RFC 8484 endpoint (POST application/dns-message) on another loopback port; returns its URL. */
-  async startDoh(): Promise<string> {
-    const server = createHttpServer((req, res) => {
-      if (req.method !== 'POST' || req.url !== '/dns-query' || req.headers['content-type'] !== 'application/dns-message') {
-        res.writeHead(415).end();
-        return;
-      }
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const out = this.answer(new Uint8Array(Buffer.concat(chunks)), 'doh');
+  /**
+   * An RFC 8484 endpoint on another loopback port; returns its URL. POST takes an application/dns-message
+   * body, GET a `dns` parameter (base64url, §4.1). With `tls` it serves HTTPS (the URL names `localhost`,
+   * which the certificate must cover).
+   */
+  async startDoh(opts: { tls?: { certPem: string; keyPem: string } } = {}): Promise<string> {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const reply = (query: Uint8Array) => {
+        const out = this.answer(query, 'doh');
         if (!out) {
           res.writeHead(504).end();
           return;
         }
         res.writeHead(200, { 'content-type': 'application/dns-message', 'content-length': out.length }).end(out);
-      });
-    });
+      };
+      if (url.pathname !== '/dns-query') {
+        res.writeHead(404).end();
+        return;
+      }
+      if (req.method === 'GET' && url.searchParams.has('dns')) {
+        reply(new Uint8Array(Buffer.from(url.searchParams.get('dns')!, 'base64url')));
+        return;
+      }
+      if (req.method !== 'POST' || req.headers['content-type'] !== 'application/dns-message') {
+        res.writeHead(415).end();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => reply(new Uint8Array(Buffer.concat(chunks))));
+    };
+    const server = opts.tls ? createHttpsServer({ cert: opts.tls.certPem, key: opts.tls.keyPem }, handler) : createHttpServer(handler);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     this.doh = server;
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/dns-query`;
+    const port = (server.address() as AddressInfo).port;
+    return opts.tls ? `https://localhost:${port}/dns-query` : `http://127.0.0.1:${port}/dns-query`;
   }
 
   async stop(): Promise<void> {

@@ -4,17 +4,48 @@
  * free port, with the secret key in an env file rather than on the command line.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { freePort } from './server.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const WRANGLER = join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
 
+/**
+ * A local D1 state directory with every migration applied by `wrangler d1 migrations apply --local`, made
+ * once per set of migration files and copied for each Worker: wrangler starts workerd once per migration
+ * (about 15 s for all of them), which every test file would otherwise pay. Made under a temporary name and
+ * renamed, so test files starting at once never see half of one.
+ */
+function migratedD1(env: NodeJS.ProcessEnv): string {
+  const migrations = join(ROOT, 'drizzle');
+  const hash = createHash('sha256');
+  for (const f of readdirSync(migrations).filter((n) => n.endsWith('.sql')).sort()) hash.update(f).update(readFileSync(join(migrations, f)));
+  const template = join(tmpdir(), `eabgate-d1-${hash.digest('hex').slice(0, 16)}`);
+  if (existsSync(template)) return template;
+  const building = mkdtempSync(`${template}-building-`);
+  const migrate = spawnSync(process.execPath, [WRANGLER, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', building], {
+    cwd: ROOT,
+    env,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (migrate.status !== 0) throw new Error(`wrangler d1 migrations apply: ${migrate.status}\n${migrate.stdout}\n${migrate.stderr}`);
+  try {
+    renameSync(building, template);
+  } catch {
+    // Another test file made it first.
+    rmSync(building, { recursive: true, force: true });
+  }
+  return template;
+}
+
 export interface RunningWorker {
   base: string;
+  /** wrangler's process (leader of the group that holds workerd). */
+  pid: number;
   dir: string;
   secretKey: string;
   output(): string;
@@ -22,18 +53,15 @@ export interface RunningWorker {
 }
 
 /** `secrets` are added to the env file beside the generated EABGATE_SECRET_KEY. */
-export async function startWrangler(opts: { timeoutMs?: number; secrets?: Record<string, string> } = {}): Promise<RunningWorker> {
+/** `processEnv` is added to wrangler's own environment (e.g. NODE_EXTRA_CA_CERTS, which workerd's fetch trusts). */
+export async function startWrangler(
+  opts: { timeoutMs?: number; secrets?: Record<string, string>; processEnv?: Record<string, string> } = {},
+): Promise<RunningWorker> {
   const dir = mkdtempSync(join(tmpdir(), 'eabgate-workers-'));
   const state = join(dir, 'state');
-  const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1', WRANGLER_LOG_PATH: join(dir, 'logs') };
+  const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1', WRANGLER_LOG_PATH: join(dir, 'logs'), ...opts.processEnv };
 
-  const migrate = spawnSync(process.execPath, [WRANGLER, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], {
-    cwd: ROOT,
-    env,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  if (migrate.status !== 0) throw new Error(`wrangler d1 migrations apply: ${migrate.status}\n${migrate.stdout}\n${migrate.stderr}`);
+  cpSync(migratedD1(env), state, { recursive: true });
 
   const secretKey = randomBytes(32).toString('hex');
   const envFile = join(dir, 'secrets.env');
@@ -41,11 +69,13 @@ export async function startWrangler(opts: { timeoutMs?: number; secrets?: Record
   writeFileSync(envFile, lines.join(''), { mode: 0o600 });
 
   const port = await freePort();
+  // Its own inspector port too: two wranglers starting at once would both take the default 9229.
+  const inspectorPort = await freePort();
   const base = `http://127.0.0.1:${port}`;
   let output = '';
   const child: ChildProcess = spawn(
     process.execPath,
-    [WRANGLER, 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state, '--env-file', envFile, '--var', `EABGATE_BASE_URL:${base}`],
+    [WRANGLER, 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', state, '--env-file', envFile, '--var', `EABGATE_BASE_URL:${base}`],
     { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
@@ -86,5 +116,5 @@ export async function startWrangler(opts: { timeoutMs?: number; secrets?: Record
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { base, dir, secretKey, output: () => output, stop };
+  return { base, pid: child.pid!, dir, secretKey, output: () => output, stop };
 }

@@ -12,7 +12,7 @@ import type { AppDeps, Logger } from '../../app/context.js';
 import { nobleArgon2id } from './argon2.js';
 import { consoleLogger } from './logger.js';
 import { createDohResolver } from './doh.js';
-import { fetchHttpGetter } from './http01-fetch.js';
+import { socketHttpGetter } from './http01-socket.js';
 import { ValidationAuthority } from '../../va/va.js';
 import { loadOrCreateEmbeddedCa } from '../../issuance/embedded-ca.js';
 
@@ -53,10 +53,12 @@ export async function workersDeps(env: WorkersEnv, logger: Logger = consoleLogge
   const keyring = await Keyring.fromSecret(config.secretKey);
   const clock = systemClock;
   const ca = await loadOrCreateEmbeddedCa({ store, keyring, clock, config });
-  // No raw TLS client on Workers: tls-alpn-01 is not offered there.
+  // Loaded here rather than at the top so that the entry point also loads outside workerd (its tests on Node).
+  const { connect } = await import('cloudflare:sockets');
+  // No TLS client that shows the peer's certificate on Workers: tls-alpn-01 is not offered there.
   const va = new ValidationAuthority({
     resolver: createDohResolver({ url: config.va.dohUrl, requireDnssec: config.va.dnssec }),
-    http: fetchHttpGetter(),
+    http: socketHttpGetter(connect),
     httpPort: config.va.httpPort,
     httpsPort: config.va.httpsPort,
     allowNetworks: config.va.allowNetworks,

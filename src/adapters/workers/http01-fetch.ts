@@ -1,15 +1,17 @@
 /**
- * http-01 fetches on Workers. A Worker cannot open a socket to a chosen address, so it asks for the host
- * name and lets the platform resolve it. Redirects are returned to the VA, which decides which to follow.
+ * http-01 fetches on Workers with fetch() by host name, which lets the platform resolve it. Used only for
+ * addresses in Cloudflare's own ranges, to which Workers cannot open sockets (a site behind Cloudflare's
+ * proxy); everything else goes over a socket to the checked address (./http01-socket.ts). Redirects are
+ * returned to the VA, which decides which to follow.
  *
- * The address policy (src/va/address-policy.ts) applies here as on Node: before calling this getter the VA
- * has resolved the name's A/AAAA through its own resolver (DNS over HTTPS) and, since this getter says it
- * `resolvesItself`, refused a name when any of its answers is loopback, private or otherwise special-purpose
- * (on Node only such answers are dropped: the getter connects to a checked address); every redirect target
- * goes through the same check. An IP literal is fetched only when it is the address the VA checked. What remains: fetch() resolves
- * the name again by itself, so a name whose answers change between the two look-ups (DNS rebinding, or a
- * resolver that answers Cloudflare differently) could still reach another address than the one checked.
- * Cloudflare's fetch() does not route to the Worker operator's private networks, which bounds that.
+ * The address policy (src/va/address-policy.ts) applies before this getter: the VA has resolved the name's
+ * A/AAAA through its own resolver (DNS over HTTPS), dropped special-purpose answers, and hands over an
+ * address in Cloudflare's ranges; every redirect target goes through the same check. An IP literal is
+ * fetched only when it is the address the VA checked. What remains: fetch() resolves the name again by
+ * itself, so a name whose answers change between the two look-ups could reach another address than the
+ * one checked. Cloudflare's fetch() does not route to the Worker operator's private networks, which bounds
+ * that. Used on its own (as before the socket getter) it says `resolvesItself`, and the VA then refuses a
+ * name when any of its answers is special-purpose.
  */
 import type { HttpGetter, HttpGetResult } from '../../va/ports.js';
 import { canonicalIp, isIpLiteral } from '../../core/ip.js';

@@ -3,6 +3,7 @@ import { newRouter, jsonBody, problemResponses, bearerSecurity } from '../router
 import { requireCustomer } from '../middleware/auth.js';
 import { BUSINESS_CATEGORIES, type OrderRecord } from '../../core/store/types.js';
 import type { OrderService } from '../../orders/service.js';
+import { orderNotices } from '../../csr/notices.js';
 
 const OrganizationSchema = z
   .strictObject({
@@ -52,6 +53,15 @@ const OrderView = z
     createdAt: z.string(),
     processedAt: z.string(),
     unlockCode: UnlockCodeState.nullable().openapi({ description: 'AutoCSR orders: whether the unlock code can still be read' }),
+    renews: z.string().nullable().openapi({ description: 'A renewal: the order number of the order it follows' }),
+    renewedBy: z.string().nullable().openapi({ description: 'The order number of the renewal of this order, once placed' }),
+    notices: z
+      .array(z.object({ code: z.enum(['names-added', 'subject-field-left-out', 'subject-from-order']), field: z.string(), detail: z.string() }))
+      .openapi({
+        description:
+          'What the certificate will carry differently from the order or the CSR, and why: names the CA adds to a CSR naming fewer, ' +
+          'subject fields the Baseline Requirements forbid (OU, e-mail address), a subject taken from the order rather than the CSR.',
+      }),
   })
   .openapi('Order');
 
@@ -64,12 +74,28 @@ const PlacedOrderView = OrderView.extend({
   keyArchive: KeyArchiveSchema.optional(),
 }).openapi('PlacedOrder');
 
+const RenewSchema = z
+  .strictObject({
+    key: z
+      .enum(['autocsr', 'same-csr'])
+      .optional()
+      .openapi({
+        description:
+          'autocsr (default): a new key pair, handed over in a new key archive with a new unlock code. ' +
+          'same-csr: the renewed order’s CSR is signed again, so the key already on the server stays.',
+      }),
+  })
+  .openapi('Renewal');
+
+const PlacedRenewalView = PlacedOrderView.extend({}).openapi('PlacedRenewal');
+
 const OrderNumberParam = z.object({
   orderNumber: z.string().max(64).openapi({ param: { name: 'orderNumber', in: 'path' } }),
 });
 
 async function view(orders: OrderService, o: OrderRecord) {
   const state = await orders.unlockCodeState(o);
+  const links = await orders.renewalLinks(o);
   return {
     orderNumber: o.orderNumber,
     status: o.status,
@@ -82,6 +108,9 @@ async function view(orders: OrderService, o: OrderRecord) {
     createdAt: o.createdAt.toISOString(),
     processedAt: o.processedAt.toISOString(),
     unlockCode: state && { available: state.available, expiresAt: state.expiresAt?.toISOString() ?? null },
+    renews: links.renews,
+    renewedBy: links.renewedBy,
+    notices: orderNotices(o),
   };
 }
 
@@ -169,5 +198,33 @@ export const orderRoutes = newRouter()
       const revealed = await c.get('services').orders.revealUnlockCode(c.get('customer'), orderNumber);
       c.header('cache-control', 'no-store');
       return c.json({ orderNumber, unlockCode: revealed.unlockCode, expiresAt: revealed.expiresAt.toISOString() }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/v1/orders/{orderNumber}/renew',
+      tags: ['orders'],
+      summary: 'Renew an issued order: a follow-up order with the same names and organization (the old certificate stays valid until it expires)',
+      description:
+        'Places a new order (new order number, new CA Reference, shown once) for the same product, names and organization. ' +
+        'Domain validations and an OV/EV approval still inside the Baseline Requirements’ reuse windows carry over. ' +
+        'An order is renewed once: a second request (a double click) answers 409 with `renewalOrderNumber`.',
+      ...authed,
+      request: { params: OrderNumberParam, body: { ...jsonBody(RenewSchema), required: false } },
+      responses: {
+        201: { description: 'Renewal placed', content: { 'application/json': { schema: PlacedRenewalView } } },
+        ...problemResponses(400, 401, 404, 409, 429),
+      },
+    }),
+    async (c) => {
+      const services = c.get('services');
+      const orders = services.orders;
+      await services.limits.consume('orders', { account: c.get('customer').id, address: services.clientAddress(c) });
+      const body = (c.req.valid('json') as { key?: 'autocsr' | 'same-csr' } | undefined) ?? {};
+      const placed = await orders.renew(c.get('customer'), c.req.valid('param').orderNumber, body.key ?? 'autocsr');
+      c.header('cache-control', 'no-store');
+      c.header('location', `/api/v1/orders/${placed.order.orderNumber}`);
+      return c.json({ ...(await view(orders, placed.order)), caReference: placed.caReference, keyArchive: placed.keyArchive }, 201);
     },
   );

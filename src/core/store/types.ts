@@ -5,6 +5,7 @@
  */
 import type { CaasStore } from './caas.js';
 import type { AcmeStore } from './acme.js';
+import type { RetentionStore } from './retention.js';
 
 export type Product = 'dv' | 'ov' | 'ev';
 
@@ -78,6 +79,8 @@ export interface OrderRecord {
   replacesCertificateId: string | null;
   /** When an operator approved the organization (OV/EV). */
   approvedAt: Date | null;
+  /** A renewal: the id of the order it follows (at most one renewal per order). */
+  renewsOrderId?: string | null;
   createdAt: Date;
   processedAt: Date;
   updatedAt: Date;
@@ -124,6 +127,8 @@ export interface OrderStore {
   byCaReferenceDigest(digest: string): Promise<OrderRecord | undefined>;
   byId(id: string): Promise<OrderRecord | undefined>;
   listByCustomer(customerId: string): Promise<OrderRecord[]>;
+  /** The order that renews this one, if any. */
+  renewalOf(orderId: string): Promise<OrderRecord | undefined>;
   /**
    * A conditional transition in one statement: applies `changes` only while the order's status is one of
    * `from` and every column in `match` still has the given value (null = IS NULL). Returns the order as it
@@ -243,4 +248,5 @@ export interface Store {
   certificates: CertificateStore;
   caas: CaasStore;
   acme: AcmeStore;
+  retention: RetentionStore;
 }

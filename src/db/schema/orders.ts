@@ -35,6 +35,8 @@ export function orderTables({ table, text, integer, index }: Kinds, { customers 
       createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
       processedAt: integer('processed_at', { mode: 'timestamp_ms' }).notNull(),
       updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+      /** A renewal: the order it follows (unique, so one order is renewed at most once, whatever the clicks). */
+      renewsOrderId: text('renews_order_id').unique(),
     },
     (t) => [index('orders_customer_idx').on(t.customerId, t.createdAt), index('orders_status_idx').on(t.status, t.issuanceLeaseAt)],
   );

@@ -117,6 +117,24 @@ function saveTextButtons(): void {
   }
 }
 
+/**
+ * Forms that place something (data-submit-once): the second click of a double click sends nothing, so the
+ * page shown is the first request's (with its CA Reference). The server refuses a second one anyway.
+ */
+function submitOnce(): void {
+  for (const form of document.querySelectorAll<HTMLFormElement>('form[data-submit-once]')) {
+    let sent = false;
+    form.addEventListener('submit', (ev) => {
+      if (sent) {
+        ev.preventDefault();
+        return;
+      }
+      sent = true;
+      for (const b of form.querySelectorAll<HTMLButtonElement>('button[type=submit]')) b.setAttribute('aria-disabled', 'true');
+    });
+  }
+}
+
 /** After a form: the error summary, or else the part of the page the form produced (data-autofocus). */
 function focusErrors(): void {
   const target = document.getElementById('error-summary') ?? document.querySelector<HTMLElement>('[data-autofocus]');
@@ -129,4 +147,5 @@ countdowns();
 autoDownload();
 conditionalFields();
 fileFills();
+submitOnce();
 focusErrors();

@@ -17,6 +17,9 @@ import { asProblem, problemToErrors, cleanDetail, notFoundPage } from '../errors
 import { PRODUCTS, statusOf } from '../text.js';
 import { Alert, Badge, Countdown, CountrySelect, Csrf, ErrorSummary, Secret, SelectField, TextArea, TextField, When, type FormErrors } from '../ui.js';
 import { CaReferenceOnce, KeyArchiveHandover, OpenArchiveHelp, OrderStatus, ValidationSteps } from '../pieces.js';
+import { RenewCard } from './renewal.js';
+import { OrderNotices } from '../notices.js';
+import { orderNotices } from '../../csr/notices.js';
 
 interface OrderFormValues {
   /** One-time id of this form: a re-sent form (reload) does not place the order twice. */
@@ -174,22 +177,32 @@ function NewOrderForm({ csrf, v, errors }: { csrf: string; v: OrderFormValues; e
             <div class="choice">
               <input type="radio" id="key-auto" name="key" value="auto" checked={v.key === 'auto'} aria-describedby="key-auto-hint" />
               <div>
-                <label for="key-auto">Make it for me (recommended)</label>
+                <label for="key-auto">Make it for me (AutoCSR, quickest)</label>
                 <span class="hint" id="key-auto-hint">
-                  We create the key and give it to you once, as an encrypted ZIP file, right after ordering. We do not keep it.
+                  A convenience: we create the key and give it to you once, as an encrypted ZIP file, right after ordering. We do not keep it. Good for a
+                  test system or a quick start.
                 </span>
               </div>
             </div>
             <div class="choice">
               <input type="radio" id="key-csr" name="key" value="csr" checked={v.key === 'csr'} aria-describedby="key-csr-hint" />
               <div>
-                <label for="key-csr">I have a CSR</label>
+                <label for="key-csr">I have a CSR (recommended for production servers)</label>
                 <span class="hint" id="key-csr-hint">
                   Your server or the <a href="/portal/csr">CSR generator</a> made the key; you paste the certificate signing request.
                 </span>
               </div>
             </div>
           </div>
+          <details id="why-own-csr">
+            <summary>Why we recommend your own CSR for production servers</summary>
+            <p>
+              With your own CSR the private key is made on the server that uses it and never travels: not to us, not through a download, not through a
+              ZIP file. That is also the only way when the key lives in a <strong>hardware security module (HSM)</strong> or a cloud key vault, which
+              never lets a key out, and it is what many companies’ <strong>security policies</strong> require (keys generated where they are used,
+              by the people who run the server). AutoCSR is a convenience for everything else: the key is made for you, handed over once and not kept.
+            </p>
+          </details>
           <div data-show-when="key=auto">
             <div class="choice">
               <input type="checkbox" id="f-www" name="www" value="1" checked={v.www} aria-describedby="f-www-hint" />
@@ -341,6 +354,7 @@ async function detailsPage(
   const now = clock.now();
   const view = await tracking.view(order);
   const unlock = await orders.unlockCodeState(order);
+  const links = await orders.renewalLinks(order);
   const unlockSection = order.autoCsr ? (
     <section class="card" aria-labelledby="unlock-h">
       <h2 id="unlock-h">Unlock code of the key archive</h2>
@@ -397,6 +411,7 @@ async function detailsPage(
       <section class="card" aria-labelledby="status-h">
         <h2 id="status-h">Status</h2>
         <OrderStatus status={view.status} reason={view.statusReason} page="order" />
+        <OrderNotices notices={orderNotices(order)} />
         <dl class="kv">
           <dt>Type</dt>
           <dd>{PRODUCTS[order.product].name}</dd>
@@ -408,6 +423,16 @@ async function detailsPage(
           <dd>
             <When date={order.createdAt} />
           </dd>
+          {links.renews ? (
+            <>
+              <dt>Renews</dt>
+              <dd>
+                <a class="mono" href={`/portal/orders/${links.renews}`}>
+                  {links.renews}
+                </a>
+              </dd>
+            </>
+          ) : null}
           {view.certificate ? (
             <>
               <dt>Certificate</dt>
@@ -423,6 +448,7 @@ async function detailsPage(
           saved when ordering.
         </p>
       </section>
+      <RenewCard order={{ ...order, status: view.status }} csrf={csrf} renewedBy={links.renewedBy} />
       {unlockSection}
       {view.status === 'pending_validation' ? (
         <section class="card" aria-labelledby="val-h">
@@ -545,6 +571,7 @@ export const orderRoutes = new Hono<PortalEnv>()
             Order <strong class="mono">{o.orderNumber}</strong> for <span class="mono">{o.domains.join(', ')}</span> is placed.
           </p>
         </Alert>
+        <OrderNotices notices={orderNotices(o)} />
         <CaReferenceOnce reference={placed.caReference} orderNumber={o.orderNumber} />
         {placed.keyArchive ? <KeyArchiveHandover archive={placed.keyArchive} orderNumber={o.orderNumber} loggedIn /> : null}
         <section class="card" aria-labelledby="next-h">

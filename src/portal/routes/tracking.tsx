@@ -19,12 +19,13 @@ import { asProblem, cleanDetail } from '../errors.js';
 import { PRODUCTS } from '../text.js';
 import { Alert, Csrf, ErrorSummary, TextArea, TextField, When, type FormErrors } from '../ui.js';
 import { KeyArchiveHandover, OrderStatus, ValidationSteps } from '../pieces.js';
+import { PfxMaker } from '../pfx-maker.js';
 
 const FORMATS: { format: CertificateFormat; label: string; hint: string }[] = [
   { format: 'fullchain', label: 'Full chain (PEM)', hint: 'nginx, Caddy, HAProxy, most Linux servers' },
   { format: 'pem', label: 'Certificate only (PEM)', hint: 'Apache (with the intermediates file)' },
   { format: 'intermediates', label: 'Intermediate certificates (PEM)', hint: 'the “chain” or “CA bundle” file' },
-  { format: 'p7b', label: 'PKCS#7 (.p7b)', hint: 'Windows / IIS, Java keystores' },
+  { format: 'p7b', label: 'PKCS#7 (.p7b)', hint: 'certificate and chain without the key: Java keystores, some appliances (for IIS make a .pfx below)' },
   { format: 'der', label: 'DER (.cer)', hint: 'binary form, some appliances' },
 ];
 
@@ -48,7 +49,7 @@ function TrackForm({ csrf, value, errors }: { csrf: string; value?: string; erro
             spellcheck={false}
             autocapitalize="characters"
             maxlength={80}
-            hint="For example CAR-ABCD-EFGH-JKMN-PQRS-TVWX-Y234-5678. Capitals and dashes are optional."
+            hint="For example CAR-ABCD-EFGH-JKMN-PQRS-TVWX-Y234-5678. Capitals and dashes are optional. Older e-mails and documents call it the “Supplier Order Number”."
           />
           <div class="actions">
             <button type="submit" class="btn">
@@ -57,6 +58,13 @@ function TrackForm({ csrf, value, errors }: { csrf: string; value?: string; erro
           </div>
         </form>
       </div>
+      <details id="supplier-order-number">
+        <summary>Where is the “Supplier Order Number”?</summary>
+        <p>
+          “Supplier Order Number” is the old name of the CA Reference: the same value (it starts with CAR-), under the name older e-mails, invoices and
+          guides still use. Type it here. It is not the order number (which starts with EG-) and not the unlock code of a key file.
+        </p>
+      </details>
       <p class="muted">
         Lost the CA Reference? It cannot be recovered. Logged-in customers still see their orders and unlock codes under <a href="/portal/orders">My orders</a>.
       </p>
@@ -81,11 +89,12 @@ async function trackingPage(c: PortalContext, order: OrderRecord, reference: str
   const { csrf, customer } = c.get('portal');
   const view = await tracking.view(order);
   const issued = view.status === 'issued' && view.certificate !== null;
+  const fullchain = issued ? new TextDecoder().decode((await tracking.certificate(order, 'fullchain')).body) : undefined;
   const canReissue = view.status !== 'rejected' && view.status !== 'revoked';
   const errors = extra.errors ?? {};
   return page(
     c,
-    { title: `Tracking ${view.orderNumber}`, section: 'track', status: extra.status ?? 200 },
+    { title: `Tracking ${view.orderNumber}`, section: 'track', status: extra.status ?? 200, scripts: issued ? ['pfx-tool.js'] : [] },
     <>
       <h1>
         Order <span class="mono">{view.orderNumber}</span>
@@ -175,6 +184,7 @@ async function trackingPage(c: PortalContext, order: OrderRecord, reference: str
           </div>
         </section>
       ) : null}
+      {issued && fullchain ? <PfxMaker fullchainPem={fullchain} commonName={view.domains[0]!} /> : null}
 
       {canReissue ? (
         <section class="card" aria-labelledby="re-h">

@@ -90,6 +90,15 @@ export async function checkDomains(
 ): Promise<CheckOutcome[]> {
   const jwk = await orderBindingJwk(deps.keyring, order.id);
   let rows = await deps.store.domainValidations.forOrder(order.id);
+  // An order whose validation rows were never written (a crash between placing it and writing them) gets
+  // them now: a name without a row is never taken as validated.
+  const missing = order.domains.filter((name) => !rows.some((v) => v.domain === name));
+  if (missing.length > 0) {
+    // A parallel check may write them first (unique order and domain): what counts is that they exist.
+    await createValidations(deps.store, deps.keyring, { ...order, domains: missing }).catch(() => undefined);
+    rows = await deps.store.domainValidations.forOrder(order.id);
+    if (order.domains.some((name) => !rows.some((v) => v.domain === name))) throw new Error(`order ${order.id}: validation rows missing`);
+  }
   // A validation too old to reuse starts over with a new token: its random value may not be reused
   // either (BR §3.2.2.4.7), so the old file or TXT record cannot renew it.
   const expired = rows.filter((v) => v.status === 'valid' && !stillValid(v, deps.clock.now()));

@@ -2,7 +2,8 @@
  * The ACME server on the Workers build: `wrangler dev --local` (workerd) over a local D1 migrated by
  * wrangler. Same code path as Node (Drizzle over D1, prepared statements, nonces in D1): directory without
  * tls-alpn-01, nonces single use, newAccount with EAB, newOrder with authorizations, the orders list,
- * deactivation. Validation needs DNS over HTTPS to the Internet on Workers, so no certificate here.
+ * deactivation. Certificates on Workers (certbot over http-01 and dns-01 through a loopback DNS-over-HTTPS
+ * responder): test/entry/workers-certbot.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWrangler, type RunningWorker } from '../../support/wrangler.js';
