@@ -63,6 +63,7 @@ function order(customerId: string): OrderRecord {
     createdAt: at(),
     processedAt: at(),
     updatedAt: at(),
+    renewsOrderId: null,
   };
 }
 
@@ -200,6 +201,26 @@ function conformance(name: string, open: () => Promise<Backend>, skip?: string) 
       const created = accounts[outcomes.indexOf('created')]!;
       expect(await be.b.acme.accounts.byThumbprint(created.thumbprint)).toEqual(created);
       expect(await be.b.acme.accounts.create(created, 2)).toBe('exists');
+    });
+
+    it('finds closed orders still holding personal data (organization JSON members) and purges their validations', async () => {
+      const c = await customer(be.a);
+      const old = at(-40 * 86_400_000);
+      const withEmail = { ...order(c.id), status: 'failed' as const, organization: { email: 'x@example.com' }, csrPem: '', updatedAt: old };
+      const withUnit = { ...order(c.id), status: 'rejected' as const, organization: { unit: 'Ops' }, csrPem: '', updatedAt: old };
+      const clean = { ...order(c.id), status: 'failed' as const, organization: { name: 'Example' }, csrPem: '', updatedAt: old };
+      const recent = { ...order(c.id), status: 'failed' as const, organization: { email: 'y@example.com' }, updatedAt: at() };
+      for (const o of [withEmail, withUnit, clean, recent]) await be.a.orders.create(o);
+      await be.a.domainValidations.createMany([
+        { id: id('dv'), orderId: withEmail.id, domain: 'a.example', token: 't', keyAuthorization: 'k', status: 'pending', method: null, lastCheckedAt: null, lastResult: null, validatedAt: null },
+      ]);
+      const found = await be.b.retention.closedOrdersWithPersonalData(at(-30 * 86_400_000), 100);
+      const ids = found.map((o) => o.id);
+      expect(ids).toEqual(expect.arrayContaining([withEmail.id, withUnit.id]));
+      expect(ids).not.toContain(clean.id);
+      expect(ids).not.toContain(recent.id);
+      expect(await be.b.retention.purgeValidationsOfOrdersClosedBefore(at(-30 * 86_400_000))).toBeGreaterThanOrEqual(1);
+      expect(await be.a.domainValidations.forOrder(withEmail.id)).toEqual([]);
     });
 
     it('purges expired sessions once when every instance purges at the same time', async () => {
