@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian tools the tests drive, when missing: 7-Zip, OpenSSL, certbot, lego, Pebble, Chromium,
 # Unbound (the validating resolver of the DNSSEC tests), ldns (ldns-keygen and ldns-signzone sign their test
-# zones) and kdig (knot-dnsutils, to look at the AD bit by hand).
+# zones), kdig (knot-dnsutils, to look at the AD bit by hand) and PostgreSQL (test/support/postgres.ts runs its
+# own throwaway cluster with initdb and pg_ctl).
 # Idempotent; needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -20,6 +21,8 @@ missing=()
 for bin in "${!need[@]}"; do
   command -v "$bin" >/dev/null 2>&1 || [[ -x /usr/sbin/$bin ]] || missing+=("${need[$bin]}")
 done
+# Debian keeps initdb and pg_ctl under /usr/lib/postgresql/<major>/bin, off the PATH.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 ((${#missing[@]})) || exit 0
 
 SUDO=""

@@ -1,7 +1,8 @@
 /** The HTTP edge of error handling: every failure leaves as one problem document, unknown ones bare. */
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { Problem, problems } from '../core/problem.js';
+import { API_PROBLEM_BASE, Problem, problems } from '../core/problem.js';
+import { StoreUnavailable } from '../core/store/unavailable.js';
 import type { AppEnv } from '../app/context.js';
 import { DomainError } from '../core/errors.js';
 import { restProblem } from './domain-errors.js';
@@ -13,6 +14,7 @@ export function problemResponse(c: Context, p: Problem): Response {
 export function onError(err: Error, c: Context<AppEnv>): Response {
   if (err instanceof Problem) return problemResponse(c, err);
   if (err instanceof DomainError) return problemResponse(c, restProblem(err));
+  if (err instanceof StoreUnavailable) return problemResponse(c, unavailableProblem(err));
   if (err instanceof HTTPException) {
     // Hono's JSON validator throws this for a body that is not JSON.
     if (err.status === 400) return problemResponse(c, problems.malformedJson('The request body is not valid JSON.'));
@@ -22,6 +24,17 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
   // Only the error's class and message's first line: never the request, which may hold a secret.
   logger?.error('unhandled error', { error: err?.name, path: c.req.path });
   return problemResponse(c, problems.internal());
+}
+
+/** The database is away: 503 with Retry-After; the request changed nothing. */
+export function unavailableProblem(err: StoreUnavailable): Problem {
+  return new Problem(
+    API_PROBLEM_BASE + 'unavailable',
+    'Service unavailable',
+    503,
+    'The service is briefly unavailable and nothing was changed; try again in a few seconds.',
+    { headers: { 'retry-after': String(err.retryAfterSeconds) } },
+  );
 }
 
 export function notFound(c: Context): Response {

@@ -20,6 +20,8 @@ export interface Config {
   secretKey: Uint8Array | undefined;
   /** How often the purge of expired secrets runs on Node (seconds; 0 = off). */
   purgeIntervalSeconds: number;
+  /** Node's database: SQLite in the data dir, or a shared PostgreSQL (EABGATE_DATABASE_URL). */
+  database: DatabaseConfig;
   /** Log requests (never bodies). */
   logRequests: boolean;
   /** Issuer domain names that CAA records must name (the ACME directory's caaIdentities). */
@@ -105,6 +107,36 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+// ---- database (Node) ---------------------------------------------------------------------------------
+//
+// EABGATE_DATABASE_URL        postgres://user:password@host:port/db[?sslmode=…]: a shared PostgreSQL, for
+//                             several instances behind a load balancer; unset = SQLite in the data dir
+// EABGATE_DATABASE_POOL_SIZE  connections each instance keeps at most (default 10, 1–200)
+
+export type DatabaseConfig = { kind: 'sqlite' } | { kind: 'postgres'; url: string; poolSize: number };
+
+function loadDatabase(env: Env): DatabaseConfig {
+  const raw = env.EABGATE_DATABASE_URL;
+  if (raw === undefined || raw === '') return { kind: 'sqlite' };
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    // Never the value: it may hold a password.
+    throw new ConfigError('EABGATE_DATABASE_URL', 'not a URL (expected postgres://user:password@host:port/database)');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError('EABGATE_DATABASE_URL', `must be a postgres:// URL, got ${url.protocol}//…`);
+  }
+  if (!url.hostname) throw new ConfigError('EABGATE_DATABASE_URL', 'names no host');
+  if (url.pathname.replace(/^\//, '') === '') throw new ConfigError('EABGATE_DATABASE_URL', 'names no database (…/database)');
+  // Every instance must open what the others sealed and verify the nonces they handed out.
+  if (!env.EABGATE_SECRET_KEY) {
+    throw new ConfigError('EABGATE_DATABASE_URL', 'a shared database needs EABGATE_SECRET_KEY, the same on every instance');
+  }
+  return { kind: 'postgres', url: raw, poolSize: int(env, 'EABGATE_DATABASE_POOL_SIZE', 10, 1, 200) };
+}
 
 function str(env: Env, name: string, fallback: string): string {
   const v = env[name];
@@ -467,6 +499,7 @@ export function loadConfig(env: Env): Config {
     adminToken,
     secretKey,
     purgeIntervalSeconds: int(env, 'EABGATE_PURGE_INTERVAL', 3600, 0, 7 * 86400),
+    database: loadDatabase(env),
     logRequests: bool(env, 'EABGATE_LOG_REQUESTS', true),
     acmeIpIdentifiers: bool(env, 'EABGATE_ACME_IP_IDENTIFIERS', false),
     acmeTermsOfService: loadAcmeTerms(env, baseUrl),

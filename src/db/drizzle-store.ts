@@ -1,27 +1,36 @@
 /**
- * The Store over Drizzle's sqlite-core: one implementation for better-sqlite3 (Node) and D1 (Workers).
- * Every query is awaited, which works for both the synchronous and the asynchronous driver. No
- * multi-statement transactions (D1 has none): each write is one atomic statement.
+ * The Store over Drizzle: one implementation for better-sqlite3 (Node), D1 (Workers) and PostgreSQL
+ * through node-postgres (Node, EABGATE_DATABASE_URL), on the tables of ./schema (one description, both
+ * dialects: ./schema/kinds.ts). Every query is awaited, which works for the synchronous and the
+ * asynchronous drivers. No multi-statement transactions (D1 has none): each write is one atomic
+ * statement, so it is as correct with many instances on one PostgreSQL as with one process on SQLite.
  */
 import { and, desc, eq, isNotNull, isNull, lte, lt, or, sql } from 'drizzle-orm';
-import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
-import * as schema from './schema/index.js';
 import type { Store, OrderRecord, CaMaterialRecord, DomainValidationRecord } from '../core/store/types.js';
 import { caasStore } from './store/caas.js';
 import { acmeStore } from './store/acme.js';
 import { retentionStore } from './store/retention.js';
 import { upstreamOrderStore } from './store/upstream.js';
 import { conditionalUpdates, isUniqueViolation, type StatusTable } from './store/conditional.js';
+import { storeDb, type Db } from './store/db.js';
+import type { Dialect } from './schema/kinds.js';
+import type { Tables } from './schema/tables.js';
+import type { orders as sqliteOrders } from './schema/index.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Db = BaseSQLiteDatabase<'sync' | 'async', any, typeof schema>;
+export type { Db };
 
-const toOrder = (row: typeof schema.orders.$inferSelect): OrderRecord => row;
+const toOrder = (row: typeof sqliteOrders.$inferSelect): OrderRecord => row;
 
-export function drizzleStore(db: Db): Store {
-  const { customers, sessions, throttles, orders, unlockCodes, caMaterial, domainValidations, certificates } = schema;
-  const transitionOrder = conditionalUpdates<OrderRecord>(db, orders as unknown as StatusTable);
-  const updateValidation = conditionalUpdates<DomainValidationRecord>(db, domainValidations as unknown as StatusTable);
+/**
+ * `database`: a Drizzle database over better-sqlite3 or D1 (dialect 'sqlite'), or over node-postgres ('pg',
+ * with the tables of ./schema/pg.ts).
+ */
+export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tables?: Tables): Store {
+  const s = storeDb(database, dialect, tables);
+  const { db } = s;
+  const { customers, sessions, throttles, orders, unlockCodes, caMaterial, domainValidations, certificates } = s.t;
+  const transitionOrder = conditionalUpdates<OrderRecord>(s, orders as unknown as StatusTable);
+  const updateValidation = conditionalUpdates<DomainValidationRecord>(s, domainValidations as unknown as StatusTable);
   const certificateByIssuance = async (issuanceId: string) =>
     (await db.select().from(certificates).where(eq(certificates.issuanceId, issuanceId)).limit(1))[0];
   return {
@@ -78,7 +87,7 @@ export function drizzleStore(db: Db): Store {
       },
       async hit(key, now, windowMs) {
         // SET expressions all read the row as it was, so both CASEs see the old window start.
-        const expired = sql`${throttles.windowStart} <= ${now.getTime() - windowMs}`;
+        const expired = lte(throttles.windowStart, new Date(now.getTime() - windowMs));
         const rows = await db
           .insert(throttles)
           .values({ key, failures: 1, windowStart: now, blockedUntil: null })
@@ -86,7 +95,7 @@ export function drizzleStore(db: Db): Store {
             target: throttles.key,
             set: {
               failures: sql`CASE WHEN ${expired} THEN 1 ELSE ${throttles.failures} + 1 END`,
-              windowStart: sql`CASE WHEN ${expired} THEN ${now.getTime()} ELSE ${throttles.windowStart} END`,
+              windowStart: sql`CASE WHEN ${expired} THEN ${sql.param(now, throttles.windowStart)} ELSE ${throttles.windowStart} END`,
             },
           })
           .returning({ count: throttles.failures, windowStart: throttles.windowStart });
@@ -235,10 +244,10 @@ export function drizzleStore(db: Db): Store {
         return db.select().from(certificates).where(isNotNull(certificates.revokedAt)).orderBy(certificates.revokedAt);
       },
     },
-    caas: caasStore(db),
-    acme: acmeStore(db),
-    retention: retentionStore(db),
-    upstreamOrders: upstreamOrderStore(db),
+    caas: caasStore(s),
+    acme: acmeStore(s),
+    retention: retentionStore(s),
+    upstreamOrders: upstreamOrderStore(s),
   };
 }
 

@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await cliCommands[name]!.run(deps, rest, (line) => process.stdout.write(line + '\n'));
   } finally {
-    deps.sqlite.close();
+    await deps.database.close();
   }
 }
 

@@ -72,8 +72,7 @@ async function main(): Promise<void> {
     clearInterval(recoveryTimer);
     deps.keyPool?.stop();
     server.close(() => {
-      deps.sqlite.close();
-      process.exit(0);
+      void Promise.resolve(deps.database.close()).finally(() => process.exit(0));
     });
     setTimeout(() => process.exit(0), 3000).unref();
   };

@@ -6,6 +6,7 @@
 import type { Context } from 'hono';
 import { Problem } from '../core/problem.js';
 import { DomainError } from '../core/errors.js';
+import { StoreUnavailable } from '../core/store/unavailable.js';
 import { restProblem } from '../api/domain-errors.js';
 
 /** A failure as the portal reads it: domain errors through the REST mapping (status, title, field). */
@@ -41,7 +42,7 @@ function fallbackState(c: Context<PortalEnv>): PortalState {
   return c.get('portal') ?? { customer: null, sessionToken: null, csrf: '', secure: false, form: {} };
 }
 
-export function errorPage(c: PortalContext, status: 400 | 403 | 404 | 409 | 410 | 413 | 415 | 429 | 500, title: string, message: string, next?: { href: string; label: string }) {
+export function errorPage(c: PortalContext, status: 400 | 403 | 404 | 409 | 410 | 413 | 415 | 429 | 500 | 503, title: string, message: string, next?: { href: string; label: string }) {
   if (!c.get('portal')) c.set('portal', fallbackState(c));
   return page(
     c,
@@ -84,6 +85,10 @@ export function portalOnError(thrown: Error, c: Context<PortalEnv>): Response | 
     }
     const status = ([400, 403, 404, 409, 410, 413, 415] as const).find((s) => s === err.status) ?? 400;
     return errorPage(c, status, err.title, cleanDetail(err.detail));
+  }
+  if (err instanceof StoreUnavailable) {
+    c.header('retry-after', String(err.retryAfterSeconds));
+    return errorPage(c, 503, 'Briefly unavailable', 'The service is briefly unavailable and nothing was changed. Please try again in a few seconds.');
   }
   c.get('services')?.logger.error('portal error', { error: err?.name, path: c.req.path });
   return errorPage(c, 500, 'Something went wrong', 'Something went wrong on our side and nothing was changed. Please try again in a moment.');

@@ -10,6 +10,7 @@ import { ACME_PROBLEM_BASE, Problem, acmeProblems } from '../../core/problem.js'
 export { nonceStore, NONCE_TTL_MS } from './nonces.js';
 import { linksFor, type AcmeLinks } from './links.js';
 import { DomainError } from '../../core/errors.js';
+import { StoreUnavailable } from '../../core/store/unavailable.js';
 import { acmeProblem } from './domain-errors.js';
 
 export type AcmeContext = Context<AcmeEnv>;
@@ -78,6 +79,11 @@ function asAcmeProblem(p: Problem): Problem {
 export function acmeOnError(err: Error, c: AcmeContext): Response {
   if (err instanceof Problem) return acmeProblemResponse(asAcmeProblem(err));
   if (err instanceof DomainError) return acmeProblemResponse(acmeProblem(err));
+  if (err instanceof StoreUnavailable) {
+    // RFC 8555 has no type for "try later": serverInternal with 503 and Retry-After (RFC 9110 §10.2.3).
+    const p = acmeProblems.serverInternal('The server is briefly unavailable and nothing was changed; try again in a few seconds.');
+    return acmeProblemResponse(new Problem(p.type, 'Service unavailable', 503, p.detail, { headers: { 'retry-after': String(err.retryAfterSeconds) } }));
+  }
   // Only the class name: never the request, which may hold key material or a binding.
   c.get('services')?.logger.error('acme: unhandled error', { error: err?.name, path: c.req.path });
   return acmeProblemResponse(acmeProblems.serverInternal('An internal error occurred.'));

@@ -8,7 +8,8 @@ import { Keyring } from '../../core/secrets/keyring.js';
 import { argon2idHasher } from '../../core/secrets/password.js';
 import { resolveClientAddress } from '../../core/client-address.js';
 import type { AppDeps, Logger } from '../../app/context.js';
-import { openSqliteStore, type SqliteHandle } from './sqlite.js';
+import { openSqliteStore, type DatabaseHandle, type SqliteHandle } from './sqlite.js';
+import { openPostgresStore } from './postgres.js';
 import { loadOrCreateSecretKey } from './secret-key.js';
 import { hashWasmArgon2id, sharedArgon2Pool, defaultPoolSize } from './argon2.js';
 import { jsonLogger } from './logger.js';
@@ -59,9 +60,25 @@ function upstreamIssuer(
 }
 
 export interface NodeDeps extends AppDeps {
+  /** SQLite in the data dir, or the shared PostgreSQL of EABGATE_DATABASE_URL. */
+  database: DatabaseHandle;
+  /** The SQLite handle (tests read the file through it); on PostgreSQL, reading it throws. */
   sqlite: SqliteHandle;
   /** DNS delegation (EABGATE_DELEGATION_ZONE with EABGATE_DNS_LISTEN): the authoritative server, started by the entry point. */
   delegationDns: DelegationDnsServer | undefined;
+}
+
+/** The SQLite handle, or on PostgreSQL a stand-in that says so when a test reaches for the SQLite file. */
+function sqliteOnly(database: DatabaseHandle): SqliteHandle {
+  if (database.kind === 'sqlite') return database as SqliteHandle;
+  return {
+    kind: 'sqlite',
+    store: database.store,
+    get sqlite(): never {
+      throw new Error('nodeDeps: the database is PostgreSQL, not a SQLite file');
+    },
+    close: () => void database.close(),
+  };
 }
 
 const hashThreads = (config: Config): number => config.passwordHashThreads ?? defaultPoolSize();
@@ -69,11 +86,16 @@ const hashThreads = (config: Config): number => config.passwordHashThreads ?? de
 export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: Logger; dbFile?: string } = {}): Promise<NodeDeps> {
   // The data dir 0700 and everything already in it 0600, before anything is created or read there.
   secureDataDir(config.dataDir);
-  const sqlite = openSqliteStore(opts.dbFile ?? join(config.dataDir, 'eabgate.db'));
-  const keyring = await Keyring.fromSecret(loadOrCreateSecretKey(config.dataDir, config.secretKey));
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? jsonLogger();
-  const ca = await loadOrCreateEmbeddedCa({ store: sqlite.store, keyring, clock, config });
+  const database: DatabaseHandle =
+    config.database.kind === 'postgres'
+      ? await openPostgresStore(config.database, logger)
+      : openSqliteStore(opts.dbFile ?? join(config.dataDir, 'eabgate.db'));
+  const store = database.store;
+  const keyring = await Keyring.fromSecret(loadOrCreateSecretKey(config.dataDir, config.secretKey));
+  // On a shared database the first instance creates the CA (insert-if-absent); the others load its row.
+  const ca = await loadOrCreateEmbeddedCa({ store, keyring, clock, config });
   // Publish the root where users and tests can trust it.
   secureDir(join(config.dataDir, 'ca'));
   const rootFile = join(config.dataDir, 'ca', 'root.pem');
@@ -98,10 +120,11 @@ export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: L
     ca,
     delegationDns,
     // EABGATE_ISSUER=acme: an upstream ACME CA signs; the embedded CA still serves the gateway's own TLS and CRL.
-    issuer: config.issuer === 'acme' && config.upstream ? upstreamIssuer(config, { keyring, logger, store: sqlite.store, embeddedChainPem: ca.chainPem, publisher: delegationDns }) : ca,
+    issuer: config.issuer === 'acme' && config.upstream ? upstreamIssuer(config, { keyring, logger, store, embeddedChainPem: ca.chainPem, publisher: delegationDns }) : ca,
     config,
-    store: sqlite.store,
-    sqlite,
+    store,
+    database,
+    sqlite: sqliteOnly(database),
     keyring,
     // argon2id on worker threads (EABGATE_PASSWORD_HASH_THREADS, default min(2, cores)); 0 = on the event loop.
     hasher: argon2idHasher(hashThreads(config) > 0 ? sharedArgon2Pool(hashThreads(config)).argon2id : hashWasmArgon2id),

@@ -13,22 +13,32 @@ import * as schema from '../../db/schema/index.js';
 import { drizzleStore } from '../../db/drizzle-store.js';
 import type { Store } from '../../core/store/types.js';
 
-/** drizzle/ of the package: found upwards from this module, whether it runs from src/ (tsx) or the build in dist/. */
-function migrationsDir(): string {
+/**
+ * drizzle/ (SQLite) or drizzle-pg/ (PostgreSQL) of the package: found upwards from this module, whether it
+ * runs from src/ (tsx) or the build in dist/.
+ */
+export function migrationsDir(name = 'drizzle'): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    const candidate = join(dir, 'drizzle');
+    const candidate = join(dir, name);
     if (existsSync(join(candidate, 'meta', '_journal.json'))) return candidate;
     const up = dirname(dir);
-    if (up === dir) throw new Error('drizzle/ migrations not found above ' + fileURLToPath(import.meta.url));
+    if (up === dir) throw new Error(`${name}/ migrations not found above ${fileURLToPath(import.meta.url)}`);
     dir = up;
   }
 }
 
 export const MIGRATIONS_DIR = migrationsDir();
 
-export interface SqliteHandle {
+/** The database of a Node instance: SQLite here, PostgreSQL in ./postgres.ts. */
+export interface DatabaseHandle {
+  kind: 'sqlite' | 'postgres';
   store: Store;
+  close(): void | Promise<void>;
+}
+
+export interface SqliteHandle extends DatabaseHandle {
+  kind: 'sqlite';
   sqlite: Database.Database;
   close(): void;
 }
@@ -52,5 +62,5 @@ export function openSqliteStore(file: string): SqliteHandle {
   sqlite.pragma('secure_delete = ON');
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS_DIR });
-  return { store: drizzleStore(db), sqlite, close: () => sqlite.close() };
+  return { kind: 'sqlite', store: drizzleStore(db), sqlite, close: () => sqlite.close() };
 }

@@ -1,55 +1,60 @@
-import { sqliteTable, text, integer, index } from 'drizzle-orm/sqlite-core';
-import { customers } from './accounts.js';
+import type { Kinds } from './kinds.js';
+import type { AccountTables } from './accounts.js';
 
-/** A customer's Certificate-as-a-Service subscription and its plan. */
-export const subscriptions = sqliteTable(
-  'subscriptions',
-  {
-    id: text('id').primaryKey(),
-    customerId: text('customer_id')
-      .notNull()
-      .references(() => customers.id, { onDelete: 'cascade' }),
-    plan: text('plan').notNull(),
-    maxCertificates: integer('max_certificates').notNull(),
-    maxNamesPerOrder: integer('max_names_per_order').notNull(),
-    wildcards: integer('wildcards', { mode: 'boolean' }).notNull(),
-    maxValidityDays: integer('max_validity_days').notNull(),
-    /** Null = unlimited ACME accounts per credential. */
-    maxAccountsPerCredential: integer('max_accounts_per_credential'),
-    notAfter: integer('not_after', { mode: 'timestamp_ms' }).notNull(),
-    status: text('status', { enum: ['active', 'revoked'] }).notNull(),
-    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
-    revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
-  },
-  (t) => [index('subscriptions_customer_idx').on(t.customerId)],
-);
+export function caasTables({ table, text, integer, index }: Kinds, { customers }: Pick<AccountTables, 'customers'>) {
+  /** A customer's Certificate-as-a-Service subscription and its plan. */
+  const subscriptions = table(
+    'subscriptions',
+    {
+      id: text('id').primaryKey(),
+      customerId: text('customer_id')
+        .notNull()
+        .references(() => customers.id, { onDelete: 'cascade' }),
+      plan: text('plan').notNull(),
+      maxCertificates: integer('max_certificates').notNull(),
+      maxNamesPerOrder: integer('max_names_per_order').notNull(),
+      wildcards: integer('wildcards', { mode: 'boolean' }).notNull(),
+      maxValidityDays: integer('max_validity_days').notNull(),
+      /** Null = unlimited ACME accounts per credential. */
+      maxAccountsPerCredential: integer('max_accounts_per_credential'),
+      notAfter: integer('not_after', { mode: 'timestamp_ms' }).notNull(),
+      status: text('status', { enum: ['active', 'revoked'] }).notNull(),
+      createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+      revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
+    },
+    (t) => [index('subscriptions_customer_idx').on(t.customerId)],
+  );
 
-/** EAB credentials: the HMAC key sealed (the server needs it to verify bindings); shown for 7 days. */
-export const eabCredentials = sqliteTable(
-  'eab_credentials',
-  {
-    kid: text('kid').primaryKey(),
-    subscriptionId: text('subscription_id')
-      .notNull()
-      .references(() => subscriptions.id, { onDelete: 'cascade' }),
-    hmacKeySealed: text('hmac_key_sealed').notNull(),
-    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
-    revealUntil: integer('reveal_until', { mode: 'timestamp_ms' }).notNull(),
-    revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
-  },
-  (t) => [index('eab_credentials_subscription_idx').on(t.subscriptionId)],
-);
+  /** EAB credentials: the HMAC key sealed (the server needs it to verify bindings); shown for 7 days. */
+  const eabCredentials = table(
+    'eab_credentials',
+    {
+      kid: text('kid').primaryKey(),
+      subscriptionId: text('subscription_id')
+        .notNull()
+        .references(() => subscriptions.id, { onDelete: 'cascade' }),
+      hmacKeySealed: text('hmac_key_sealed').notNull(),
+      createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+      revealUntil: integer('reveal_until', { mode: 'timestamp_ms' }).notNull(),
+      revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
+    },
+    (t) => [index('eab_credentials_subscription_idx').on(t.subscriptionId)],
+  );
 
-/** Every time a customer looked at EAB credentials. */
-export const eabViews = sqliteTable(
-  'eab_views',
-  {
-    id: text('id').primaryKey(),
-    kid: text('kid')
-      .notNull()
-      .references(() => eabCredentials.kid, { onDelete: 'cascade' }),
-    viewedAt: integer('viewed_at', { mode: 'timestamp_ms' }).notNull(),
-    clientAddress: text('client_address').notNull(),
-  },
-  (t) => [index('eab_views_kid_idx').on(t.kid, t.viewedAt)],
-);
+  /** Every time a customer looked at EAB credentials. */
+  const eabViews = table(
+    'eab_views',
+    {
+      id: text('id').primaryKey(),
+      kid: text('kid')
+        .notNull()
+        .references(() => eabCredentials.kid, { onDelete: 'cascade' }),
+      viewedAt: integer('viewed_at', { mode: 'timestamp_ms' }).notNull(),
+      clientAddress: text('client_address').notNull(),
+    },
+    (t) => [index('eab_views_kid_idx').on(t.kid, t.viewedAt)],
+  );
+  return { subscriptions, eabCredentials, eabViews };
+}
+
+export type CaasTables = ReturnType<typeof caasTables>;

@@ -1,6 +1,26 @@
-export * from './accounts.js';
-export * from './orders.js';
-export * from './issuance.js';
-export * from './caas.js';
-export * from './acme.js';
-export * from './upstream.js';
+/** The tables on SQLite (better-sqlite3 on Node, D1 on Workers): drizzle-kit writes drizzle/ from this file. */
+import { sqliteKinds } from './kinds.js';
+import { tables } from './tables.js';
+
+export const sqliteTables = tables(sqliteKinds);
+export const {
+  customers,
+  sessions,
+  throttles,
+  orders,
+  unlockCodes,
+  caMaterial,
+  domainValidations,
+  certificates,
+  subscriptions,
+  eabCredentials,
+  eabViews,
+  acmeNonces,
+  acmeAccounts,
+  acmeOrders,
+  acmeOrderAuthorizations,
+  planReservations,
+  acmeAuthorizations,
+  acmeChallenges,
+  upstreamOrders,
+} = sqliteTables;

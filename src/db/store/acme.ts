@@ -1,16 +1,15 @@
 /**
- * AcmeStore over Drizzle (better-sqlite3 and D1 alike): every query awaited, one atomic statement per
+ * AcmeStore over Drizzle (better-sqlite3, D1 and PostgreSQL alike): every query awaited, one atomic statement per
  * write, races settled by conditions on the starting state (`... WHERE status IN (...) RETURNING`).
  *
  * The queries of the issuance path are prepared once per store (Drizzle `.prepare()` with placeholders,
- * on both drivers): building SQL and compiling statements per request cost more CPU than running them.
+ * on every driver: ./db.ts): building SQL and compiling statements per request cost more CPU than running them.
  * Conditional updates come from ./conditional.ts.
  */
 export { isUniqueViolation };
 import { and, desc, eq, gt, gte, inArray, isNull, lte, ne, notExists, or, sql } from 'drizzle-orm';
-import { acmeNonces, acmeAccounts, acmeOrders, acmeAuthorizations, acmeChallenges, acmeOrderAuthorizations } from '../schema/index.js';
 import { conditionalUpdates, isUniqueViolation, type StatusTable } from './conditional.js';
-import type { Db } from '../drizzle-store.js';
+import type { StoreDb } from './db.js';
 import type {
   AcmeStore,
   AcmeAccountRecord,
@@ -21,16 +20,18 @@ import type {
 
 const ph = (name: string) => sql.placeholder(name);
 
-export function acmeStore(db: Db): AcmeStore {
-  const q = {
+export function acmeStore(store: StoreDb): AcmeStore {
+  const { db } = store;
+  const { acmeNonces, acmeAccounts, acmeOrders, acmeAuthorizations, acmeChallenges, acmeOrderAuthorizations } = store.t;
+  const queries = {
     markNonceUsed: db
       .insert(acmeNonces)
       .values({ nonce: ph('nonce'), expiresAt: ph('expiresAt') } as never)
       .onConflictDoNothing()
       .returning({ nonce: acmeNonces.nonce })
-      .prepare(),
-    accountById: db.select().from(acmeAccounts).where(eq(acmeAccounts.id, ph('id'))).limit(1).prepare(),
-    accountByThumbprint: db.select().from(acmeAccounts).where(eq(acmeAccounts.thumbprint, ph('thumbprint'))).limit(1).prepare(),
+      ,
+    accountById: db.select().from(acmeAccounts).where(eq(acmeAccounts.id, ph('id'))).limit(1),
+    accountByThumbprint: db.select().from(acmeAccounts).where(eq(acmeAccounts.thumbprint, ph('thumbprint'))).limit(1),
     insertAccount: db
       .insert(acmeAccounts)
       .values({
@@ -45,18 +46,18 @@ export function acmeStore(db: Db): AcmeStore {
       } as never)
       .onConflictDoNothing()
       .returning({ id: acmeAccounts.id })
-      .prepare(),
-    orderById: db.select().from(acmeOrders).where(eq(acmeOrders.id, ph('id'))).limit(1).prepare(),
-    authzById: db.select().from(acmeAuthorizations).where(eq(acmeAuthorizations.id, ph('id'))).limit(1).prepare(),
+      ,
+    orderById: db.select().from(acmeOrders).where(eq(acmeOrders.id, ph('id'))).limit(1),
+    authzById: db.select().from(acmeAuthorizations).where(eq(acmeAuthorizations.id, ph('id'))).limit(1),
     authzForOrder: db
       .select({ a: acmeAuthorizations })
       .from(acmeOrderAuthorizations)
       .innerJoin(acmeAuthorizations, eq(acmeAuthorizations.id, acmeOrderAuthorizations.authzId))
       .where(eq(acmeOrderAuthorizations.orderId, ph('orderId')))
       .orderBy(acmeAuthorizations.id)
-      .prepare(),
-    challengeById: db.select().from(acmeChallenges).where(eq(acmeChallenges.id, ph('id'))).limit(1).prepare(),
-    challengesOfAuthz: db.select().from(acmeChallenges).where(eq(acmeChallenges.authzId, ph('authzId'))).orderBy(acmeChallenges.id).prepare(),
+      ,
+    challengeById: db.select().from(acmeChallenges).where(eq(acmeChallenges.id, ph('id'))).limit(1),
+    challengesOfAuthz: db.select().from(acmeChallenges).where(eq(acmeChallenges.authzId, ph('authzId'))).orderBy(acmeChallenges.id),
     // One statement: the order becomes ready when it is pending and none of the authorizations it uses is not valid.
     orderReady: db
       .update(acmeOrders)
@@ -75,11 +76,15 @@ export function acmeStore(db: Db): AcmeStore {
         ),
       )
       .returning({ id: acmeOrders.id })
-      .prepare(),
+      ,
   };
-  const updateOrder = conditionalUpdates<AcmeOrderRecord>(db, acmeOrders as unknown as StatusTable);
-  const updateAuthz = conditionalUpdates<AcmeAuthorizationRecord>(db, acmeAuthorizations as unknown as StatusTable);
-  const updateChallenge = conditionalUpdates<AcmeChallengeRecord>(db, acmeChallenges as unknown as StatusTable);
+  const q = Object.fromEntries(Object.entries(queries).map(([name, query]) => [name, store.prepare(`acme_${name}`, query)])) as Record<
+    keyof typeof queries,
+    ReturnType<StoreDb['prepare']>
+  >;
+  const updateOrder = conditionalUpdates<AcmeOrderRecord>(store, acmeOrders as unknown as StatusTable);
+  const updateAuthz = conditionalUpdates<AcmeAuthorizationRecord>(store, acmeAuthorizations as unknown as StatusTable);
+  const updateChallenge = conditionalUpdates<AcmeChallengeRecord>(store, acmeChallenges as unknown as StatusTable);
 
   return {
     nonces: {
@@ -100,11 +105,12 @@ export function acmeStore(db: Db): AcmeStore {
         if (maxPerKid === null) {
           inserted = await q.insertAccount.all(a as unknown as Record<string, unknown>);
         } else {
-          // One statement: insert only while fewer than maxPerKid accounts are bound with this key id.
-          inserted = await db.all(sql`
+          // One statement: insert only while fewer than maxPerKid accounts are bound with this key id; alone
+          // among the inserts under this key id (db.ts: rowsSerialized).
+          inserted = await store.rowsSerialized(`eab:${a.eabKid}`, sql`
             insert into ${acmeAccounts} (id, thumbprint, jwk, status, contact, eab_kid, subscription_id, created_at)
             select ${a.id}, ${a.thumbprint}, ${JSON.stringify(a.jwk)}, ${a.status}, ${JSON.stringify(a.contact)}, ${a.eabKid},
-                   ${a.subscriptionId}, ${a.createdAt.getTime()}
+                   ${a.subscriptionId}, ${sql.param(a.createdAt, acmeAccounts.createdAt)}
             where (select count(*) from ${acmeAccounts} where eab_kid = ${a.eabKid}) < ${maxPerKid}
             on conflict do nothing
             returning id`);
@@ -153,7 +159,8 @@ export function acmeStore(db: Db): AcmeStore {
           .select()
           .from(acmeOrders)
           .where(and(eq(acmeOrders.accountId, accountId), ne(acmeOrders.status, 'invalid')))
-          .orderBy(desc(acmeOrders.createdAt), desc(sql`rowid`)) // rowid: insertion order within one millisecond
+          // SQLite's rowid: insertion order within one millisecond; PostgreSQL has none, the id keeps pages stable.
+          .orderBy(desc(acmeOrders.createdAt), store.dialect === 'pg' ? desc(acmeOrders.id) : desc(sql`rowid`))
           .limit(page.limit)
           .offset(page.offset);
       },

@@ -1,20 +1,22 @@
-/** CaasStore over Drizzle (better-sqlite3 and D1 alike): one atomic statement per write. */
-import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { subscriptions, eabCredentials, eabViews, acmeAccounts, planReservations } from '../schema/index.js';
-import type { Db } from '../drizzle-store.js';
+/** CaasStore over Drizzle (better-sqlite3, D1 and PostgreSQL alike): one atomic statement per write. */
+import { and, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import type { subscriptions as sqliteSubscriptions } from '../schema/index.js';
+import type { StoreDb } from './db.js';
 import type { CaasStore, SubscriptionRecord } from '../../core/store/caas.js';
 
-/** A subscription with its certificate count: the plan reservations it holds. */
-const withCount = {
-  s: subscriptions,
-  issued: sql<number>`(select count(*) from ${planReservations} where ${planReservations.subscriptionId} = ${subscriptions.id})`,
-};
-const toSubscription = (r: { s: typeof subscriptions.$inferSelect; issued: number }): SubscriptionRecord => ({
+const toSubscription = (r: { s: typeof sqliteSubscriptions.$inferSelect; issued: number }): SubscriptionRecord => ({
   ...r.s,
   certificatesIssued: Number(r.issued),
 });
 
-export function caasStore(db: Db): CaasStore {
+export function caasStore(store: StoreDb): CaasStore {
+  const { db } = store;
+  const { subscriptions, eabCredentials, eabViews, acmeAccounts, planReservations } = store.t;
+  /** A subscription with its certificate count: the plan reservations it holds. */
+  const withCount = {
+    s: subscriptions,
+    issued: sql<number>`(select count(*) from ${planReservations} where ${planReservations.subscriptionId} = ${subscriptions.id})`,
+  };
   return {
     async createSubscription(s) {
       const { certificatesIssued: _count, ...row } = s;
@@ -40,13 +42,13 @@ export function caasStore(db: Db): CaasStore {
       return rows.length === 1;
     },
     async reserveCertificate(subscriptionId, acmeOrderId, now) {
-      // One statement: SQLite runs one writer at a time, so the count and the insert cannot interleave.
-      const rows = await db.all(sql`
+      // One statement, alone among the reservations of this subscription (db.ts: rowsSerialized).
+      const rows = await store.rowsSerialized(`plan:${subscriptionId}`, sql`
         insert into ${planReservations} (acme_order_id, subscription_id, created_at)
-        select ${acmeOrderId}, ${subscriptionId}, ${now.getTime()}
+        select ${acmeOrderId}, ${subscriptionId}, ${sql.param(now, planReservations.createdAt)}
         where exists (
           select 1 from ${subscriptions}
-          where id = ${subscriptionId} and status = 'active' and not_after > ${now.getTime()}
+          where id = ${subscriptionId} and status = 'active' and ${gt(subscriptions.notAfter, now)}
             and max_certificates > (select count(*) from ${planReservations} where subscription_id = ${subscriptionId})
         )
         on conflict (acme_order_id) do nothing

@@ -5,19 +5,19 @@
  * allowed to start from, the columns matched) on first use: building SQL per request costs more CPU than
  * running it.
  */
-import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, eq, getTableName, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import type { Db } from '../drizzle-store.js';
+import type { StoreDb } from './db.js';
 
 const ph = (name: string) => sql.placeholder(name);
 
 export type StatusTable = SQLiteTable & { id: SQLiteColumn; status: SQLiteColumn };
 
-type Prepared = { all(params: Record<string, unknown>): unknown };
-
-/** SQLite's unique-constraint failure, as better-sqlite3 and D1 word it. */
+/** A unique-constraint failure: SQLite's as better-sqlite3 and D1 word it, PostgreSQL's SQLSTATE 23505. */
 export function isUniqueViolation(err: unknown): boolean {
-  const text = `${(err as { code?: unknown })?.code ?? ''} ${(err as Error)?.message ?? ''} ${String((err as { cause?: unknown })?.cause ?? '')}`;
+  const cause = (err as { cause?: { code?: unknown } })?.cause;
+  if ((err as { code?: unknown })?.code === '23505' || cause?.code === '23505') return true;
+  const text = `${(err as { code?: unknown })?.code ?? ''} ${(err as Error)?.message ?? ''} ${String(cause ?? '')}`;
   return /UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(text);
 }
 
@@ -25,8 +25,10 @@ export function isUniqueViolation(err: unknown): boolean {
  * Returns `update(id, changes, from?, match?)` → the rows as they are afterwards ([] when the condition
  * did not hold). `match` compares columns for equality; a null value means IS NULL.
  */
-export function conditionalUpdates<Row>(db: Db, table: StatusTable) {
-  const cache = new Map<string, Prepared>();
+export function conditionalUpdates<Row>(s: StoreDb, table: StatusTable) {
+  const { db } = s;
+  const cache = new Map<string, ReturnType<StoreDb['prepare']>>();
+  const tableName = getTableName(table);
   const columns = table as unknown as Record<string, SQLiteColumn>;
   return async (
     id: string,
@@ -55,12 +57,7 @@ export function conditionalUpdates<Row>(db: Db, table: StatusTable) {
         if (!col) throw new Error(`conditionalUpdates: no column ${k}`);
         conditions.push(match[k] === null ? isNull(col) : eq(col, ph(`__m_${k}`)));
       }
-      stmt = db
-        .update(table)
-        .set(set as never)
-        .where(and(...conditions))
-        .returning()
-        .prepare() as unknown as Prepared;
+      stmt = s.prepare(`${tableName}:${shape}`, db.update(table).set(set as never).where(and(...conditions)).returning());
       cache.set(shape, stmt);
     }
     const params: Record<string, unknown> = { __id: id };

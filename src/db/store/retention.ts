@@ -1,11 +1,17 @@
-/** The RetentionStore over Drizzle (src/core/store/retention.ts): each method one statement. */
-import { and, eq, inArray, lt, lte, ne, notExists, or, sql, exists } from 'drizzle-orm';
-import type { Db } from '../drizzle-store.js';
-import { acmeAuthorizations, acmeOrders, certificates, customers, domainValidations, eabViews, orders, sessions, unlockCodes } from '../schema/index.js';
+/** The RetentionStore over Drizzle (src/core/store/retention.ts), SQLite and PostgreSQL alike: each method one statement. */
+import { and, eq, gt, gte, inArray, lt, lte, ne, notExists, or, sql, exists } from 'drizzle-orm';
+import type { StoreDb } from './db.js';
 import type { RetentionStore } from '../../core/store/retention.js';
 import type { OrderRecord } from '../../core/store/types.js';
 
-export function retentionStore(db: Db): RetentionStore {
+export function retentionStore(store: StoreDb): RetentionStore {
+  const { db } = store;
+  const { acmeAuthorizations, acmeOrders, certificates, customers, domainValidations, eabViews, orders, sessions, unlockCodes } = store.t;
+  /** A member of the organization JSON is present: SQLite's json_extract, PostgreSQL's jsonb ->>. */
+  const organizationHas = (member: 'email' | 'unit') =>
+    store.dialect === 'pg'
+      ? sql`(${orders.organization} ->> ${sql.raw(`'${member}'`)}) IS NOT NULL`
+      : sql`json_extract(${orders.organization}, ${sql.raw(`'$.${member}'`)}) IS NOT NULL`;
   /** Orders closed before the cutoff: ended, or issued with every certificate expired before it. */
   const closedBefore = (cutoff: Date) =>
     or(
@@ -17,7 +23,7 @@ export function retentionStore(db: Db): RetentionStore {
           db
             .select({ one: sql`1` })
             .from(certificates)
-            .where(and(eq(certificates.orderId, orders.id), sql`${certificates.notAfter} > ${cutoff.getTime()}`)),
+            .where(and(eq(certificates.orderId, orders.id), gt(certificates.notAfter, cutoff))),
         ),
       ),
     );
@@ -37,7 +43,7 @@ export function retentionStore(db: Db): RetentionStore {
               db
                 .select({ one: sql`1` })
                 .from(acmeAuthorizations)
-                .where(and(eq(acmeAuthorizations.orderId, acmeOrders.id), sql`${acmeAuthorizations.expires} >= ${cutoff.getTime()}`)),
+                .where(and(eq(acmeAuthorizations.orderId, acmeOrders.id), gte(acmeAuthorizations.expires, cutoff))),
             ),
           ),
         )
@@ -47,8 +53,8 @@ export function retentionStore(db: Db): RetentionStore {
     async closedOrdersWithPersonalData(cutoff, limit) {
       const personal = or(
         ne(orders.csrPem, ''),
-        sql`json_extract(${orders.organization}, '$.email') IS NOT NULL`,
-        sql`json_extract(${orders.organization}, '$.unit') IS NOT NULL`,
+        organizationHas('email'),
+        organizationHas('unit'),
       );
       return (await db.select().from(orders).where(and(closedBefore(cutoff), personal)).limit(limit)) as OrderRecord[];
     },

@@ -1,12 +1,13 @@
-/** UpstreamOrderStore over Drizzle (better-sqlite3 and D1 alike): one atomic statement per write. */
+/** UpstreamOrderStore over Drizzle (SQLite and PostgreSQL alike): one atomic statement per write. */
 import { and, eq, isNull } from 'drizzle-orm';
-import { orders, upstreamOrders } from '../schema/index.js';
-import type { Db } from '../drizzle-store.js';
+import type { StoreDb } from './db.js';
 import type { UpstreamOrderRecord, UpstreamOrderStore } from '../../core/store/upstream.js';
 import { conditionalUpdates, isUniqueViolation, type StatusTable } from './conditional.js';
 
-export function upstreamOrderStore(db: Db): UpstreamOrderStore {
-  const update = conditionalUpdates<UpstreamOrderRecord>(db, upstreamOrders as unknown as StatusTable);
+export function upstreamOrderStore(store: StoreDb): UpstreamOrderStore {
+  const { db } = store;
+  const { orders, upstreamOrders } = store.t;
+  const update = conditionalUpdates<UpstreamOrderRecord>(store, upstreamOrders as unknown as StatusTable);
   const byOrder = async (orderId: string) => (await db.select().from(upstreamOrders).where(eq(upstreamOrders.id, orderId)).limit(1))[0];
   return {
     byOrder,

@@ -1,0 +1,218 @@
+/**
+ * ACME issuance on the shared database (`npm run bench:acme:pg`): the same complete flows as bench/acme
+ * (new account with EAB, new order, http-01, finalize, download; the lean client of ./client.ts), in one
+ * run against
+ *   - "sqlite ×1": one Node instance on its SQLite file (the embedded default), and
+ *   - "postgres ×2": two Node instances on one real PostgreSQL (test/support/postgres.ts, durability off
+ *     as in the tests), behind the loopback round-robin balancer of the tests, so consecutive requests of
+ *     a flow alternate between the instances.
+ * Printed per setup and concurrency: flows per second, p50/p99 latency, and CPU per flow: the gateway
+ * processes' (utime+stime from /proc) and, for PostgreSQL, its server processes' (postmaster and
+ * backends). BENCH_PG_SINGLE=1 adds one instance on PostgreSQL. Every setup goes through the balancer
+ * (one instance: a plain extra hop), which runs in this process and is not counted. Bounded by BENCH_PG_FLOWS_C1,
+ * BENCH_PG_FLOWS_C16, BENCH_PG_WARMUP and BENCH_PG_PHASE_SECONDS. Asserts nothing; ends by itself.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
+import { cpus, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { Agent } from 'undici';
+import { startServer, type RunningServer } from '../../test/support/server.js';
+import { TestDnsServer } from '../../test/support/dns-server.js';
+import { Http01Responder } from '../../test/support/http01-responder.js';
+import { RoundRobin } from '../../test/support/round-robin.js';
+import { startPostgres, type TestPostgres } from '../../test/support/postgres.js';
+import { provision } from '../../test/support/acme.js';
+import { openTarget, prepare, Session, type Prepared, type Target } from './client.js';
+
+function envInt(name: string, fallback: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}: a whole number ≥ 1 is required, got "${v}"`);
+  return n;
+}
+
+const FLOWS = { 1: envInt('BENCH_PG_FLOWS_C1', 30), 16: envInt('BENCH_PG_FLOWS_C16', 200) } as const;
+/** Warm-up flows per setup before measuring (two instances share theirs: each gets half). */
+const WARMUP = envInt('BENCH_PG_WARMUP', 40);
+const PHASE_SECONDS = envInt('BENCH_PG_PHASE_SECONDS', 90);
+const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+function stat(pid: number): { ppid: number; cpuMs: number; childrenMs: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    // After "pid (comm) ": utime, stime, cutime, cstime are fields 14-17, at indexes 11-14.
+    const ms = (i: number) => (Number(f[i]) * 1000) / CLK_TCK;
+    return { ppid: Number(f[1]), cpuMs: ms(11) + ms(12), childrenMs: ms(13) + ms(14) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU of PostgreSQL: the postmaster, its live backends, and the backends that exited (their CPU is added
+ * to the postmaster's cutime/cstime when it reaps them: the pool closes idle connections).
+ */
+function treeCpuMs(root: number): number {
+  const r = stat(root);
+  let total = (r?.cpuMs ?? 0) + (r?.childrenMs ?? 0);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const s = stat(Number(entry));
+    if (s && s.ppid === root) total += s.cpuMs;
+  }
+  return total;
+}
+
+interface Setup {
+  name: string;
+  servers: RunningServer[];
+  db?: TestPostgres;
+  target: Target;
+  lb: RoundRobin;
+  agent: Agent;
+}
+
+async function setup(name: string, dns: TestDnsServer, http: Http01Responder, db?: TestPostgres, instances = 2): Promise<Setup> {
+  const base = {
+    EABGATE_VA_DNS_SERVER: dns.address,
+    EABGATE_VA_HTTP_PORT: String(http.port),
+    EABGATE_ADMIN_TOKEN: ADMIN_TOKEN,
+    EABGATE_CAA_IDENTITIES: 'eabgate.test',
+    EABGATE_LOG_REQUESTS: 'false',
+    // Every flow registers a new account under the one subscription: the per-subscription limit is off.
+    EABGATE_LIMIT_ACME_ACCOUNTS: 'off',
+    // ACME flows take no AutoCSR key: no pool filling in the background of the measured phases.
+    EABGATE_AUTOCSR_KEY_POOL: '0',
+  };
+  // Every setup behind the same balancer, so that all pay the same extra hop.
+  const lb = await RoundRobin.start();
+  const env = { ...base, EABGATE_BASE_URL: lb.url };
+  let servers: RunningServer[];
+  if (db) {
+    const shared = { ...env, EABGATE_DATABASE_URL: await db.database(`bench${instances}`), EABGATE_SECRET_KEY: randomBytes(32).toString('hex') };
+    servers = await Promise.all(Array.from({ length: instances }, () => startServer(shared)));
+  } else {
+    servers = [await startServer(env)];
+  }
+  lb.targets = servers.map((s) => s.port);
+  const baseUrl = lb.url;
+  const eab = await provision((u, i) => fetch(u, i), baseUrl, ADMIN_TOKEN, 'bench@example.com', 'enterprise');
+  const agent = new Agent({ keepAliveTimeout: 60_000, connections: 32 });
+  const target = await openTarget(name, `${baseUrl}/acme/directory`, agent, eab, (t, k) => http.setToken(t, k));
+  return { name, servers, db, target, lb, agent };
+}
+
+const quantile = (xs: number[], q: number) => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
+};
+
+async function runFlows(target: Target, prepared: Prepared[], concurrency: number) {
+  const abort = new AbortController();
+  setMaxListeners(concurrency * 4, abort.signal);
+  const latencies: number[] = [];
+  let next = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  const started = performance.now();
+  const worker = async () => {
+    const session = new Session(target, abort.signal);
+    while (next < prepared.length && performance.now() - started < PHASE_SECONDS * 1000) {
+      const p = prepared[next++]!;
+      const t0 = performance.now();
+      try {
+        await session.flow(p);
+        latencies.push(performance.now() - t0);
+      } catch (err) {
+        failed++;
+        firstError ??= (err as Error).message;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { latencies, failed, firstError, wallS: (performance.now() - started) / 1000 };
+}
+
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '—');
+const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '—');
+
+async function main(): Promise<void> {
+  const dns = await TestDnsServer.start();
+  const http = await Http01Responder.start();
+  const db = await startPostgres();
+  const setups: Setup[] = [];
+  try {
+    setups.push(await setup('sqlite ×1', dns, http));
+    setups.push(await setup('postgres ×2', dns, http, db));
+    // BENCH_PG_SINGLE=1: also one instance on PostgreSQL (own database, same balancer path), to tell the
+    // driver's cost from the cost of splitting the work between two processes.
+    if (process.env.BENCH_PG_SINGLE === '1') setups.push(await setup('postgres ×1', dns, http, db, 1));
+    const total = WARMUP + FLOWS[1] + FLOWS[16];
+    const prepared = new Map<string, Prepared[]>();
+    for (const [i, s] of setups.entries()) {
+      const names = Array.from({ length: total }, (_, n) => `f${n}.s${i}.bench.example`);
+      for (const n of names) dns.set(n, 'A', ['127.0.0.1']);
+      prepared.set(s.name, await prepare(names));
+    }
+    for (const s of setups) {
+      const warm = await runFlows(s.target, prepared.get(s.name)!.slice(0, WARMUP), 4);
+      if (warm.failed) throw new Error(`${s.name} warm-up failed: ${warm.firstError}`);
+    }
+    const rows: string[] = [];
+    const results = new Map<string, { perSecond: number; cpu: number }>();
+    for (const c of [1, 16] as const) {
+      for (const s of setups) {
+        const from = WARMUP + (c === 1 ? 0 : FLOWS[1]);
+        const gw0 = s.servers.reduce((t, x) => t + (stat(x.proc.pid!)?.cpuMs ?? 0), 0);
+        const db0 = s.db ? treeCpuMs(s.db.postmasterPid()) : 0;
+        const req0 = [...s.lb.served.values()].reduce((x, y) => x + y, 0);
+        const r = await runFlows(s.target, prepared.get(s.name)!.slice(from, from + FLOWS[c]), c);
+        const gw = s.servers.reduce((t, x) => t + (stat(x.proc.pid!)?.cpuMs ?? 0), 0) - gw0;
+        const dbCpu = s.db ? treeCpuMs(s.db.postmasterPid()) - db0 : 0;
+        const requests = [...s.lb.served.values()].reduce((x, y) => x + y, 0) - req0;
+        const n = r.latencies.length;
+        const perSecond = n / r.wallS;
+        results.set(`${s.name}|${c}`, { perSecond, cpu: (gw + dbCpu) / n });
+        rows.push(
+          `${s.name.padEnd(12)} ${String(c).padStart(4)} ${String(n).padStart(6)} ${f1(perSecond).padStart(8)} ${f1(quantile(r.latencies, 0.5)).padStart(7)} ${f1(quantile(r.latencies, 0.99)).padStart(7)} ${f2(gw / n).padStart(14)} ${(s.db ? f2(dbCpu / n) : '—').padStart(10)} ${f1(requests / n).padStart(9)}  ${r.failed ? `${r.failed} failed: ${r.firstError}` : ''}`,
+        );
+        console.error(`  ${s.name} c=${c}: ${n} flows in ${f1(r.wallS)} s`);
+      }
+    }
+    console.log(`\nACME issuance flows on the shared database — ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}`);
+    console.log('setup        conc  flows  flows/s  p50 ms  p99 ms  gateway CPU ms/flow  DB CPU ms/flow  req/flow');
+    for (const r of rows) console.log(r);
+    console.log('\nratios postgres ×2 / sqlite ×1 (CPU: gateway + database per flow)');
+    for (const c of [1, 16]) {
+      const p = results.get(`postgres ×2|${c}`)!;
+      const q = results.get(`sqlite ×1|${c}`)!;
+      console.log(`  c=${String(c).padEnd(2)} flows/s ×${f2(p.perSecond / q.perSecond)}  CPU/flow ×${f2(p.cpu / q.cpu)}`);
+    }
+    console.log(`\nCPU from /proc/<pid>/stat (utime+stime, ${CLK_TCK} ticks/s); the balancer (in the bench process) is not counted.`);
+    console.log('req/flow: HTTP requests the balancer passed per flow (the client polls while validation and issuance run).');
+  } finally {
+    for (const s of setups) {
+      await s.agent.close().catch(() => undefined);
+      await Promise.all(s.servers.map((x) => x.stop()));
+      await s.lb.stop();
+    }
+    db.stop();
+    await http.stop();
+    await dns.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

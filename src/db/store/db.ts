@@ -1,0 +1,101 @@
+/**
+ * What the store runs on: a Drizzle database of either dialect, its tables (../schema/kinds.ts) and the
+ * two places where the drivers differ, hidden here:
+ *  - prepared statements: sqlite-core's `.prepare()` answers `.all()`/`.get()`; pg-core's `.prepare(name)`
+ *    answers `.execute()` (node-postgres then parses each named statement once per connection);
+ *  - raw SQL: sqlite-core's `db.all(sql)`, pg-core's `db.execute(sql)` → `{ rows }`.
+ * Everything else (select, insert … on conflict, update/delete … returning) is the same builder on both.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
+import type { Dialect } from '../schema/kinds.js';
+import { sqliteTables } from '../schema/index.js';
+import type { Tables } from '../schema/tables.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Db = BaseSQLiteDatabase<'sync' | 'async', any, any>;
+
+export interface Prepared {
+  all(params?: Record<string, unknown>): Promise<unknown[]>;
+  get(params?: Record<string, unknown>): Promise<unknown>;
+}
+
+export interface StoreDb {
+  /** The PostgreSQL database is typed as the SQLite one: the builders the store uses are alike (see kinds.ts). */
+  db: Db;
+  t: Tables;
+  dialect: Dialect;
+  /** A prepared statement; `name` identifies it on PostgreSQL (same name, same SQL, in every store). */
+  prepare(name: string, query: unknown): Prepared;
+  /** A raw statement's rows. */
+  rows(query: SQL): Promise<Record<string, unknown>[]>;
+  /**
+   * A raw statement that counts rows and inserts only below a limit, run alone among those of the same
+   * `key`. SQLite runs one writer at a time, so it is just the statement. On PostgreSQL two instances
+   * could both count below the limit under READ COMMITTED (each statement sees what was committed when
+   * it began): the statement runs in a transaction after `pg_advisory_xact_lock(key)`, so it begins only
+   * once the previous holder committed, and sees its row.
+   */
+  rowsSerialized(key: string, query: SQL): Promise<Record<string, unknown>[]>;
+}
+
+type SqlitePrepared = { all(p?: Record<string, unknown>): unknown; get(p?: Record<string, unknown>): unknown };
+type PgPrepared = { execute(p?: Record<string, unknown>): Promise<unknown[]> };
+
+/**
+ * PostgreSQL limits statement names to 63 bytes: names that are long or not plain identifiers (conditional
+ * update shapes) get a hash, so that two shapes never share a name.
+ */
+function statementName(name: string): string {
+  if (name.length <= 40 && /^[A-Za-z0-9_]+$/.test(name)) return `eg_${name}`;
+  // Two FNV-1a 32-bit hashes with different seeds: 64 bits, so distinct shapes do not collide in practice.
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
+  }
+  return `eg_${name.slice(0, 20).replace(/[^A-Za-z0-9_]/g, '_')}_${h1.toString(16)}${h2.toString(16)}`;
+}
+
+/** `tables`: the SQLite ones by default; PostgreSQL's (../schema/pg.ts) are passed by the Node adapter. */
+export function storeDb(db: unknown, dialect: Dialect = 'sqlite', tables?: Tables): StoreDb {
+  if (dialect === 'pg') {
+    if (!tables) throw new Error('storeDb: PostgreSQL needs its tables (src/db/schema/pg.ts)');
+    type Executor = { execute(q: SQL): Promise<{ rows: Record<string, unknown>[] }> };
+    const pgDb = db as Executor & { transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> };
+    return {
+      db: db as Db,
+      t: tables,
+      dialect,
+      prepare(name, query) {
+        const stmt = (query as { prepare(name: string): PgPrepared }).prepare(statementName(name));
+        return {
+          all: (p) => stmt.execute(p),
+          get: async (p) => (await stmt.execute(p))[0],
+        };
+      },
+      rows: async (query) => (await pgDb.execute(query)).rows,
+      rowsSerialized: (key, query) =>
+        pgDb.transaction(async (tx) => {
+          await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
+          return (await tx.execute(query)).rows;
+        }),
+    };
+  }
+  return {
+    db: db as Db,
+    t: tables ?? sqliteTables,
+    dialect,
+    prepare(_name, query) {
+      const stmt = (query as { prepare(): SqlitePrepared }).prepare();
+      return {
+        all: async (p) => (await stmt.all(p)) as unknown[],
+        get: async (p) => await stmt.get(p),
+      };
+    },
+    rows: async (query) => (await (db as Db).all(query)) as Record<string, unknown>[],
+    rowsSerialized: async (_key, query) => (await (db as Db).all(query)) as Record<string, unknown>[],
+  };
+}

@@ -1,0 +1,301 @@
+/**
+ * Store conformance: the same behaviour from the one store (src/db/drizzle-store.ts) on every backend it
+ * runs on, each seen as two instances sharing one database (two connections to one SQLite file; two
+ * pools on one real PostgreSQL, test/support/postgres.ts). Races are run between the two instances:
+ * whatever the interleaving, every conditional change has one winner and every counter counts right.
+ *
+ * D1: the project's own binding (wrangler.toml, `DB`) from wrangler's getPlatformProxy, in memory (no
+ * persistence, so nothing touches .wrangler/state), migrated from drizzle/ as `wrangler d1 migrations
+ * apply` would; both "instances" are Drizzle d1 stores on that binding, as Workers isolates share it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { openSqliteStore } from '../../src/adapters/node/sqlite.js';
+import { openPostgresStore } from '../../src/adapters/node/postgres.js';
+import { drizzleStore } from '../../src/db/drizzle-store.js';
+import { drizzle as drizzleD1 } from 'drizzle-orm/d1';
+import { migrate as migrateD1 } from 'drizzle-orm/d1/migrator';
+import { getPlatformProxy } from 'wrangler';
+import type { D1Database } from '@cloudflare/workers-types/latest';
+import { isUniqueViolation } from '../../src/db/store/conditional.js';
+import type { Store, OrderRecord } from '../../src/core/store/types.js';
+import { startPostgres, postgresMissing, type TestPostgres } from '../support/postgres.js';
+
+interface Backend {
+  a: Store;
+  b: Store;
+  close(): Promise<void>;
+}
+
+let seq = 0;
+const id = (p: string) => `${p}-${Date.now().toString(36)}-${(seq++).toString(36)}`;
+const NOW = Date.now();
+const at = (offsetMs = 0) => new Date(NOW + offsetMs);
+
+async function customer(s: Store) {
+  const c = { id: id('cust'), email: `${id('e')}@example.com`, passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$x$y', createdAt: at() };
+  await s.customers.create(c);
+  return c;
+}
+
+function order(customerId: string): OrderRecord {
+  return {
+    id: id('ord'),
+    orderNumber: id('no'),
+    customerId,
+    caReferenceDigest: id('ref'),
+    product: 'dv',
+    domains: ['a.example', 'b.example'],
+    organization: { name: 'Example', country: 'DE' },
+    csrPem: '-----BEGIN CERTIFICATE REQUEST-----\n-----END CERTIFICATE REQUEST-----\n',
+    autoCsr: true,
+    status: 'pending_validation',
+    statusReason: null,
+    issuerHandle: null,
+    issuanceId: null,
+    issuanceStartedAt: null,
+    issuanceLeaseAt: null,
+    replacesCertificateId: null,
+    approvedAt: null,
+    createdAt: at(),
+    processedAt: at(),
+    updatedAt: at(),
+    renewsOrderId: null,
+  };
+}
+
+async function subscription(s: Store, customerId: string, maxCertificates: number) {
+  const sub = {
+    id: id('sub'),
+    customerId,
+    plan: 'test',
+    maxCertificates,
+    maxNamesPerOrder: 10,
+    wildcards: true,
+    maxValidityDays: 90,
+    maxAccountsPerCredential: 2,
+    notAfter: at(86_400_000),
+    certificatesIssued: 0,
+    status: 'active' as const,
+    createdAt: at(),
+    revokedAt: null,
+  };
+  await s.caas.createSubscription(sub);
+  return sub;
+}
+
+function conformance(name: string, open: () => Promise<Backend>, skip?: string) {
+  describe.skipIf(!!skip)(`store on ${name}`, () => {
+    let be: Backend;
+    beforeAll(async () => {
+      be = await open();
+    }, 60_000);
+    afterAll(async () => {
+      await be?.close();
+    });
+
+    it('keeps values as written: dates to the millisecond, booleans, JSON, nulls', async () => {
+      const c = await customer(be.a);
+      const o = order(c.id);
+      await be.a.orders.create(o);
+      const back = await be.b.orders.byId(o.id);
+      expect(back).toEqual(o);
+      expect(back!.createdAt.getTime()).toBe(NOW);
+      expect(await be.b.customers.byEmail(c.email)).toEqual(c);
+    });
+
+    it('refuses a duplicate unique value with an error the store recognises', async () => {
+      const c = await customer(be.a);
+      const err = await be.b.customers.create({ ...c, id: id('cust') }).catch((e: unknown) => e);
+      expect(isUniqueViolation(err)).toBe(true);
+    });
+
+    it('applies one of two racing transitions from the same state, on either instance', async () => {
+      const c = await customer(be.a);
+      const o = order(c.id);
+      await be.a.orders.create(o);
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          (i % 2 ? be.a : be.b).orders.transition(o.id, ['pending_validation'], { status: 'pending_issuance', issuanceId: `iss-${i}`, updatedAt: at(i) }),
+        ),
+      );
+      const winners = results.filter((r) => r !== undefined);
+      expect(winners).toHaveLength(1);
+      expect((await be.a.orders.byId(o.id))!.issuanceId).toBe(winners[0]!.issuanceId);
+      // A match on a column (IS NULL / equality) is part of the condition too.
+      expect(await be.b.orders.transition(o.id, ['pending_issuance'], { statusReason: 'x' }, { replacesCertificateId: 'nope' })).toBeUndefined();
+      expect(await be.b.orders.transition(o.id, ['pending_issuance'], { statusReason: 'x' }, { replacesCertificateId: null })).toMatchObject({ statusReason: 'x' });
+    });
+
+    it('creates the CA material once: the first instance wins, the others get its row', async () => {
+      const material = (n: number) => ({
+        id: id('ca'),
+        rootCertPem: `root-${n}`,
+        intermediateCertPem: `int-${n}`,
+        rootKeySealed: `rk-${n}`,
+        intermediateKeySealed: `ik-${n}`,
+        crlNumber: 0,
+        createdAt: at(),
+      });
+      const first = material(1);
+      const rows = await Promise.all([1, 2, 3, 4].map((n) => (n % 2 ? be.a : be.b).caMaterial.createIfAbsent({ ...material(n), id: first.id })));
+      expect(new Set(rows.map((r) => r.rootCertPem)).size).toBe(1);
+      expect(rows[0]).toEqual(await be.b.caMaterial.get(first.id));
+      // CRL numbers: distinct and consecutive however many instances ask at once.
+      const numbers = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? be.a : be.b).caMaterial.nextCrlNumber(first.id)));
+      expect([...numbers].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    });
+
+    it('lets a nonce be used once across instances, and purges used nonces once expired', async () => {
+      const nonce = id('nonce');
+      const used = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? be.a : be.b).acme.nonces.markUsed(nonce, at(60_000))));
+      expect(used.filter(Boolean)).toHaveLength(1);
+      await be.b.acme.nonces.markUsed(id('nonce'), at(-1));
+      const purged = await Promise.all([be.a.acme.nonces.purgeExpired(at()), be.b.acme.nonces.purgeExpired(at())]);
+      expect(purged[0] + purged[1]).toBeGreaterThanOrEqual(1);
+      expect(await be.a.acme.nonces.markUsed(nonce, at(60_000))).toBe(false);
+    });
+
+    it('counts failures in one row however many instances hit it at once', async () => {
+      const key = id('throttle');
+      const counts = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? be.a : be.b).throttles.hit(key, at(), 60_000)));
+      expect(counts.map((c) => c.count).sort((x, y) => x - y)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+      // A hit after the window starts a new one.
+      expect(await be.a.throttles.hit(key, at(61_000), 60_000)).toEqual({ count: 1, windowStart: at(61_000) });
+    });
+
+    it("reserves no more certificates than the plan's maximum, whatever the instances race", async () => {
+      const c = await customer(be.a);
+      const sub = await subscription(be.a, c.id, 3);
+      const outcomes = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? be.a : be.b).caas.reserveCertificate(sub.id, `acme-order-${sub.id}-${i}`, at())));
+      expect(outcomes.filter((o) => o === 'reserved')).toHaveLength(3);
+      expect(outcomes.filter((o) => o === 'refused')).toHaveLength(9);
+      expect((await be.b.caas.subscription(sub.id))!.certificatesIssued).toBe(3);
+      const held = `acme-order-${sub.id}-${outcomes.indexOf('reserved')}`;
+      expect(await be.b.caas.reserveCertificate(sub.id, held, at())).toBe('held');
+      expect(await be.a.caas.releaseCertificate(held)).toBe(true);
+      expect(await be.b.caas.releaseCertificate(held)).toBe(false);
+    });
+
+    it('binds no more ACME accounts to a key id than allowed, whatever the instances race', async () => {
+      const c = await customer(be.a);
+      const sub = await subscription(be.a, c.id, 3);
+      const kid = id('kid');
+      const account = (i: number) => ({
+        id: id('acct'),
+        thumbprint: id(`tp${i}`),
+        jwk: { kty: 'EC', crv: 'P-256', x: `x${i}`, y: `y${i}` },
+        status: 'valid' as const,
+        contact: [`mailto:${i}@example.com`],
+        eabKid: kid,
+        subscriptionId: sub.id,
+        createdAt: at(),
+      });
+      const accounts = Array.from({ length: 8 }, (_, i) => account(i));
+      const outcomes = await Promise.all(accounts.map((a, i) => (i % 2 ? be.a : be.b).acme.accounts.create(a, 2)));
+      expect(outcomes.filter((o) => o === 'created')).toHaveLength(2);
+      expect(await be.a.caas.accountsBoundTo(kid)).toBe(2);
+      const created = accounts[outcomes.indexOf('created')]!;
+      expect(await be.b.acme.accounts.byThumbprint(created.thumbprint)).toEqual(created);
+      expect(await be.b.acme.accounts.create(created, 2)).toBe('exists');
+    });
+
+    it('finds closed orders still holding personal data (organization JSON members) and purges their validations', async () => {
+      const c = await customer(be.a);
+      const old = at(-40 * 86_400_000);
+      const withEmail = { ...order(c.id), status: 'failed' as const, organization: { email: 'x@example.com' }, csrPem: '', updatedAt: old };
+      const withUnit = { ...order(c.id), status: 'rejected' as const, organization: { unit: 'Ops' }, csrPem: '', updatedAt: old };
+      const clean = { ...order(c.id), status: 'failed' as const, organization: { name: 'Example' }, csrPem: '', updatedAt: old };
+      const recent = { ...order(c.id), status: 'failed' as const, organization: { email: 'y@example.com' }, updatedAt: at() };
+      for (const o of [withEmail, withUnit, clean, recent]) await be.a.orders.create(o);
+      await be.a.domainValidations.createMany([
+        { id: id('dv'), orderId: withEmail.id, domain: 'a.example', token: 't', keyAuthorization: 'k', status: 'pending', method: null, lastCheckedAt: null, lastResult: null, validatedAt: null },
+      ]);
+      const found = await be.b.retention.closedOrdersWithPersonalData(at(-30 * 86_400_000), 100);
+      const ids = found.map((o) => o.id);
+      expect(ids).toEqual(expect.arrayContaining([withEmail.id, withUnit.id]));
+      expect(ids).not.toContain(clean.id);
+      expect(ids).not.toContain(recent.id);
+      expect(await be.b.retention.purgeValidationsOfOrdersClosedBefore(at(-30 * 86_400_000))).toBeGreaterThanOrEqual(1);
+      expect(await be.a.domainValidations.forOrder(withEmail.id)).toEqual([]);
+    });
+
+    it('purges expired sessions once when every instance purges at the same time', async () => {
+      const c = await customer(be.a);
+      for (let i = 0; i < 5; i++) await be.a.sessions.create({ tokenDigest: id('tok'), customerId: c.id, createdAt: at(-10_000), expiresAt: at(-1) });
+      const live = { tokenDigest: id('tok'), customerId: c.id, createdAt: at(), expiresAt: at(3_600_000) };
+      await be.a.sessions.create(live);
+      const gone = await Promise.all([be.a.sessions.purgeExpired(at()), be.b.sessions.purgeExpired(at()), be.a.sessions.purgeExpired(at())]);
+      expect(gone.reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(5);
+      expect(await be.b.sessions.live(live.tokenDigest, at())).toEqual(live);
+    });
+  });
+}
+
+conformance('SQLite (two connections to one file)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'eabgate-store-'));
+  const file = join(dir, 'eabgate.db');
+  const a = openSqliteStore(file);
+  const b = openSqliteStore(file);
+  return {
+    a: a.store,
+    b: b.store,
+    async close() {
+      a.close();
+      b.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+conformance('D1 (wrangler getPlatformProxy, in memory)', async () => {
+  const proxy = await getPlatformProxy<{ DB: D1Database }>({ configPath: 'wrangler.toml', persist: false });
+  const db = drizzleD1(proxy.env.DB);
+  await migrateD1(db, { migrationsFolder: 'drizzle' });
+  return {
+    a: drizzleStore(db),
+    b: drizzleStore(drizzleD1(proxy.env.DB)),
+    close: () => proxy.dispose(),
+  };
+});
+
+let server: TestPostgres | undefined;
+conformance(
+  'PostgreSQL (two pools, migrated by both at once)',
+  async () => {
+    server = await startPostgres();
+    const url = await server.database('conformance');
+    // Two instances starting together: the advisory lock lets one migrate, the other finds it done.
+    const [a, b] = await Promise.all([openPostgresStore({ url, poolSize: 4 }), openPostgresStore({ url, poolSize: 4 })]);
+    const check = new pg.Client(url);
+    await check.connect();
+    const applied = await check.query('select count(*)::int as n from drizzle.__drizzle_migrations');
+    await check.end();
+    expect(applied.rows[0].n).toBe(1);
+    return {
+      a: a.store,
+      b: b.store,
+      async close() {
+        await a.close();
+        await b.close();
+        server?.stop();
+      },
+    };
+  },
+  postgresMissing(),
+);
+
+describe('PostgreSQL adapter at start', () => {
+  it('stops with a clear reason, never the password, when the database cannot be reached', async () => {
+    // A loopback port nobody listens on (bound, then released).
+    const { freePort } = await import('../support/server.js');
+    const port = await freePort();
+    const err = await openPostgresStore({ url: `postgres://eabgate:s3cret-pw@127.0.0.1:${port}/eabgate`, poolSize: 2 }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/^EABGATE_DATABASE_URL: cannot connect to PostgreSQL/);
+    expect((err as Error).message).not.toContain('s3cret-pw');
+  });
+});
