@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian tools the tests drive, when missing: 7-Zip, OpenSSL, certbot, lego, Pebble, Chromium,
 # Unbound (the validating resolver of the DNSSEC tests), ldns (ldns-keygen and ldns-signzone sign their test
-# zones) and kdig (knot-dnsutils, to look at the AD bit by hand).
+# zones), kdig (knot-dnsutils, to look at the AD bit by hand) and aiosmtpd (python3-aiosmtpd, the SMTP sink the
+# mail tests read messages back from).
 # Idempotent; needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -20,6 +21,7 @@ missing=()
 for bin in "${!need[@]}"; do
   command -v "$bin" >/dev/null 2>&1 || [[ -x /usr/sbin/$bin ]] || missing+=("${need[$bin]}")
 done
+python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
 ((${#missing[@]})) || exit 0
 
 SUDO=""

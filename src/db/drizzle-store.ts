@@ -9,6 +9,7 @@ import * as schema from './schema/index.js';
 import type { Store, OrderRecord, CaMaterialRecord, DomainValidationRecord } from '../core/store/types.js';
 import { caasStore } from './store/caas.js';
 import { acmeStore } from './store/acme.js';
+import { mailStore } from './store/mail.js';
 import { conditionalUpdates, isUniqueViolation, type StatusTable } from './store/conditional.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -231,6 +232,7 @@ export function drizzleStore(db: Db): Store {
     },
     caas: caasStore(db),
     acme: acmeStore(db),
+    mail: mailStore(db),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import type { CaasStore } from './caas.js';
 import type { AcmeStore } from './acme.js';
+import type { MailStore } from './mail.js';
 
 export type Product = 'dv' | 'ov' | 'ev';
 
@@ -243,4 +244,5 @@ export interface Store {
   certificates: CertificateStore;
   caas: CaasStore;
   acme: AcmeStore;
+  mail: MailStore;
 }

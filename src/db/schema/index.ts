@@ -3,3 +3,4 @@ export * from './orders.js';
 export * from './issuance.js';
 export * from './caas.js';
 export * from './acme.js';
+export * from './mail.js';

@@ -1,0 +1,202 @@
+/**
+ * The mail outbox, mail tokens and mail settings over Drizzle. The methods that write a mail with its event
+ * run their statements as one atomic unit on either driver: a transaction on better-sqlite3 (synchronous, so
+ * nothing else runs between the statements), a batch on D1 (D1 runs a batch as one transaction). A mail of
+ * a transition is an INSERT … SELECT guarded by the order's new state, so it is written only when the
+ * transition applied; the unique (event key, recipient) keeps a racing request from writing a second one.
+ */
+import { and, asc, eq, gt, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
+import * as schema from '../schema/index.js';
+import type { Db } from '../drizzle-store.js';
+import type { MailStore, OutboxMail, OutboxRecord } from '../../core/store/mail.js';
+import type { OrderRecord } from '../../core/store/types.js';
+
+const { mailOutbox, mailTokens, customerMail, orders, domainValidations, unlockCodes, certificates, customers, sessions } = schema;
+
+/** A query not run yet: awaited alone, `.all()`/`.run()` in a synchronous transaction, an item of a D1 batch. */
+interface Lazy {
+  all(): unknown;
+}
+
+/**
+ * Runs the queries as one atomic unit and returns each one's rows. better-sqlite3: BEGIN … COMMIT around
+ * synchronous calls; D1 (and any driver with `batch`): one batch.
+ */
+async function atomically(db: Db, queries: Lazy[]): Promise<unknown[][]> {
+  const batch = (db as unknown as { batch?: (q: unknown[]) => Promise<unknown[]> }).batch;
+  if (typeof batch === 'function') return (await batch.call(db, queries)) as unknown[][];
+  return db.transaction(() => queries.map((q) => q.all() as unknown[])) as unknown as unknown[][];
+}
+
+const pendingRow = (m: OutboxMail) => ({ ...m, status: 'pending' as const, attempts: 0, nextAttemptAt: m.createdAt, leaseUntil: null, lastError: null, sentAt: null });
+
+/** INSERT … SELECT the mail's columns (in table order) FROM the rows `guard` selects; nothing when it selects none. */
+function guardedInsert(db: Db, m: OutboxMail, guard: SQL): Lazy {
+  const at = m.createdAt.getTime();
+  const select = sql`select ${m.id}, ${m.eventKey}, ${m.recipient}, ${m.kind}, ${m.sealed}, 'pending', 0, ${at}, null, null, ${at}, null ${guard}`;
+  return db.insert(mailOutbox).select(select).onConflictDoNothing() as unknown as Lazy;
+}
+
+export function mailStore(db: Db): MailStore {
+  return {
+    async enqueue(mails) {
+      if (mails.length === 0) return 0;
+      const rows = await db.insert(mailOutbox).values(mails.map(pendingRow)).onConflictDoNothing().returning({ id: mailOutbox.id });
+      return rows.length;
+    },
+
+    async placeOrder({ order, validations, unlockCode }, mails) {
+      const q: Lazy[] = [db.insert(orders).values(order) as unknown as Lazy];
+      if (validations.length) q.push(db.insert(domainValidations).values(validations) as unknown as Lazy);
+      if (unlockCode) q.push(db.insert(unlockCodes).values(unlockCode) as unknown as Lazy);
+      if (mails.length) q.push(db.insert(mailOutbox).values(mails.map(pendingRow)).onConflictDoNothing() as unknown as Lazy);
+      await atomically(db, q);
+    },
+
+    async transitionOrder(id, from, changes, match = {}, mails) {
+      const conditions: SQL[] = [eq(orders.id, id), inArray(orders.status, [...from])];
+      const cols = orders as unknown as Record<string, typeof orders.id>;
+      for (const [k, v] of Object.entries(match)) {
+        if (v === undefined) continue;
+        conditions.push(v === null ? isNull(cols[k]!) : eq(cols[k]!, v as never));
+      }
+      const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+      const update = db.update(orders).set(set).where(and(...conditions)).returning() as unknown as Lazy;
+      // The state the transition leaves: a mail is written only when the order is in it now.
+      const after: SQL[] = [sql`${orders.id} = ${id}`];
+      if (changes.status) after.push(sql`${orders.status} = ${changes.status}`);
+      if (changes.updatedAt) after.push(sql`${orders.updatedAt} = ${changes.updatedAt.getTime()}`);
+      const guard = sql`from ${orders} where ${sql.join(after, sql` and `)}`;
+      const results = await atomically(db, [update, ...mails.map((m) => guardedInsert(db, m, guard))]);
+      const row = (results[0] as (typeof orders.$inferSelect)[] | undefined)?.[0];
+      return row ? (fixDates(row) as OrderRecord) : undefined;
+    },
+
+    async lease(now, leaseUntil, limit) {
+      const due = db
+        .select({ id: mailOutbox.id })
+        .from(mailOutbox)
+        .where(and(eq(mailOutbox.status, 'pending'), lte(mailOutbox.nextAttemptAt, now), or(isNull(mailOutbox.leaseUntil), lte(mailOutbox.leaseUntil, now))))
+        .orderBy(asc(mailOutbox.nextAttemptAt))
+        .limit(limit);
+      const rows = await db
+        .update(mailOutbox)
+        .set({ leaseUntil, attempts: sql`${mailOutbox.attempts} + 1` })
+        .where(and(inArray(mailOutbox.id, due), eq(mailOutbox.status, 'pending'), or(isNull(mailOutbox.leaseUntil), lte(mailOutbox.leaseUntil, now))))
+        .returning();
+      return rows as OutboxRecord[];
+    },
+
+    async markSent(id, leaseUntil, at) {
+      const rows = await db
+        .update(mailOutbox)
+        .set({ status: 'sent', sealed: '', sentAt: at, leaseUntil: null, lastError: null })
+        .where(and(eq(mailOutbox.id, id), eq(mailOutbox.status, 'pending'), eq(mailOutbox.leaseUntil, leaseUntil)))
+        .returning({ id: mailOutbox.id });
+      return rows.length === 1;
+    },
+
+    async markRetry(id, leaseUntil, nextAttemptAt, error, failed) {
+      const rows = await db
+        .update(mailOutbox)
+        .set({ status: failed ? 'failed' : 'pending', nextAttemptAt, leaseUntil: null, lastError: error.slice(0, 500), ...(failed ? { sealed: '' } : {}) })
+        .where(and(eq(mailOutbox.id, id), eq(mailOutbox.status, 'pending'), eq(mailOutbox.leaseUntil, leaseUntil)))
+        .returning({ id: mailOutbox.id });
+      return rows.length === 1;
+    },
+
+    async byEvent(eventKey) {
+      return (await db.select().from(mailOutbox).where(eq(mailOutbox.eventKey, eventKey))) as OutboxRecord[];
+    },
+
+    async purgeBefore(cutoff) {
+      const gone = await db
+        .delete(mailOutbox)
+        .where(and(inArray(mailOutbox.status, ['sent', 'failed']), lte(mailOutbox.createdAt, cutoff)))
+        .returning({ id: mailOutbox.id });
+      return gone.length;
+    },
+
+    async expiringCertificates(from, to, limit) {
+      const rows = await db
+        .select({
+          certificateId: certificates.id,
+          orderId: orders.id,
+          orderNumber: orders.orderNumber,
+          domains: orders.domains,
+          notAfter: certificates.notAfter,
+          recipient: customers.email,
+          issuanceId: orders.issuanceId,
+          certIssuanceId: certificates.issuanceId,
+        })
+        .from(certificates)
+        .innerJoin(orders, eq(certificates.orderId, orders.id))
+        .innerJoin(customers, eq(orders.customerId, customers.id))
+        .where(and(isNull(certificates.revokedAt), gt(certificates.notAfter, from), lte(certificates.notAfter, to), eq(orders.status, 'issued')))
+        .orderBy(asc(certificates.notAfter))
+        .limit(limit);
+      // Only the order's current certificate: a renewed or reissued one has a successor that carries on.
+      return rows.filter((r) => r.issuanceId === r.certIssuanceId).map(({ issuanceId: _a, certIssuanceId: _b, ...r }) => r);
+    },
+
+    async closingUnlockCodes(from, to, limit) {
+      return db
+        .select({ codeId: unlockCodes.id, orderNumber: orders.orderNumber, expiresAt: unlockCodes.expiresAt, recipient: customers.email })
+        .from(unlockCodes)
+        .innerJoin(orders, eq(unlockCodes.orderId, orders.id))
+        .innerJoin(customers, eq(orders.customerId, customers.id))
+        .where(and(gt(unlockCodes.expiresAt, from), lte(unlockCodes.expiresAt, to)))
+        .orderBy(asc(unlockCodes.expiresAt))
+        .limit(limit);
+    },
+
+    async createToken(t) {
+      await db.insert(mailTokens).values(t);
+    },
+
+    async useToken(digest, purpose, now) {
+      const rows = await db
+        .update(mailTokens)
+        .set({ usedAt: now })
+        .where(and(eq(mailTokens.digest, digest), eq(mailTokens.purpose, purpose), isNull(mailTokens.usedAt), gt(mailTokens.expiresAt, now)))
+        .returning();
+      return rows[0];
+    },
+
+    async retireTokens(subjectId, purpose, now) {
+      await db
+        .update(mailTokens)
+        .set({ usedAt: now })
+        .where(and(eq(mailTokens.subjectId, subjectId), eq(mailTokens.purpose, purpose), isNull(mailTokens.usedAt)));
+    },
+
+    async purgeTokens(now) {
+      const gone = await db.delete(mailTokens).where(lte(mailTokens.expiresAt, now)).returning({ d: mailTokens.digest });
+      return gone.length;
+    },
+
+    async settings(customerId) {
+      const row = (await db.select().from(customerMail).where(eq(customerMail.customerId, customerId)).limit(1))[0];
+      return row ?? { customerId, verifiedAt: null, omitCaReference: false };
+    },
+
+    async putSettings(s) {
+      await db
+        .insert(customerMail)
+        .values(s)
+        .onConflictDoUpdate({ target: customerMail.customerId, set: { verifiedAt: s.verifiedAt, omitCaReference: s.omitCaReference } });
+    },
+
+    async resetPassword(customerId, passwordHash) {
+      await atomically(db, [
+        db.update(customers).set({ passwordHash }).where(eq(customers.id, customerId)) as unknown as Lazy,
+        db.delete(sessions).where(eq(sessions.customerId, customerId)) as unknown as Lazy,
+      ]);
+    },
+  };
+}
+
+/** Rows of a synchronous `.all()` inside a transaction come back mapped like awaited ones. */
+function fixDates<T>(row: T): T {
+  return row;
+}
