@@ -19,6 +19,7 @@ import type { KeyPool } from '../autocsr/key-pool.js';
 import type { RegistrationAuthority } from '../ra/index.js';
 import type { AcmePlanPolicy } from '../caas/acme-policy.js';
 import type { RateLimits } from '../core/rate-limits.js';
+import type { Mailer } from '../mail/mailer.js';
 
 import type { Logger } from '../core/logger.js';
 export type { Logger };
@@ -41,6 +42,8 @@ export interface AppDeps {
   issuer: Issuer;
   /** Warm AutoCSR key pairs (Node); without one each order generates its key. */
   keyPool?: KeyPool;
+  /** Sends the outbox's mails (SMTP on Node, an HTTP mail API on Workers); absent without mail settings. */
+  mailer?: Mailer;
 }
 
 export interface Services extends AppDeps {

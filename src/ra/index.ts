@@ -15,6 +15,7 @@ import { AcmeOrders, authorizationName } from './acme/orders.js';
 import { AcmeIssuance } from './acme/issuance.js';
 import { answerChallenge } from './acme/challenges.js';
 import { recoverStuck, type RecoveryReport } from './recovery.js';
+import { queueReminders } from './reminders.js';
 
 import { AcmePlanPolicy } from '../caas/acme-policy.js';
 
@@ -79,5 +80,10 @@ export class RegistrationAuthority {
   /** The periodic job: issuance nobody moved for a lease is finished, resubmitted or given up. */
   recoverStuck(): Promise<RecoveryReport> {
     return recoverStuck(this.d, this.tracking, this.acmeIssuance);
+  }
+
+  /** The periodic job: reminders due now (expiry, closing reveal windows, lapsing subscriptions) into the outbox. */
+  queueReminders(): Promise<number> {
+    return queueReminders(this.d);
   }
 }

@@ -22,12 +22,22 @@ import { nodeDnsResolver } from './dns-resolver.js';
 import { createHttp01Getter } from './http01-getter.js';
 import { createTlsAlpnProber } from './tls-alpn-prober.js';
 import { UpstreamAcmeIssuer, upstreamCertificateLookup } from './upstream-acme.js';
+import { smtpMailer } from './smtp-mailer.js';
+import { httpMailer } from '../workers/http-mailer.js';
+import type { Mailer } from '../../mail/mailer.js';
 
 export interface NodeDeps extends AppDeps {
   sqlite: SqliteHandle;
 }
 
 const hashThreads = (config: Config): number => config.passwordHashThreads ?? defaultPoolSize();
+
+/** EABGATE_SMTP_URL through nodemailer; an HTTP mail API works on Node too. */
+function nodeMailer(config: Config): Mailer | undefined {
+  const t = config.mail?.transport;
+  if (!t) return undefined;
+  return t.kind === 'smtp' ? smtpMailer(t.url) : httpMailer(t.url, t.token);
+}
 
 export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: Logger; dbFile?: string } = {}): Promise<NodeDeps> {
   // The data dir 0700 and everything already in it 0600, before anything is created or read there.
@@ -76,6 +86,7 @@ export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: L
     logger,
     // Filled only once the server starts it (src/entry/node.ts): tests and the CLI generate per order.
     keyPool: new KeyPool(config.autoCsrKeyPool, generateRsaKeyPair),
+    mailer: nodeMailer(config),
     // The socket peer, or X-Forwarded-For when the peer is a trusted proxy (EABGATE_TRUSTED_PROXIES).
     clientAddress: (c) => {
       const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;

@@ -49,13 +49,19 @@ export interface PlacedOrderRows {
   unlockCode?: UnlockCodeRecord;
 }
 
-/** A certificate of a tracking order that is the order's newest, not revoked, and ends in a window. */
-export interface ExpiringCertificate {
-  certificateId: string;
-  orderId: string;
-  orderNumber: string;
+export type ReminderSubject = 'certificate' | 'unlock-code' | 'eab-reveal' | 'subscription';
+
+/**
+ * Something whose time runs out, with whom to tell: a tracking order's current certificate (not revoked),
+ * an unlock code, an EAB credential's reveal window (not revoked), an active CaaS subscription.
+ */
+export interface Reminder {
+  /** The certificate, unlock code, EAB key id or subscription id. */
+  subjectId: string;
+  /** The order number (certificate, unlock code) or the subscription's plan and id. */
+  label: string;
   domains: string[];
-  notAfter: Date;
+  at: Date;
   recipient: string;
 }
 
@@ -88,10 +94,8 @@ export interface MailStore {
   /** Sent and failed rows older than `cutoff` are deleted; returns how many. */
   purgeBefore(cutoff: Date): Promise<number>;
 
-  /** Certificates of tracking orders ending in (from, to]. */
-  expiringCertificates(from: Date, to: Date, limit: number): Promise<ExpiringCertificate[]>;
-  /** Unlock codes whose window closes in (from, to], with the order and its owner's address. */
-  closingUnlockCodes(from: Date, to: Date, limit: number): Promise<{ codeId: string; orderNumber: string; expiresAt: Date; recipient: string }[]>;
+  /** What ends in (from, to] and has no mail with event key `eventPrefix + subjectId` yet. */
+  reminders(subject: ReminderSubject, from: Date, to: Date, eventPrefix: string, limit: number): Promise<Reminder[]>;
 
   createToken(t: MailTokenRecord): Promise<void>;
   /** Marks a live, unused token used (one statement: single use); returns it, or undefined. */

@@ -5,13 +5,13 @@
  * a transition is an INSERT … SELECT guarded by the order's new state, so it is written only when the
  * transition applied; the unique (event key, recipient) keeps a racing request from writing a second one.
  */
-import { and, asc, eq, gt, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lte, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import * as schema from '../schema/index.js';
 import type { Db } from '../drizzle-store.js';
 import type { MailStore, OutboxMail, OutboxRecord } from '../../core/store/mail.js';
 import type { OrderRecord } from '../../core/store/types.js';
 
-const { mailOutbox, mailTokens, customerMail, orders, domainValidations, unlockCodes, certificates, customers, sessions } = schema;
+const { mailOutbox, mailTokens, customerMail, orders, domainValidations, unlockCodes, certificates, customers, sessions, subscriptions, eabCredentials } = schema;
 
 /** A query not run yet: awaited alone, `.all()`/`.run()` in a synchronous transaction, an item of a D1 batch. */
 interface Lazy {
@@ -69,7 +69,7 @@ export function mailStore(db: Db): MailStore {
       const guard = sql`from ${orders} where ${sql.join(after, sql` and `)}`;
       const results = await atomically(db, [update, ...mails.map((m) => guardedInsert(db, m, guard))]);
       const row = (results[0] as (typeof orders.$inferSelect)[] | undefined)?.[0];
-      return row ? (fixDates(row) as OrderRecord) : undefined;
+      return row as OrderRecord | undefined;
     },
 
     async lease(now, leaseUntil, limit) {
@@ -117,37 +117,55 @@ export function mailStore(db: Db): MailStore {
       return gone.length;
     },
 
-    async expiringCertificates(from, to, limit) {
-      const rows = await db
-        .select({
-          certificateId: certificates.id,
-          orderId: orders.id,
-          orderNumber: orders.orderNumber,
-          domains: orders.domains,
-          notAfter: certificates.notAfter,
-          recipient: customers.email,
-          issuanceId: orders.issuanceId,
-          certIssuanceId: certificates.issuanceId,
-        })
-        .from(certificates)
-        .innerJoin(orders, eq(certificates.orderId, orders.id))
-        .innerJoin(customers, eq(orders.customerId, customers.id))
-        .where(and(isNull(certificates.revokedAt), gt(certificates.notAfter, from), lte(certificates.notAfter, to), eq(orders.status, 'issued')))
-        .orderBy(asc(certificates.notAfter))
-        .limit(limit);
-      // Only the order's current certificate: a renewed or reissued one has a successor that carries on.
-      return rows.filter((r) => r.issuanceId === r.certIssuanceId).map(({ issuanceId: _a, certIssuanceId: _b, ...r }) => r);
-    },
-
-    async closingUnlockCodes(from, to, limit) {
-      return db
-        .select({ codeId: unlockCodes.id, orderNumber: orders.orderNumber, expiresAt: unlockCodes.expiresAt, recipient: customers.email })
-        .from(unlockCodes)
-        .innerJoin(orders, eq(unlockCodes.orderId, orders.id))
-        .innerJoin(customers, eq(orders.customerId, customers.id))
-        .where(and(gt(unlockCodes.expiresAt, from), lte(unlockCodes.expiresAt, to)))
-        .orderBy(asc(unlockCodes.expiresAt))
-        .limit(limit);
+    async reminders(subject, from, to, eventPrefix, limit) {
+      const notMailed = (id: SQLWrapper) =>
+        sql`not exists (select 1 from ${mailOutbox} where ${mailOutbox.eventKey} = ${eventPrefix} || ${id})`;
+      switch (subject) {
+        case 'certificate': {
+          const rows = await db
+            .select({ subjectId: certificates.id, label: orders.orderNumber, domains: orders.domains, at: certificates.notAfter, recipient: customers.email })
+            .from(certificates)
+            .innerJoin(orders, eq(certificates.orderId, orders.id))
+            .innerJoin(customers, eq(orders.customerId, customers.id))
+            // Only the order's current certificate: a reissued one has a successor that carries on.
+            .where(and(isNull(certificates.revokedAt), gt(certificates.notAfter, from), lte(certificates.notAfter, to), eq(orders.status, 'issued'), eq(certificates.issuanceId, orders.issuanceId), notMailed(certificates.id)))
+            .orderBy(asc(certificates.notAfter))
+            .limit(limit);
+          return rows;
+        }
+        case 'unlock-code': {
+          const rows = await db
+            .select({ subjectId: unlockCodes.id, label: orders.orderNumber, domains: orders.domains, at: unlockCodes.expiresAt, recipient: customers.email })
+            .from(unlockCodes)
+            .innerJoin(orders, eq(unlockCodes.orderId, orders.id))
+            .innerJoin(customers, eq(orders.customerId, customers.id))
+            .where(and(gt(unlockCodes.expiresAt, from), lte(unlockCodes.expiresAt, to), notMailed(unlockCodes.id)))
+            .orderBy(asc(unlockCodes.expiresAt))
+            .limit(limit);
+          return rows;
+        }
+        case 'eab-reveal': {
+          const rows = await db
+            .select({ subjectId: eabCredentials.kid, label: sql<string>`${subscriptions.plan} || ' ' || ${subscriptions.id}`, at: eabCredentials.revealUntil, recipient: customers.email })
+            .from(eabCredentials)
+            .innerJoin(subscriptions, eq(eabCredentials.subscriptionId, subscriptions.id))
+            .innerJoin(customers, eq(subscriptions.customerId, customers.id))
+            .where(and(isNull(eabCredentials.revokedAt), eq(subscriptions.status, 'active'), gt(eabCredentials.revealUntil, from), lte(eabCredentials.revealUntil, to), notMailed(eabCredentials.kid)))
+            .orderBy(asc(eabCredentials.revealUntil))
+            .limit(limit);
+          return rows.map((r) => ({ ...r, domains: [] }));
+        }
+        case 'subscription': {
+          const rows = await db
+            .select({ subjectId: subscriptions.id, label: sql<string>`${subscriptions.plan} || ' ' || ${subscriptions.id}`, at: subscriptions.notAfter, recipient: customers.email })
+            .from(subscriptions)
+            .innerJoin(customers, eq(subscriptions.customerId, customers.id))
+            .where(and(eq(subscriptions.status, 'active'), gt(subscriptions.notAfter, from), lte(subscriptions.notAfter, to), notMailed(subscriptions.id)))
+            .orderBy(asc(subscriptions.notAfter))
+            .limit(limit);
+          return rows.map((r) => ({ ...r, domains: [] }));
+        }
+      }
     },
 
     async createToken(t) {
@@ -194,9 +212,4 @@ export function mailStore(db: Db): MailStore {
       ]);
     },
   };
-}
-
-/** Rows of a synchronous `.all()` inside a transaction come back mapped like awaited ones. */
-function fixDates<T>(row: T): T {
-  return row;
 }

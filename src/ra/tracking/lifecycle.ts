@@ -12,6 +12,8 @@ import { domainReuseDays, organizationReuseDays, organizationValidationReusable 
 import type { RaDeps } from '../deps.js';
 import { checkDomains, restartValidations, stillValid, type CheckOutcome } from './validations.js';
 import { claimIssuance, finishReplacement, recoverTrackingOrder, runIssuance } from './issuance.js';
+import { transitionWithMail } from '../mail.js';
+import { approved, rejected } from '../../mail/messages.js';
 
 export interface ValidateOutcome {
   order: OrderRecord;
@@ -87,16 +89,31 @@ export class TrackingLifecycle {
     if (stale.length > 0) {
       // The domains were validated too long ago to back this certificate: the customer validates again first.
       await restartValidations(d.store, d.keyring, order, stale);
-      const changed = await d.store.orders.transition(order.id, ['pending_approval'], {
-        status: 'pending_validation',
-        approvedAt: now,
-        statusReason: `Organization approved. The validation of ${stale.map((v) => v.domain).join(', ')} is older than the ${domainReuseDays(now)} days the Baseline Requirements allow to reuse: validate again.`,
-        updatedAt: now,
-      });
+      const changed = await transitionWithMail(
+        d,
+        order,
+        ['pending_approval'],
+        {
+          status: 'pending_validation',
+          approvedAt: now,
+          statusReason: `Organization approved. The validation of ${stale.map((v) => v.domain).join(', ')} is older than the ${domainReuseDays(now)} days the Baseline Requirements allow to reuse: validate again.`,
+          updatedAt: now,
+        },
+        undefined,
+        {
+          kind: 'approved',
+          eventKey: `order.approved:${order.id}:${now.getTime()}`,
+          content: (links) => approved({ orderNumber: order.orderNumber, orderUrl: links.order }),
+        },
+      );
       if (!changed) throw this.raced(await this.reread(order));
       return changed;
     }
-    const claimed = await claimIssuance(d, order, ['pending_approval'], { approvedAt: now });
+    const claimed = await claimIssuance(d, order, ['pending_approval'], { approvedAt: now }, {}, {
+      kind: 'approved',
+      eventKey: `order.approved:${order.id}:${now.getTime()}`,
+      content: (links) => approved({ orderNumber: order.orderNumber, orderUrl: links.order }),
+    });
     if (!claimed) throw this.raced(await this.reread(order));
     return runIssuance(d, claimed);
   }
@@ -105,11 +122,19 @@ export class TrackingLifecycle {
     this.assertWaiting(order);
     const text = reason.trim();
     if (!text) throw domainErrors.invalid('reason: a reason the customer can read is required', 'reason');
-    const changed = await this.d.store.orders.transition(order.id, ['pending_approval'], {
-      status: 'rejected',
-      statusReason: text.slice(0, 500),
-      updatedAt: this.d.clock.now(),
-    });
+    const statusReason = text.slice(0, 500);
+    const changed = await transitionWithMail(
+      this.d,
+      order,
+      ['pending_approval'],
+      { status: 'rejected', statusReason, updatedAt: this.d.clock.now() },
+      undefined,
+      {
+        kind: 'rejected',
+        eventKey: `order.rejected:${order.id}`,
+        content: (links) => rejected({ orderNumber: order.orderNumber, reason: statusReason, orderUrl: links.order }),
+      },
+    );
     if (!changed) throw this.raced(await this.reread(order));
     return changed;
   }
