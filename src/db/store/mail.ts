@@ -13,7 +13,7 @@ import type { OrderRecord } from '../../core/store/types.js';
 
 const { mailOutbox, mailTokens, customerMail, orders, domainValidations, unlockCodes, certificates, customers, sessions, subscriptions, eabCredentials } = schema;
 
-/** A query not run yet: awaited alone, `.all()`/`.run()` in a synchronous transaction, an item of a D1 batch. */
+/** A query not run yet (every one has RETURNING, so `.all()` works): run with `.all()` in a synchronous transaction, or an item of a D1 batch. */
 interface Lazy {
   all(): unknown;
 }
@@ -34,7 +34,7 @@ const pendingRow = (m: OutboxMail) => ({ ...m, status: 'pending' as const, attem
 function guardedInsert(db: Db, m: OutboxMail, guard: SQL): Lazy {
   const at = m.createdAt.getTime();
   const select = sql`select ${m.id}, ${m.eventKey}, ${m.recipient}, ${m.kind}, ${m.sealed}, 'pending', 0, ${at}, null, null, ${at}, null ${guard}`;
-  return db.insert(mailOutbox).select(select).onConflictDoNothing() as unknown as Lazy;
+  return db.insert(mailOutbox).select(select).onConflictDoNothing().returning({ id: mailOutbox.id }) as unknown as Lazy;
 }
 
 export function mailStore(db: Db): MailStore {
@@ -46,10 +46,10 @@ export function mailStore(db: Db): MailStore {
     },
 
     async placeOrder({ order, validations, unlockCode }, mails) {
-      const q: Lazy[] = [db.insert(orders).values(order) as unknown as Lazy];
-      if (validations.length) q.push(db.insert(domainValidations).values(validations) as unknown as Lazy);
-      if (unlockCode) q.push(db.insert(unlockCodes).values(unlockCode) as unknown as Lazy);
-      if (mails.length) q.push(db.insert(mailOutbox).values(mails.map(pendingRow)).onConflictDoNothing() as unknown as Lazy);
+      const q: Lazy[] = [db.insert(orders).values(order).returning({ id: orders.id }) as unknown as Lazy];
+      if (validations.length) q.push(db.insert(domainValidations).values(validations).returning({ id: domainValidations.id }) as unknown as Lazy);
+      if (unlockCode) q.push(db.insert(unlockCodes).values(unlockCode).returning({ id: unlockCodes.id }) as unknown as Lazy);
+      if (mails.length) q.push(db.insert(mailOutbox).values(mails.map(pendingRow)).onConflictDoNothing().returning({ id: mailOutbox.id }) as unknown as Lazy);
       await atomically(db, q);
     },
 
@@ -207,8 +207,8 @@ export function mailStore(db: Db): MailStore {
 
     async resetPassword(customerId, passwordHash) {
       await atomically(db, [
-        db.update(customers).set({ passwordHash }).where(eq(customers.id, customerId)) as unknown as Lazy,
-        db.delete(sessions).where(eq(sessions.customerId, customerId)) as unknown as Lazy,
+        db.update(customers).set({ passwordHash }).where(eq(customers.id, customerId)).returning({ id: customers.id }) as unknown as Lazy,
+        db.delete(sessions).where(eq(sessions.customerId, customerId)).returning({ d: sessions.tokenDigest }) as unknown as Lazy,
       ]);
     },
   };
