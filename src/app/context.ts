@@ -6,6 +6,7 @@ import type { Keyring } from '../core/secrets/keyring.js';
 import type { PasswordHasher } from '../core/secrets/password.js';
 import type { Store, CustomerRecord } from '../core/store/types.js';
 import type { AccountService } from '../accounts/service.js';
+import type { AccountMail } from '../accounts/mail-links.js';
 import type { OrderService } from '../orders/service.js';
 import type { CaasCustomer } from '../caas/customer.js';
 import type { CaasOperator } from '../caas/operator.js';
@@ -48,6 +49,8 @@ export interface AppDeps {
 
 export interface Services extends AppDeps {
   accounts: AccountService;
+  /** Address verification and password reset by mail. */
+  accountMail: AccountMail;
   orders: OrderService;
   /** CaaS as the customer sees it (REST API, portal). */
   caasCustomer: CaasCustomer;
@@ -80,5 +83,5 @@ export type AcmeServices = Pick<Services, 'config' | 'store' | 'clock' | 'keyrin
 export type AcmeEnv = { Variables: { services: AcmeServices } };
 
 /** What the portal's handlers may use: the customer-facing services, never the store or the RA directly. */
-export type PortalServices = Pick<Services, 'config' | 'clock' | 'keyring' | 'logger' | 'clientAddress' | 'accounts' | 'orders' | 'tracking' | 'caasCustomer' | 'limits'>;
+export type PortalServices = Pick<Services, 'config' | 'clock' | 'keyring' | 'logger' | 'clientAddress' | 'accounts' | 'accountMail' | 'orders' | 'tracking' | 'caasCustomer' | 'limits'>;
 

@@ -5,6 +5,7 @@
  */
 import type { AppDeps, Services } from './context.js';
 import { AccountService } from '../accounts/service.js';
+import { AccountMail } from '../accounts/mail-links.js';
 import { OrderService } from '../orders/service.js';
 import { CaasCustomer } from '../caas/customer.js';
 import { CaasOperator } from '../caas/operator.js';
@@ -20,6 +21,7 @@ export function buildServices(deps: AppDeps): Services {
   return {
     ...deps,
     accounts: new AccountService(deps),
+    accountMail: new AccountMail(deps),
     caasCustomer: new CaasCustomer(deps),
     caasOperator: new CaasOperator(deps),
     eabKeys: new EabKeys(deps),

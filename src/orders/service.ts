@@ -107,6 +107,13 @@ export class OrderService {
   }
 
   async place(customer: CustomerRecord, req: NewOrder): Promise<PlacedOrder> {
+    if (this.deps.config?.mail && (await this.deps.store.mail.settings(customer.id)).verifiedAt === null) {
+      // The shipment notice carries the tracking credentials: it goes only to an address shown to be the customer's.
+      throw problems.forbidden(
+        'email: confirm your e-mail address first: open the link mailed to you at sign-up, or ask for a new one (POST /api/v1/accounts/verification, or the portal).',
+        { field: 'email' },
+      );
+    }
     const organization = checkOrganization(req.product, req.organization ?? {});
     let domains = checkDomains(req.domains, 'domains', req.product !== 'ev');
     const auto = req.csr === undefined;

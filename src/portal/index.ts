@@ -17,6 +17,7 @@ import { orderRoutes } from './routes/orders.js';
 import { trackingRoutes } from './routes/tracking.js';
 import { caasRoutes } from './routes/caas.js';
 import { csrRoutes } from './routes/csr.js';
+import { mailRoutes } from './routes/mail.js';
 
 const portal = new Hono<PortalEnv>();
 
@@ -43,6 +44,7 @@ portal.route('/', orderRoutes);
 portal.route('/', trackingRoutes);
 portal.route('/', caasRoutes);
 portal.route('/', csrRoutes);
+portal.route('/', mailRoutes);
 
 portal.all('/portal/*', (c) => notFoundPage(c));
 portal.onError(portalOnError);

@@ -24,6 +24,29 @@ beforeAll(async () => {
   token = await customer(w.h, 'buyer@example.com', PASSWORD);
   secrets.push(token);
 });
+
+/** The link of a mail's text part that starts with `prefix`. */
+const linkIn = (m: SunkMail, prefix: string): string => {
+  const found = m.text!.split(/\s+/).find((w) => w.startsWith(prefix));
+  if (!found) throw new Error(`no ${prefix} link in: ${m.text}`);
+  return found;
+};
+
+describe('the account address', () => {
+  it('an order waits for the address to be confirmed by the mailed link (single use)', async () => {
+    const refused = await w.h.request('POST', '/api/v1/orders', { token, json: { product: 'dv', domains: ['early.example.net'], addWwwVariant: false } });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { detail: string }).detail).toMatch(/confirm your e-mail address/);
+
+    const [m] = await waitForSubject(/Confirm your e-mail address/);
+    expectWellFormed(m!, 'buyer@example.com');
+    const link = linkIn(m!, 'http://127.0.0.1:8080/portal/verify?token=');
+    expect(m!.html).toContain(`href="${link}"`);
+    const verifyToken = new URL(link).searchParams.get('token')!;
+    expect((await w.h.request('POST', '/api/v1/accounts/verify', { json: { token: verifyToken } })).status).toBe(204);
+    expect((await w.h.request('POST', '/api/v1/accounts/verify', { json: { token: verifyToken } })).status).toBe(400);
+  });
+});
 afterAll(async () => {
   await w?.close();
   await sink?.stop();

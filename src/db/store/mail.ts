@@ -172,6 +172,18 @@ export function mailStore(db: Db): MailStore {
       await db.insert(mailTokens).values(t);
     },
 
+    async issueToken(t, mails) {
+      await atomically(db, [
+        db
+          .update(mailTokens)
+          .set({ usedAt: t.createdAt })
+          .where(and(eq(mailTokens.subjectId, t.subjectId), eq(mailTokens.purpose, t.purpose), isNull(mailTokens.usedAt)))
+          .returning({ d: mailTokens.digest }) as unknown as Lazy,
+        db.insert(mailTokens).values(t).returning({ d: mailTokens.digest }) as unknown as Lazy,
+        ...(mails.length ? [db.insert(mailOutbox).values(mails.map(pendingRow)).onConflictDoNothing().returning({ id: mailOutbox.id }) as unknown as Lazy] : []),
+      ]);
+    },
+
     async useToken(digest, purpose, now) {
       const rows = await db
         .update(mailTokens)
