@@ -10,7 +10,7 @@ import type { AppEnv } from '../../app/context.js';
 import type { PortalContext, PortalEnv } from '../env.js';
 import { page } from '../layout.js';
 import { Alert, Csrf, ErrorSummary, TextField, type FormErrors } from '../ui.js';
-import { problemToErrors } from '../errors.js';
+import { asProblem, cleanDetail, problemToErrors } from '../errors.js';
 
 const clientAddress = (c: PortalContext) => c.get('services').clientAddress(c as unknown as Context<AppEnv>);
 const tokenOf = (v: string | undefined) => (v ?? '').trim().slice(0, 100);
@@ -79,7 +79,51 @@ function ResetPage({ csrf, token, errors }: { csrf: string; token: string; error
   );
 }
 
+function ApprovePage({ csrf, value, notice }: { csrf: string; value: string; notice?: { kind: 'success' | 'error'; text: string } }) {
+  return (
+    <>
+      <h1>Approve a certificate</h1>
+      {notice ? <Alert kind={notice.kind}>{notice.text}</Alert> : null}
+      {notice?.kind === 'success' ? null : (
+        <form method="post" action="/portal/approve" class="card" novalidate>
+          <Csrf token={csrf} />
+          <p>You received a request to approve a TLS certificate for a domain whose mail you read. Approve only if you expected it.</p>
+          <TextField name="value" label="Approval value (from the mail)" value={value} autocapitalize="characters" spellcheck={false} required maxlength={80} />
+          <button type="submit" class="btn">
+            Approve the certificate
+          </button>
+        </form>
+      )}
+    </>
+  );
+}
+
 export const mailRoutes = new Hono<PortalEnv>()
+  .get('/portal/approve', (c) => {
+    noReferrer(c);
+    return page(c, { title: 'Approve a certificate', section: null }, <ApprovePage csrf={c.get('portal').csrf} value={(c.req.query('value') ?? '').slice(0, 80)} />);
+  })
+  .post('/portal/approve', async (c) => {
+    noReferrer(c);
+    const { csrf, form } = c.get('portal');
+    const value = (form.value ?? '').slice(0, 80);
+    const services = c.get('services');
+    try {
+      await services.limits.consume('validate', { address: clientAddress(c) });
+      const order = await services.tracking.confirmApprover(value);
+      return page(
+        c,
+        { title: 'Approve a certificate', section: null },
+        <ApprovePage csrf={csrf} value="" notice={{ kind: 'success', text: `Thank you: approved. The order ${order.orderNumber} goes on (status: ${order.status}).` }} />,
+      );
+    } catch (thrown) {
+      const err = asProblem(thrown) ?? thrown;
+      if (err instanceof Problem && err.status === 400) {
+        return page(c, { title: 'Approve a certificate', section: null, status: 400 }, <ApprovePage csrf={csrf} value={value} notice={{ kind: 'error', text: cleanDetail(err.detail) }} />);
+      }
+      throw err;
+    }
+  })
   .get('/portal/verify', (c) => {
     noReferrer(c);
     const { csrf, customer } = c.get('portal');

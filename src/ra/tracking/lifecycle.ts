@@ -13,6 +13,7 @@ import type { RaDeps } from '../deps.js';
 import { checkDomains, restartValidations, stillValid, type CheckOutcome } from './validations.js';
 import { claimIssuance, finishReplacement, recoverTrackingOrder, runIssuance } from './issuance.js';
 import { transitionWithMail } from '../mail.js';
+import { APPROVER_METHOD, confirmApproverEmail, sendApproverEmail } from './approver-email.js';
 import { approved, rejected } from '../../mail/messages.js';
 
 export interface ValidateOutcome {
@@ -53,7 +54,8 @@ export class TrackingLifecycle {
     }
 
     // RFC 8657: a record limited to some validation methods authorizes only the method that validated.
-    const methodOf = new Map(domains.map((x) => [x.domain, x.method]));
+    // A method outside ACME is named by a CA-specific label in CAA (RFC 8657 §4: "ca-…").
+    const methodOf = new Map(domains.map((x) => [x.domain, x.method === APPROVER_METHOD ? `ca-${APPROVER_METHOD}` : x.method]));
     const refusals = await caaRefusals(
       d.va,
       order.domains.map((name) => ({ name, method: methodOf.get(name) })),
@@ -78,6 +80,16 @@ export class TrackingLifecycle {
     const claimed = await claimIssuance(d, order, ['pending_validation']);
     // Another request claimed it first: report the order as that request left it.
     return { order: claimed ? await runIssuance(d, claimed) : await this.current(await this.reread(order)), domains, caa };
+  }
+
+  /** Approver e-mail validation (BR 3.2.2.4.4): a Random Value mailed to a constructed address of one of the order's names. */
+  sendApproverEmail(order: OrderRecord, domain: string, localPart: string): Promise<{ to: string; expiresAt: Date }> {
+    return sendApproverEmail(this.d, order, domain, localPart);
+  }
+
+  /** The approver confirms with the mailed value: the name is validated and the order moves on (other names permitting). */
+  confirmApproverEmail(value: string): Promise<OrderRecord> {
+    return confirmApproverEmail(this.d, value, async (o) => (await this.validate(o)).order);
   }
 
   /** An operator approves the organization: the order is issued (domains permitting). */
