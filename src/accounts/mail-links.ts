@@ -45,6 +45,17 @@ export class AccountMail {
     return (await this.deps.store.mail.settings(customer.id)).verifiedAt !== null;
   }
 
+  /** The account's mail settings: whether shipment notices carry the CA Reference (the operator may keep it out for all). */
+  async settings(customer: CustomerRecord): Promise<{ verified: boolean; caReferenceInMail: boolean }> {
+    const s = await this.deps.store.mail.settings(customer.id);
+    return { verified: s.verifiedAt !== null, caReferenceInMail: !s.omitCaReference && this.deps.config.mail?.caReference !== 'omit' };
+  }
+
+  async setCaReferenceInMail(customer: CustomerRecord, include: boolean): Promise<void> {
+    const s = await this.deps.store.mail.settings(customer.id);
+    await this.deps.store.mail.putSettings({ ...s, omitCaReference: !include });
+  }
+
   /** Mails a new verification link (after sign-up, or asked again); the older links stop working. */
   async sendVerification(customer: CustomerRecord): Promise<void> {
     if (!this.enabled) return;

@@ -111,6 +111,17 @@ describe('order mails', () => {
     expect(issued!.text).toMatch(/private key is not in this mail/);
   });
 
+  it('an account that keeps the CA Reference out of its mails gets notices without it', async () => {
+    const put = await w.h.request('PUT', '/api/v1/accounts/mail-settings', { token, json: { caReferenceInMail: false } });
+    expect(await put.json()).toEqual({ verified: true, caReferenceInMail: false });
+    hostAt127(w.dns, 'quiet.example.net');
+    const order = await placeAutoCsr(w.h, token, { product: 'dv', domains: ['quiet.example.net'], organization: undefined, addWwwVariant: false });
+    const [m] = await waitForSubject(new RegExp(`Order ${order.orderNumber}: your order`));
+    expect(m!.raw).not.toContain(order.caReference);
+    expect(m!.text).toMatch(/keeps the CA Reference out of mails/);
+    await w.h.request('PUT', '/api/v1/accounts/mail-settings', { token, json: { caReferenceInMail: true } });
+  });
+
   it('OV: approval and rejection, with the reason', async () => {
     const admin = { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } };
     const placed = [];

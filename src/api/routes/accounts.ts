@@ -18,6 +18,7 @@ const ResetRequest = z.strictObject({ email: z.string().max(254) }).openapi('Pas
 const ResetBody = z
   .strictObject({ token: z.string().max(100), password: z.string().min(12, 'must be at least 12 characters').max(256, 'must be at most 256 characters') })
   .openapi('PasswordReset');
+const MailSettings = z.object({ verified: z.boolean(), caReferenceInMail: z.boolean() }).openapi('MailSettings');
 const Accepted = z.object({ detail: z.string() }).openapi('Accepted');
 
 const Session = z.object({ token: z.string(), expiresAt: z.string() }).openapi('Session');
@@ -143,5 +144,22 @@ export const accountRoutes = newRouter()
       const { token, password } = c.req.valid('json');
       await c.get('services').accountMail.reset(token, password);
       return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'put',
+      path: '/api/v1/accounts/mail-settings',
+      tags: ['accounts'],
+      summary: 'Whether this account’s shipment notices carry the CA Reference (default: yes, unless the operator keeps it out)',
+      security: bearerSecurity,
+      middleware: [requireCustomer],
+      request: { body: jsonBody(z.strictObject({ caReferenceInMail: z.boolean() }).openapi('MailSettingsChange')) },
+      responses: { 200: { description: 'The settings now', content: { 'application/json': { schema: MailSettings } } }, ...problemResponses(400, 401) },
+    }),
+    async (c) => {
+      const mail = c.get('services').accountMail;
+      await mail.setCaReferenceInMail(c.get('customer'), c.req.valid('json').caReferenceInMail);
+      return c.json(await mail.settings(c.get('customer')), 200);
     },
   );
