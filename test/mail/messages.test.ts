@@ -175,8 +175,41 @@ describe('reminders from the periodic job', () => {
   });
 });
 
+describe('CaaS reminders', () => {
+  it('the EAB key reveal window closing in 24 h, and the subscription lapsing within 7 days, each once', async () => {
+    const start = w.h.clock.now().getTime();
+    const end = new Date(start + 20 * DAY_MS).toISOString();
+    const created = await w.h.request('POST', '/api/v1/admin/subscriptions', {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      json: { accountEmail: 'buyer@example.com', plan: { preset: 'business', notAfter: end } },
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const revealed = await w.h.request('POST', `/api/v1/subscriptions/${id}/eab-credentials`, { token });
+    const { hmacKey } = (await revealed.json()) as { hmacKey: string };
+    expect(hmacKey.length).toBeGreaterThan(20);
+    secrets.push(hmacKey);
+    const services = (await import('../../src/app/app.js')).buildServices(w.h.deps);
+
+    w.h.clock.set(start + 6.5 * DAY_MS);
+    await services.ra.queueReminders();
+    const [closing] = await waitForSubject(/the EAB key can be shown for 24 more hours/);
+    expectWellFormed(closing!, 'buyer@example.com');
+    expect(closing!.text).toContain('http://127.0.0.1:8080/portal/caas');
+
+    w.h.clock.set(start + 15 * DAY_MS);
+    await services.ra.queueReminders();
+    await services.ra.queueReminders();
+    const [lapsing] = await waitForSubject(/lapses on/);
+    expect(lapsing!.text).toContain(end.slice(0, 10));
+    expect(bySubject(/lapses on/)).toHaveLength(1);
+    expect(bySubject(/the EAB key can be shown/)).toHaveLength(1);
+    w.h.clock.set(start);
+  });
+});
+
 describe('what a mail never carries', () => {
-  it('no password, session token, unlock code, key archive or private key in any message sent', async () => {
+  it('no password, session token, unlock code, EAB HMAC key, key archive or private key in any message sent', async () => {
     const all = sink.messages();
     expect(all.length).toBeGreaterThanOrEqual(8);
     for (const m of all) {
