@@ -21,8 +21,11 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** `secrets` are added to the env file beside the generated EABGATE_SECRET_KEY. */
-export async function startWrangler(opts: { timeoutMs?: number; secrets?: Record<string, string> } = {}): Promise<RunningWorker> {
+/**
+ * `secrets` are added to the env file beside the generated EABGATE_SECRET_KEY; `testScheduled` exposes
+ * `GET /__scheduled` (wrangler's --test-scheduled), which runs the cron handler.
+ */
+export async function startWrangler(opts: { timeoutMs?: number; secrets?: Record<string, string>; testScheduled?: boolean } = {}): Promise<RunningWorker> {
   const dir = mkdtempSync(join(tmpdir(), 'eabgate-workers-'));
   const state = join(dir, 'state');
   const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1', WRANGLER_LOG_PATH: join(dir, 'logs') };
@@ -45,7 +48,7 @@ export async function startWrangler(opts: { timeoutMs?: number; secrets?: Record
   let output = '';
   const child: ChildProcess = spawn(
     process.execPath,
-    [WRANGLER, 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state, '--env-file', envFile, '--var', `EABGATE_BASE_URL:${base}`],
+    [WRANGLER, 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state, '--env-file', envFile, '--var', `EABGATE_BASE_URL:${base}`, ...(opts.testScheduled ? ['--test-scheduled'] : [])],
     { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
