@@ -97,13 +97,10 @@ export interface MailStore {
   /** What ends in (from, to] and has no mail with event key `eventPrefix + subjectId` yet. */
   reminders(subject: ReminderSubject, from: Date, to: Date, eventPrefix: string, limit: number): Promise<Reminder[]>;
 
-  createToken(t: MailTokenRecord): Promise<void>;
   /** A new link and the mail that carries it, in one atomic unit; the subject's earlier unused links of that purpose are retired. */
   issueToken(t: MailTokenRecord, mails: OutboxMail[]): Promise<void>;
   /** Marks a live, unused token used (one statement: single use); returns it, or undefined. */
   useToken(digest: string, purpose: string, now: Date): Promise<MailTokenRecord | undefined>;
-  /** Tokens of this subject and purpose still unused: marked used (a new link replaces the old ones). */
-  retireTokens(subjectId: string, purpose: string, now: Date): Promise<void>;
   purgeTokens(now: Date): Promise<number>;
 
   settings(customerId: string): Promise<CustomerMailRecord>;

@@ -168,10 +168,6 @@ export function mailStore(db: Db): MailStore {
       }
     },
 
-    async createToken(t) {
-      await db.insert(mailTokens).values(t);
-    },
-
     async issueToken(t, mails) {
       await atomically(db, [
         db
@@ -191,13 +187,6 @@ export function mailStore(db: Db): MailStore {
         .where(and(eq(mailTokens.digest, digest), eq(mailTokens.purpose, purpose), isNull(mailTokens.usedAt), gt(mailTokens.expiresAt, now)))
         .returning();
       return rows[0];
-    },
-
-    async retireTokens(subjectId, purpose, now) {
-      await db
-        .update(mailTokens)
-        .set({ usedAt: now })
-        .where(and(eq(mailTokens.subjectId, subjectId), eq(mailTokens.purpose, purpose), isNull(mailTokens.usedAt)));
     },
 
     async purgeTokens(now) {
