@@ -92,6 +92,12 @@ CREATE TABLE "certificates" (
 	CONSTRAINT "certificates_issuance_id_unique" UNIQUE("issuance_id")
 );
 --> statement-breakpoint
+CREATE TABLE "customer_mail" (
+	"customer_id" text PRIMARY KEY NOT NULL,
+	"verified_at" timestamp (3) with time zone,
+	"omit_ca_reference" boolean NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "customers" (
 	"id" text PRIMARY KEY NOT NULL,
 	"email" text NOT NULL,
@@ -127,6 +133,30 @@ CREATE TABLE "eab_views" (
 	"kid" text NOT NULL,
 	"viewed_at" timestamp (3) with time zone NOT NULL,
 	"client_address" text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "mail_outbox" (
+	"id" text PRIMARY KEY NOT NULL,
+	"event_key" text NOT NULL,
+	"recipient" text NOT NULL,
+	"kind" text NOT NULL,
+	"sealed" text NOT NULL,
+	"status" text NOT NULL,
+	"attempts" integer NOT NULL,
+	"next_attempt_at" timestamp (3) with time zone NOT NULL,
+	"lease_until" timestamp (3) with time zone,
+	"last_error" text,
+	"created_at" timestamp (3) with time zone NOT NULL,
+	"sent_at" timestamp (3) with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "mail_tokens" (
+	"digest" text PRIMARY KEY NOT NULL,
+	"purpose" text NOT NULL,
+	"subject_id" text NOT NULL,
+	"created_at" timestamp (3) with time zone NOT NULL,
+	"expires_at" timestamp (3) with time zone NOT NULL,
+	"used_at" timestamp (3) with time zone
 );
 --> statement-breakpoint
 CREATE TABLE "orders" (
@@ -199,12 +229,24 @@ CREATE TABLE "unlock_codes" (
 	"expires_at" timestamp (3) with time zone NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "upstream_orders" (
+	"id" text PRIMARY KEY NOT NULL,
+	"order_url" text NOT NULL,
+	"status" text NOT NULL,
+	"expires_at" timestamp (3) with time zone,
+	"authorizations" jsonb NOT NULL,
+	"detail" text,
+	"created_at" timestamp (3) with time zone NOT NULL,
+	"updated_at" timestamp (3) with time zone NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "acme_accounts" ADD CONSTRAINT "acme_accounts_subscription_id_subscriptions_id_fk" FOREIGN KEY ("subscription_id") REFERENCES "public"."subscriptions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "acme_authorizations" ADD CONSTRAINT "acme_authorizations_order_id_acme_orders_id_fk" FOREIGN KEY ("order_id") REFERENCES "public"."acme_orders"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "acme_challenges" ADD CONSTRAINT "acme_challenges_authz_id_acme_authorizations_id_fk" FOREIGN KEY ("authz_id") REFERENCES "public"."acme_authorizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "acme_order_authorizations" ADD CONSTRAINT "acme_order_authorizations_order_id_acme_orders_id_fk" FOREIGN KEY ("order_id") REFERENCES "public"."acme_orders"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "acme_orders" ADD CONSTRAINT "acme_orders_account_id_acme_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."acme_accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "certificates" ADD CONSTRAINT "certificates_order_id_orders_id_fk" FOREIGN KEY ("order_id") REFERENCES "public"."orders"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "customer_mail" ADD CONSTRAINT "customer_mail_customer_id_customers_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "domain_validations" ADD CONSTRAINT "domain_validations_order_id_orders_id_fk" FOREIGN KEY ("order_id") REFERENCES "public"."orders"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "eab_credentials" ADD CONSTRAINT "eab_credentials_subscription_id_subscriptions_id_fk" FOREIGN KEY ("subscription_id") REFERENCES "public"."subscriptions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "eab_views" ADD CONSTRAINT "eab_views_kid_eab_credentials_kid_fk" FOREIGN KEY ("kid") REFERENCES "public"."eab_credentials"("kid") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -213,6 +255,7 @@ ALTER TABLE "plan_reservations" ADD CONSTRAINT "plan_reservations_subscription_i
 ALTER TABLE "sessions" ADD CONSTRAINT "sessions_customer_id_customers_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "subscriptions" ADD CONSTRAINT "subscriptions_customer_id_customers_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "unlock_codes" ADD CONSTRAINT "unlock_codes_order_id_orders_id_fk" FOREIGN KEY ("order_id") REFERENCES "public"."orders"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "upstream_orders" ADD CONSTRAINT "upstream_orders_id_orders_id_fk" FOREIGN KEY ("id") REFERENCES "public"."orders"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "acme_accounts_kid_idx" ON "acme_accounts" USING btree ("eab_kid");--> statement-breakpoint
 CREATE INDEX "acme_authz_order_idx" ON "acme_authorizations" USING btree ("order_id");--> statement-breakpoint
 CREATE INDEX "acme_authz_account_idx" ON "acme_authorizations" USING btree ("account_id","status");--> statement-breakpoint
@@ -228,10 +271,15 @@ CREATE INDEX "certificates_revoked_idx" ON "certificates" USING btree ("revoked_
 CREATE UNIQUE INDEX "domain_validations_order_domain" ON "domain_validations" USING btree ("order_id","domain");--> statement-breakpoint
 CREATE INDEX "eab_credentials_subscription_idx" ON "eab_credentials" USING btree ("subscription_id");--> statement-breakpoint
 CREATE INDEX "eab_views_kid_idx" ON "eab_views" USING btree ("kid","viewed_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "mail_outbox_event_recipient" ON "mail_outbox" USING btree ("event_key","recipient");--> statement-breakpoint
+CREATE INDEX "mail_outbox_due_idx" ON "mail_outbox" USING btree ("status","next_attempt_at");--> statement-breakpoint
+CREATE INDEX "mail_tokens_subject_idx" ON "mail_tokens" USING btree ("subject_id","purpose");--> statement-breakpoint
+CREATE INDEX "mail_tokens_expires_idx" ON "mail_tokens" USING btree ("expires_at");--> statement-breakpoint
 CREATE INDEX "orders_customer_idx" ON "orders" USING btree ("customer_id","created_at");--> statement-breakpoint
 CREATE INDEX "orders_status_idx" ON "orders" USING btree ("status","issuance_lease_at");--> statement-breakpoint
 CREATE INDEX "plan_reservations_subscription_idx" ON "plan_reservations" USING btree ("subscription_id");--> statement-breakpoint
 CREATE INDEX "sessions_expires_idx" ON "sessions" USING btree ("expires_at");--> statement-breakpoint
 CREATE INDEX "subscriptions_customer_idx" ON "subscriptions" USING btree ("customer_id");--> statement-breakpoint
 CREATE INDEX "unlock_codes_order_idx" ON "unlock_codes" USING btree ("order_id","created_at");--> statement-breakpoint
-CREATE INDEX "unlock_codes_expires_idx" ON "unlock_codes" USING btree ("expires_at");
+CREATE INDEX "unlock_codes_expires_idx" ON "unlock_codes" USING btree ("expires_at");--> statement-breakpoint
+CREATE INDEX "upstream_orders_status_idx" ON "upstream_orders" USING btree ("status");

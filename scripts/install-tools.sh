@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian tools the tests drive, when missing: 7-Zip, OpenSSL, certbot, lego, Pebble, Chromium,
 # Unbound (the validating resolver of the DNSSEC tests), ldns (ldns-keygen and ldns-signzone sign their test
-# zones), kdig (knot-dnsutils, to look at the AD bit by hand) and PostgreSQL (test/support/postgres.ts runs its
-# own throwaway cluster with initdb and pg_ctl).
+# zones), kdig (knot-dnsutils, to look at the AD bit by hand), PostgreSQL (test/support/postgres.ts runs its
+# own throwaway cluster with initdb and pg_ctl) and aiosmtpd (python3-aiosmtpd, the SMTP sink the mail tests
+# read messages back from).
 # Idempotent; needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -23,6 +24,7 @@ for bin in "${!need[@]}"; do
 done
 # Debian keeps initdb and pg_ctl under /usr/lib/postgresql/<major>/bin, off the PATH.
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
 ((${#missing[@]})) || exit 0
 
 SUDO=""

@@ -46,7 +46,7 @@ describe('runtime boundary', () => {
 /** Layers, lowest first: a folder of src/ may import from its own layer or a lower one. */
 const LAYERS: string[][] = [
   ['core'],
-  ['csr', 'ca', 'va', 'db', 'autocsr', 'accounts', 'caas'],
+  ['csr', 'ca', 'va', 'db', 'autocsr', 'accounts', 'caas', 'mail'],
   ['ra'],
   ['orders', 'tracking', 'issuance'],
   ['api', 'portal', 'acme'],

@@ -7,6 +7,7 @@ import type { PasswordHasher } from '../core/secrets/password.js';
 import type { Store, CustomerRecord } from '../core/store/types.js';
 import type { AccountService } from '../accounts/service.js';
 import type { AccountDeletion } from '../orders/account-deletion.js';
+import type { AccountMail } from '../accounts/mail-links.js';
 import type { OrderService } from '../orders/service.js';
 import type { CaasCustomer } from '../caas/customer.js';
 import type { CaasOperator } from '../caas/operator.js';
@@ -21,6 +22,7 @@ import type { RegistrationAuthority } from '../ra/index.js';
 import type { AcmePlanPolicy } from '../caas/acme-policy.js';
 import type { DelegationService } from '../caas/delegation.js';
 import type { RateLimits } from '../core/rate-limits.js';
+import type { Mailer } from '../mail/mailer.js';
 
 import type { Logger } from '../core/logger.js';
 export type { Logger };
@@ -43,10 +45,14 @@ export interface AppDeps {
   issuer: Issuer;
   /** Warm AutoCSR key pairs (Node); without one each order generates its key. */
   keyPool?: KeyPool;
+  /** Sends the outbox's mails (SMTP on Node, an HTTP mail API on Workers); absent without mail settings. */
+  mailer?: Mailer;
 }
 
 export interface Services extends AppDeps {
   accounts: AccountService;
+  /** Address verification and password reset by mail. */
+  accountMail: AccountMail;
   orders: OrderService;
   /** CaaS as the customer sees it (REST API, portal). */
   caasCustomer: CaasCustomer;
@@ -83,5 +89,5 @@ export type AcmeServices = Pick<Services, 'config' | 'store' | 'clock' | 'keyrin
 export type AcmeEnv = { Variables: { services: AcmeServices } };
 
 /** What the portal's handlers may use: the customer-facing services, never the store or the RA directly. */
-export type PortalServices = Pick<Services, 'config' | 'clock' | 'keyring' | 'logger' | 'clientAddress' | 'accounts' | 'orders' | 'tracking' | 'caasCustomer' | 'limits' | 'accountDeletion'>;
+export type PortalServices = Pick<Services, 'config' | 'clock' | 'keyring' | 'logger' | 'clientAddress' | 'accounts' | 'accountMail' | 'orders' | 'tracking' | 'caasCustomer' | 'limits' | 'accountDeletion'>;
 

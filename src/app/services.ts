@@ -5,6 +5,7 @@
  */
 import type { AppDeps, Services } from './context.js';
 import { AccountService } from '../accounts/service.js';
+import { AccountMail } from '../accounts/mail-links.js';
 import { OrderService } from '../orders/service.js';
 import { AccountDeletion } from '../orders/account-deletion.js';
 import { CaasCustomer } from '../caas/customer.js';
@@ -24,6 +25,7 @@ export function buildServices(deps: AppDeps): Services {
     ...deps,
     accounts,
     accountDeletion: new AccountDeletion({ ...deps, accounts, ra }),
+    accountMail: new AccountMail(deps),
     caasCustomer: new CaasCustomer(deps),
     caasOperator: new CaasOperator(deps),
     eabKeys: new EabKeys(deps),

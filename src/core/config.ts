@@ -65,6 +65,19 @@ export interface Config {
   limits: RateLimitConfig;
   /** EABGATE_PASSWORD_HASH_THREADS: argon2id worker threads on Node (0 = on the event loop; undefined = min(2, cores)). */
   passwordHashThreads: number | undefined;
+  /** Outgoing mail (src/mail/); undefined: no mail settings, nothing is written to the outbox or sent. */
+  mail: MailConfig | undefined;
+}
+
+export interface MailConfig {
+  /** EABGATE_MAIL_FROM: the sender address. */
+  from: string;
+  /** EABGATE_SMTP_URL (Node) or EABGATE_MAIL_API_URL + EABGATE_MAIL_API_TOKEN (Workers, or Node without SMTP). */
+  transport: { kind: 'smtp'; url: string } | { kind: 'http'; url: string; token: string };
+  /** EABGATE_MAIL_INTERVAL: how often the outbox worker runs on Node (seconds). */
+  intervalSeconds: number;
+  /** EABGATE_MAIL_CA_REFERENCE: include (default) or omit the CA Reference in shipment notices; an account may omit it too. */
+  caReference: 'include' | 'omit';
 }
 
 export interface DelegationConfig {
@@ -413,6 +426,52 @@ function loadIssuance(env: Env): IssuanceConfig {
   };
 }
 
+const MAIL_ADDRESS = /^[^\s@<>"(),;:]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
+
+/** EABGATE_SMTP_URL / EABGATE_MAIL_API_URL with EABGATE_MAIL_FROM; none of them: no mail. */
+function loadMail(env: Env): MailConfig | undefined {
+  const smtp = str(env, 'EABGATE_SMTP_URL', '');
+  const api = str(env, 'EABGATE_MAIL_API_URL', '');
+  const token = env.EABGATE_MAIL_API_TOKEN ?? '';
+  const from = str(env, 'EABGATE_MAIL_FROM', '');
+  if (!smtp && !api) {
+    const stray = (['EABGATE_MAIL_FROM', 'EABGATE_MAIL_API_TOKEN', 'EABGATE_MAIL_CA_REFERENCE'] as const).find((n) => env[n]);
+    if (stray) throw new ConfigError(stray, 'is set but neither EABGATE_SMTP_URL nor EABGATE_MAIL_API_URL is');
+    return undefined;
+  }
+  if (smtp && api) throw new ConfigError('EABGATE_MAIL_API_URL', 'EABGATE_SMTP_URL and EABGATE_MAIL_API_URL exclude each other: set one');
+  if (!from) throw new ConfigError('EABGATE_MAIL_FROM', 'is required with mail settings: the sender address, e.g. certificates@example.com');
+  if (!MAIL_ADDRESS.test(from) || from.length > 254) throw new ConfigError('EABGATE_MAIL_FROM', `not an e-mail address: "${from}"`);
+  const caReference = str(env, 'EABGATE_MAIL_CA_REFERENCE', 'include');
+  if (caReference !== 'include' && caReference !== 'omit') throw new ConfigError('EABGATE_MAIL_CA_REFERENCE', `must be "include" or "omit", got "${caReference}"`);
+  const intervalSeconds = int(env, 'EABGATE_MAIL_INTERVAL', 5, 1, 3600);
+  if (smtp) {
+    let u: URL;
+    try {
+      u = new URL(smtp);
+    } catch {
+      // The URL may carry a password: never echo it.
+      throw new ConfigError('EABGATE_SMTP_URL', 'not a URL: expected smtp://user:pass@host:port or smtps://user:pass@host:port');
+    }
+    if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') throw new ConfigError('EABGATE_SMTP_URL', `must start with smtp:// or smtps://, got "${u.protocol}//"`);
+    if (!u.hostname) throw new ConfigError('EABGATE_SMTP_URL', 'names no host');
+    if (u.pathname && u.pathname !== '/' && u.pathname !== '') throw new ConfigError('EABGATE_SMTP_URL', 'must not have a path');
+    if (token) throw new ConfigError('EABGATE_MAIL_API_TOKEN', 'is set but EABGATE_MAIL_API_URL is not');
+    return { from, transport: { kind: 'smtp', url: smtp }, intervalSeconds, caReference };
+  }
+  let u: URL;
+  try {
+    u = new URL(api);
+  } catch {
+    throw new ConfigError('EABGATE_MAIL_API_URL', `not a URL: "${api}"`);
+  }
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost)$/.test(u.hostname))) {
+    throw new ConfigError('EABGATE_MAIL_API_URL', 'must be an https:// URL (http:// only to a loopback address)');
+  }
+  if (!token) throw new ConfigError('EABGATE_MAIL_API_TOKEN', 'is required with EABGATE_MAIL_API_URL: the API key, sent as a bearer token');
+  return { from, transport: { kind: 'http', url: api, token }, intervalSeconds, caReference };
+}
+
 function loadLimits(env: Env): RateLimitConfig {
   const out = {} as RateLimitConfig;
   for (const [family, f] of Object.entries(LIMIT_FAMILIES) as [LimitFamily, (typeof LIMIT_FAMILIES)[LimitFamily]][]) {
@@ -507,6 +566,7 @@ export function loadConfig(env: Env): Config {
     autoCsrKeyPool: int(env, 'EABGATE_AUTOCSR_KEY_POOL', 8, 0, 64),
     trustedProxies: loadTrustedProxies(env),
     limits: loadLimits(env),
+    mail: loadMail(env),
     passwordHashThreads: env.EABGATE_PASSWORD_HASH_THREADS ? int(env, 'EABGATE_PASSWORD_HASH_THREADS', 0, 0, 64) : undefined,
   };
 }

@@ -8,6 +8,8 @@ export interface PurgeReport {
   sessions: number;
   throttles: number;
   acmeNonces: number;
+  mailTokens: number;
+  mailOutbox: number;
 }
 
 export async function purgeExpired(store: Store, clock: Clock): Promise<PurgeReport> {
@@ -17,5 +19,8 @@ export async function purgeExpired(store: Store, clock: Clock): Promise<PurgeRep
     sessions: await store.sessions.purgeExpired(now),
     throttles: await store.throttles.purgeBefore(new Date(now.getTime() - DAY_MS)),
     acmeNonces: await store.acme.nonces.purgeExpired(now),
+    mailTokens: await store.mail.purgeTokens(now),
+    // Sent and given-up mails (their messages are wiped at once) are kept 30 days as a record of what went out.
+    mailOutbox: await store.mail.purgeBefore(new Date(now.getTime() - 30 * DAY_MS)),
   };
 }

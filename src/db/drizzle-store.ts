@@ -11,6 +11,7 @@ import { caasStore } from './store/caas.js';
 import { acmeStore } from './store/acme.js';
 import { retentionStore } from './store/retention.js';
 import { upstreamOrderStore } from './store/upstream.js';
+import { mailStore } from './store/mail.js';
 import { conditionalUpdates, isUniqueViolation, type StatusTable } from './store/conditional.js';
 import { storeDb, type Db } from './store/db.js';
 import type { Dialect } from './schema/kinds.js';
@@ -248,6 +249,7 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
     acme: acmeStore(s),
     retention: retentionStore(s),
     upstreamOrders: upstreamOrderStore(s),
+    mail: mailStore(s),
   };
 }
 

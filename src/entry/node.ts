@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server';
 import { loadConfig, ConfigError } from '../core/config.js';
 import { purgeExpired } from '../core/purge.js';
 import { buildServices, createApp } from '../app/app.js';
+import { mailRound } from '../app/mail-job.js';
 import { nodeDeps } from '../adapters/node/deps.js';
 import { tlsMaterial } from '../adapters/node/tls.js';
 import { createServer as createHttpsServer } from 'node:https';
@@ -60,6 +61,27 @@ async function main(): Promise<void> {
     config.issuance.recoveryIntervalSeconds > 0 ? setInterval(recover, config.issuance.recoveryIntervalSeconds * 1000) : undefined;
   recoveryTimer?.unref();
 
+  // Mail (with mail settings): reminders into the outbox once a minute, the outbox sent every EABGATE_MAIL_INTERVAL.
+  let mailRounds = 0;
+  let mailing = false;
+  const mail = async () => {
+    if (mailing) return;
+    mailing = true;
+    try {
+      const reminders = mailRounds++ % Math.max(1, Math.round(60 / (config.mail?.intervalSeconds ?? 60))) === 0;
+      const report = await mailRound(deps, services.ra, { reminders });
+      if (report.queued + report.sent + report.retried + report.failed > 0) deps.logger.info('mail', { ...report });
+    } catch (err) {
+      deps.logger.error('mail round failed', { error: (err as Error).name });
+    } finally {
+      mailing = false;
+    }
+  };
+  const mailTimer = config.mail ? setInterval(mail, config.mail.intervalSeconds * 1000) : undefined;
+  mailTimer?.unref();
+  if (config.mail) void mail();
+  else deps.logger.info('mail off: no EABGATE_SMTP_URL, so no shipment notices, reminders, address verification or password reset by mail');
+
   const tls = await tlsMaterial(config, deps.ca);
   const listening = (info: { address: string; port: number }) =>
     deps.logger.info('listening', { address: info.address, port: info.port, baseUrl: config.baseUrl, dataDir: config.dataDir, tls: config.tls.mode });
@@ -70,6 +92,7 @@ async function main(): Promise<void> {
     void deps.delegationDns?.stop();
     clearInterval(timer);
     clearInterval(recoveryTimer);
+    clearInterval(mailTimer);
     deps.keyPool?.stop();
     server.close(() => {
       void Promise.resolve(deps.database.close()).finally(() => process.exit(0));

@@ -11,6 +11,7 @@ import { createApp, type App } from '../app/app.js';
 import type { AppDeps } from '../app/context.js';
 import { workersDeps, type WorkersEnv } from '../adapters/workers/deps.js';
 import { consoleLogger } from '../adapters/workers/logger.js';
+import { mailRound } from '../app/mail-job.js';
 
 const logger = consoleLogger();
 
@@ -65,6 +66,9 @@ async function scheduled(controller: ScheduledController, env: WorkersEnv, ctx: 
       // Crash recovery: issuance nobody moved for a lease is finished, submitted again or given up.
       const recovered = await ra.recoverStuck();
       deps.logger.info('recovery', { ...recovered, cron: controller.cron });
+      // Mail (with EABGATE_MAIL_API_URL): reminders due now into the outbox, then the outbox sent.
+      const mailed = await mailRound(deps, ra, { reminders: true });
+      if (deps.mailer) deps.logger.info('mail', { ...mailed, cron: controller.cron });
     } catch (err) {
       if (err instanceof ConfigError) logger.error('purge skipped: configuration error', { variable: err.variable });
       else logger.error('purge failed', { error: (err as Error)?.name });

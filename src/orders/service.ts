@@ -12,7 +12,11 @@ import { newCaReference, newId, newOrderNumber } from '../core/secrets/tokens.js
 import { checkDomains, withWwwCounterparts } from '../csr/names.js';
 import { checkCsr } from '../csr/check.js';
 import { autoCsrPackage } from '../autocsr/package.js';
-import { createValidations } from '../ra/tracking/validations.js';
+import { buildValidations, instructionsFor } from '../ra/tracking/validations.js';
+import type { Config } from '../core/config.js';
+import type { UnlockCodeRecord } from '../core/store/types.js';
+import { composeMail } from '../mail/outbox.js';
+import { orderUrl, shipment } from '../mail/messages.js';
 import type { KeyArchive } from '../autocsr/key-archive.js';
 import type { KeyPool } from '../autocsr/key-pool.js';
 import type { RegistrationAuthority } from '../ra/index.js';
@@ -43,6 +47,8 @@ export interface OrderDeps {
   keyPool?: KeyPool;
   /** The registration authority: renewals go through it. */
   ra?: RegistrationAuthority;
+  /** With mail settings, a shipment notice is written with each order (src/mail/). */
+  config?: Partial<Pick<Config, 'mail' | 'baseUrl'>>;
 }
 
 /** What a renewal keeps: a new AutoCSR key pair (default), or the CSR (and so the key) of the renewed order. */
@@ -111,6 +117,13 @@ export class OrderService {
   }
 
   async place(customer: CustomerRecord, req: NewOrder): Promise<PlacedOrder> {
+    if (this.deps.config?.mail && (await this.deps.store.mail.settings(customer.id)).verifiedAt === null) {
+      // The shipment notice carries the tracking credentials: it goes only to an address shown to be the customer's.
+      throw problems.forbidden(
+        'email: confirm your e-mail address first: open the link mailed to you at sign-up, or ask for a new one (POST /api/v1/accounts/verification, or the portal).',
+        { field: 'email' },
+      );
+    }
     const organization = checkOrganization(req.product, req.organization ?? {});
     let domains = checkDomains(req.domains, 'domains', req.product !== 'ev');
     const auto = req.csr === undefined;
@@ -132,9 +145,13 @@ export class OrderService {
       fresh.order.autoCsr = false;
     }
     const order = fresh.order;
-    await this.deps.store.orders.create(order);
-    await createValidations(this.deps.store, this.deps.keyring, order);
-    if (unlockCode !== undefined) await this.storeUnlockCode(order.id, unlockCode, now);
+    const validations = await buildValidations(this.deps.keyring, order);
+    const unlock = unlockCode !== undefined ? await this.unlockCodeRow(order.id, unlockCode, now) : undefined;
+    // The order, its validations, its unlock code and its shipment notice: all or nothing.
+    await this.deps.store.mail.placeOrder(
+      { order, validations, unlockCode: unlock },
+      await this.shipmentNotice(customer, order, fresh.caReference, validations, unlock),
+    );
     return { order, caReference: fresh.caReference, keyArchive };
   }
 
@@ -207,18 +224,54 @@ export class OrderService {
     return { order, caReference };
   }
 
-  /** Seals a new unlock code for an order's newest key archive; readable for 7 days from `from`. */
-  async storeUnlockCode(orderId: string, code: string, from: Date): Promise<{ expiresAt: Date }> {
+  /** The shipment notice of a new order (none without mail settings). */
+  private async shipmentNotice(
+    customer: CustomerRecord,
+    order: OrderRecord,
+    caReference: string,
+    validations: Awaited<ReturnType<typeof buildValidations>>,
+    unlock: UnlockCodeRecord | undefined,
+  ) {
+    const mail = this.deps.config?.mail;
+    const base = this.deps.config?.baseUrl;
+    if (!mail || !base) return [];
+    // The reseller's practice: the notice carries the tracking credentials, so a customer who closed the tab
+    // finds the CA Reference in the mailbox. The operator (EABGATE_MAIL_CA_REFERENCE=omit) or the account may keep it out.
+    const omit = mail.caReference === 'omit' || (await this.deps.store.mail.settings(customer.id)).omitCaReference;
+    const content = shipment({
+      orderNumber: order.orderNumber,
+      product: order.product,
+      domains: order.domains,
+      caReference: omit ? undefined : caReference,
+      validations: await Promise.all(
+        validations.map(async (v) => {
+          const i = await instructionsFor(v);
+          return { domain: v.domain, http01: i.http01, dns01: { name: i.dns01.name, value: i.dns01.value } };
+        }),
+      ),
+      unlockCodeUntil: unlock?.expiresAt,
+      orderUrl: orderUrl(base, order.orderNumber),
+    });
+    return [await composeMail(this.deps, 'shipment', `order.placed:${order.id}`, customer.email, content)];
+  }
+
+  /** A sealed unlock code for an order's newest key archive, readable for 7 days from `from`. */
+  private async unlockCodeRow(orderId: string, code: string, from: Date): Promise<UnlockCodeRecord> {
     const codeId = newId();
-    const expiresAt = new Date(from.getTime() + UNLOCK_CODE_TTL_MS);
-    await this.deps.store.unlockCodes.create({
+    return {
       id: codeId,
       orderId,
       sealed: await this.deps.keyring.seal(code, sealContext(codeId)),
       createdAt: from,
-      expiresAt,
-    });
-    return { expiresAt };
+      expiresAt: new Date(from.getTime() + UNLOCK_CODE_TTL_MS),
+    };
+  }
+
+  /** Seals a new unlock code for an order's newest key archive; readable for 7 days from `from`. */
+  async storeUnlockCode(orderId: string, code: string, from: Date): Promise<{ expiresAt: Date }> {
+    const row = await this.unlockCodeRow(orderId, code, from);
+    await this.deps.store.unlockCodes.create(row);
+    return { expiresAt: row.expiresAt };
   }
 
   /** One of the customer's own orders; someone else's answers exactly like a missing one. */

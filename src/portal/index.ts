@@ -19,6 +19,7 @@ import { accountRoutes } from './routes/account.js';
 import { trackingRoutes } from './routes/tracking.js';
 import { caasRoutes } from './routes/caas.js';
 import { csrRoutes } from './routes/csr.js';
+import { mailRoutes } from './routes/mail.js';
 
 const portal = new Hono<PortalEnv>();
 
@@ -47,6 +48,7 @@ portal.route('/', accountRoutes);
 portal.route('/', trackingRoutes);
 portal.route('/', caasRoutes);
 portal.route('/', csrRoutes);
+portal.route('/', mailRoutes);
 
 portal.all('/portal/*', (c) => notFoundPage(c));
 portal.onError(portalOnError);

@@ -43,7 +43,7 @@ export function ValidationSteps({ validation, idPrefix }: { validation: Validati
               <span class="mono">{v.domain}</span> <Badge tone={st.tone}>{st.label}</Badge>
             </h3>
             {v.status === 'valid' ? (
-              <p class="muted">Verified{v.method ? ` by ${v.method === 'dns-01' ? 'DNS record' : 'web file'}` : ''}. Nothing more to do for this name.</p>
+              <p class="muted">Verified{v.method ? ` by ${v.method === 'dns-01' ? 'DNS record' : v.method === 'approver-email' ? 'approver e-mail' : 'web file'}` : ''}. Nothing more to do for this name.</p>
             ) : (
               <>
                 {v.lastResult && Object.keys(v.lastResult).length ? (

@@ -16,7 +16,7 @@ export interface RaDeps {
   issuer: Issuer;
   plans: AcmePlanPolicy;
   logger: Logger;
-  config: Pick<Config, 'issuance'> & Partial<Pick<Config, 'delegation'>>;
+  config: Pick<Config, 'issuance'> & Partial<Pick<Config, 'delegation' | 'mail' | 'baseUrl'>>;
 }
 
 export const leaseMs = (d: RaDeps) => d.config.issuance.leaseSeconds * 1000;

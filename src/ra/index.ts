@@ -17,6 +17,7 @@ import { AcmeIssuance } from './acme/issuance.js';
 import { answerChallenge } from './acme/challenges.js';
 import { recoverStuck, type RecoveryReport } from './recovery.js';
 import { closeOrdersOfDeletedAccount, purgeRetention, type AccountOrdersReport, type RetentionReport } from './retention.js';
+import { queueReminders } from './reminders.js';
 
 import { AcmePlanPolicy } from '../caas/acme-policy.js';
 
@@ -93,5 +94,10 @@ export class RegistrationAuthority {
   /** An account deleted by its owner: open orders closed, personal data of every order erased. */
   closeOrdersOfDeletedAccount(customerId: string): Promise<AccountOrdersReport> {
     return closeOrdersOfDeletedAccount(this.d, customerId);
+  }
+
+  /** The periodic job: reminders due now (expiry, closing reveal windows, lapsing subscriptions) into the outbox. */
+  queueReminders(): Promise<number> {
+    return queueReminders(this.d);
   }
 }

@@ -86,6 +86,16 @@ export class TrackingService {
     };
   }
 
+  /** Approver e-mail validation (BR 3.2.2.4.4): a Random Value mailed to admin@, administrator@, webmaster@, hostmaster@ or postmaster@ the name. */
+  sendApproverEmail(order: OrderRecord, domain: string, approver: string): Promise<{ to: string; expiresAt: Date }> {
+    return this.deps.ra.tracking.sendApproverEmail(order, domain, approver);
+  }
+
+  /** The approver's confirmation with the mailed value; no CA Reference needed (the approver is not the customer). */
+  confirmApprover(value: string): Promise<OrderRecord> {
+    return this.deps.ra.tracking.confirmApproverEmail(value);
+  }
+
   /** Checks the domains now and moves the order on when they are valid (the registration authority decides). */
   validate(order: OrderRecord): Promise<ValidateOutcome> {
     return this.deps.ra.tracking.validate(order);

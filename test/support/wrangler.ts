@@ -52,10 +52,13 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** `secrets` are added to the env file beside the generated EABGATE_SECRET_KEY. */
-/** `processEnv` is added to wrangler's own environment (e.g. NODE_EXTRA_CA_CERTS, which workerd's fetch trusts). */
+/**
+ * `secrets` are added to the env file beside the generated EABGATE_SECRET_KEY; `processEnv` is added to
+ * wrangler's own environment (e.g. NODE_EXTRA_CA_CERTS, which workerd's fetch trusts); `testScheduled` exposes
+ * `GET /__scheduled` (wrangler's --test-scheduled), which runs the cron handler.
+ */
 export async function startWrangler(
-  opts: { timeoutMs?: number; secrets?: Record<string, string>; processEnv?: Record<string, string> } = {},
+  opts: { timeoutMs?: number; secrets?: Record<string, string>; processEnv?: Record<string, string>; testScheduled?: boolean } = {},
 ): Promise<RunningWorker> {
   const dir = mkdtempSync(join(tmpdir(), 'eabgate-workers-'));
   const state = join(dir, 'state');
@@ -75,7 +78,7 @@ export async function startWrangler(
   let output = '';
   const child: ChildProcess = spawn(
     process.execPath,
-    [WRANGLER, 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', state, '--env-file', envFile, '--var', `EABGATE_BASE_URL:${base}`],
+    [WRANGLER, 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', state, '--env-file', envFile, '--var', `EABGATE_BASE_URL:${base}`, ...(opts.testScheduled ? ['--test-scheduled'] : [])],
     { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));

@@ -58,6 +58,9 @@ function upstreamIssuer(
   if (routes.length === 0) return fallback;
   return new RoutedIssuer(fallback, Object.fromEntries(routes.map(([r, u]) => [r, make(u, `upstream-account-${r}.sealed`)])));
 }
+import { smtpMailer } from './smtp-mailer.js';
+import { httpMailer } from '../workers/http-mailer.js';
+import type { Mailer } from '../../mail/mailer.js';
 
 export interface NodeDeps extends AppDeps {
   /** SQLite in the data dir, or the shared PostgreSQL of EABGATE_DATABASE_URL. */
@@ -82,6 +85,13 @@ function sqliteOnly(database: DatabaseHandle): SqliteHandle {
 }
 
 const hashThreads = (config: Config): number => config.passwordHashThreads ?? defaultPoolSize();
+
+/** EABGATE_SMTP_URL through nodemailer; an HTTP mail API works on Node too. */
+function nodeMailer(config: Config): Mailer | undefined {
+  const t = config.mail?.transport;
+  if (!t) return undefined;
+  return t.kind === 'smtp' ? smtpMailer(t.url) : httpMailer(t.url, t.token);
+}
 
 export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: Logger; dbFile?: string } = {}): Promise<NodeDeps> {
   // The data dir 0700 and everything already in it 0600, before anything is created or read there.
@@ -132,6 +142,7 @@ export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: L
     logger,
     // Filled only once the server starts it (src/entry/node.ts): tests and the CLI generate per order.
     keyPool: new KeyPool(config.autoCsrKeyPool, generateRsaKeyPair),
+    mailer: nodeMailer(config),
     // The socket peer, or X-Forwarded-For when the peer is a trusted proxy (EABGATE_TRUSTED_PROXIES).
     clientAddress: (c) => {
       const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;

@@ -15,6 +15,7 @@ import { createDohResolver } from './doh.js';
 import { socketHttpGetter } from './http01-socket.js';
 import { ValidationAuthority } from '../../va/va.js';
 import { loadOrCreateEmbeddedCa } from '../../issuance/embedded-ca.js';
+import { httpMailer } from './http-mailer.js';
 
 /** The Worker's bindings (wrangler.toml): the D1 database, plain vars and secrets. */
 export interface WorkersEnv {
@@ -46,6 +47,9 @@ export async function workersDeps(env: WorkersEnv, logger: Logger = consoleLogge
       'is required on Workers: set it with `npx wrangler secret put EABGATE_SECRET_KEY` (32 random bytes as 64 hex digits or 43 base64url characters)',
     );
   }
+  if (config.mail?.transport.kind === 'smtp') {
+    throw new ConfigError('EABGATE_SMTP_URL', 'SMTP is available on Node only: on Workers set EABGATE_MAIL_API_URL and EABGATE_MAIL_API_TOKEN');
+  }
   if (!env.DB || typeof (env.DB as { prepare?: unknown }).prepare !== 'function') {
     throw new ConfigError('DB', 'the D1 binding is missing: see [[d1_databases]] in wrangler.toml');
   }
@@ -76,5 +80,6 @@ export async function workersDeps(env: WorkersEnv, logger: Logger = consoleLogge
     va,
     ca,
     issuer: ca,
+    mailer: config.mail?.transport.kind === 'http' ? httpMailer(config.mail.transport.url, config.mail.transport.token) : undefined,
   };
 }

@@ -166,4 +166,56 @@ export const trackingRoutes = newRouter()
       c.header('cache-control', 'no-store');
       return c.json({ order: await tracking.view(result.order), keyArchive: result.keyArchive }, 200);
     },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/v1/tracking/approver-email',
+      tags: ['tracking'],
+      summary: 'Approver e-mail validation (Baseline Requirements 3.2.2.4.4): mail a Random Value to a constructed address of one name',
+      request: {
+        body: jsonBody(
+          z
+            .strictObject({
+              caReference: Reference,
+              domain: z.string().max(253),
+              approver: z.enum(['admin', 'administrator', 'webmaster', 'hostmaster', 'postmaster']).openapi({ description: 'The local part: the mail goes to <approver>@<domain>' }),
+            })
+            .openapi('ApproverEmailRequest'),
+        ),
+      },
+      responses: {
+        202: { description: 'Mailed; the value is valid for 30 days', content: { 'application/json': { schema: z.object({ to: z.string(), expiresAt: z.string() }) } } },
+        ...problemResponses(400, 404, 409, 429),
+      },
+    }),
+    async (c) => {
+      const services = c.get('services');
+      const { caReference, domain, approver } = c.req.valid('json');
+      const order = await findOrder(c, caReference);
+      await services.limits.consume('validate', { account: order.customerId, address: services.clientAddress(c) });
+      const sent = await services.tracking.sendApproverEmail(order, domain.toLowerCase(), approver);
+      c.header('cache-control', 'no-store');
+      return c.json({ to: sent.to, expiresAt: sent.expiresAt.toISOString() }, 202);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/v1/tracking/approver-email/confirm',
+      tags: ['tracking'],
+      summary: 'The approver confirms with the mailed value (no CA Reference needed): the name is validated and the order moves on',
+      request: { body: jsonBody(z.strictObject({ value: z.string().max(80) }).openapi('ApproverConfirmation')) },
+      responses: {
+        200: { description: 'Confirmed', content: { 'application/json': { schema: z.object({ orderNumber: z.string(), status: z.string() }) } } },
+        ...problemResponses(400, 429),
+      },
+    }),
+    async (c) => {
+      const services = c.get('services');
+      await services.limits.consume('validate', { address: services.clientAddress(c) });
+      const order = await services.tracking.confirmApprover(c.req.valid('json').value);
+      c.header('cache-control', 'no-store');
+      return c.json({ orderNumber: order.orderNumber, status: order.status }, 200);
+    },
   );

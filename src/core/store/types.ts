@@ -7,6 +7,7 @@ import type { CaasStore } from './caas.js';
 import type { UpstreamOrderStore } from './upstream.js';
 import type { AcmeStore } from './acme.js';
 import type { RetentionStore } from './retention.js';
+import type { MailStore } from './mail.js';
 
 export type Product = 'dv' | 'ov' | 'ev';
 
@@ -251,4 +252,5 @@ export interface Store {
   acme: AcmeStore;
   retention: RetentionStore;
   upstreamOrders: UpstreamOrderStore;
+  mail: MailStore;
 }

@@ -23,4 +23,7 @@ export const {
   acmeAuthorizations,
   acmeChallenges,
   upstreamOrders,
+  mailOutbox,
+  mailTokens,
+  customerMail,
 } = sqliteTables;

@@ -6,12 +6,13 @@ import { orderTables } from './orders.js';
 import { issuanceTables } from './issuance.js';
 import { acmeTables } from './acme.js';
 import { upstreamTables } from './upstream.js';
+import { mailTables } from './mail.js';
 
 export function tables(k: Kinds) {
   const accounts = accountTables(k);
   const caas = caasTables(k, accounts);
   const orders = orderTables(k, accounts);
-  return { ...accounts, ...orders, ...issuanceTables(k, orders), ...caas, ...acmeTables(k, caas), ...upstreamTables(k, orders) };
+  return { ...accounts, ...orders, ...issuanceTables(k, orders), ...caas, ...acmeTables(k, caas), ...upstreamTables(k, orders), ...mailTables(k, accounts) };
 }
 
 export type Tables = ReturnType<typeof tables>;

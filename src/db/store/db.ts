@@ -37,6 +37,19 @@ export interface StoreDb {
    * once the previous holder committed, and sees its row.
    */
   rowsSerialized(key: string, query: SQL): Promise<Record<string, unknown>[]>;
+  /**
+   * Runs the queries `build` makes (each with RETURNING) as one atomic unit and answers each one's rows:
+   * better-sqlite3 runs them synchronously between BEGIN and COMMIT, D1 as one batch, PostgreSQL in a
+   * transaction (the queries are built on the transaction's connection).
+   */
+  atomically(build: (db: Db) => Atomic[]): Promise<unknown[][]>;
+  /** A timestamp in raw SQL: SQLite stores epoch milliseconds, PostgreSQL a timestamptz. */
+  time(at: Date): SQL;
+}
+
+/** A query not run yet: `.all()` in a synchronous SQLite transaction, an item of a D1 batch, awaited on PostgreSQL. */
+export interface Atomic {
+  all(): unknown;
 }
 
 type SqlitePrepared = { all(p?: Record<string, unknown>): unknown; get(p?: Record<string, unknown>): unknown };
@@ -82,6 +95,13 @@ export function storeDb(db: unknown, dialect: Dialect = 'sqlite', tables?: Table
           await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
           return (await tx.execute(query)).rows;
         }),
+      atomically: (build) =>
+        pgDb.transaction(async (tx) => {
+          const out: unknown[][] = [];
+          for (const q of build(tx as unknown as Db)) out.push((await (q as unknown as PromiseLike<unknown[]>)) as unknown[]);
+          return out;
+        }),
+      time: (at) => sql`${at.toISOString()}::timestamptz`,
     };
   }
   return {
@@ -97,5 +117,12 @@ export function storeDb(db: unknown, dialect: Dialect = 'sqlite', tables?: Table
     },
     rows: async (query) => (await (db as Db).all(query)) as Record<string, unknown>[],
     rowsSerialized: async (_key, query) => (await (db as Db).all(query)) as Record<string, unknown>[],
+    async atomically(build) {
+      const queries = build(db as Db);
+      const batch = (db as { batch?: (q: unknown[]) => Promise<unknown[]> }).batch;
+      if (typeof batch === 'function') return (await batch.call(db, queries)) as unknown[][];
+      return (db as Db).transaction(() => queries.map((q) => q.all() as unknown[])) as unknown as unknown[][];
+    },
+    time: (at) => sql`${at.getTime()}`,
   };
 }

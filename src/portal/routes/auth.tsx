@@ -71,7 +71,7 @@ function LoginForm({ csrf, email, errors, next, notice }: { csrf: string; email?
               Log in
             </button>
             <span class="muted">
-              New here? <a href="/portal/signup">Create an account</a>
+              New here? <a href="/portal/signup">Create an account</a> · <a href="/portal/forgot">Forgot your password?</a>
             </span>
           </div>
         </form>
@@ -158,7 +158,9 @@ export const authRoutes = new Hono<PortalEnv>()
     // Over the limit: the portal's 429 page with Retry-After (portalOnError).
     await limits.consume('signups', { address: clientAddress(c) });
     try {
-      await accounts.register(email, password);
+      const created = await accounts.register(email, password);
+      // With mail settings: a link confirms the address before orders can be placed.
+      await c.get('services').accountMail.sendVerification(created);
       const session = await accounts.login(email, password, clientAddress(c));
       setSessionCookie(c, session.token, session.expiresAt);
     } catch (err) {
@@ -166,11 +168,12 @@ export const authRoutes = new Hono<PortalEnv>()
       if (err instanceof Problem) return again(problemToErrors(err, { email: 'email', password: 'password' }));
       throw err;
     }
-    return c.redirect('/portal/orders', 303);
+    return c.redirect(accounts && c.get('services').accountMail.enabled ? '/portal/verify?sent' : '/portal/orders', 303);
   })
   .get('/portal/login', (c) => {
     if (c.get('portal').customer) return c.redirect(safeNext(c.req.query('next')), 303);
-    const notice = c.req.query('bye') !== undefined ? 'You are logged out.' : undefined;
+    const notice =
+      c.req.query('bye') !== undefined ? 'You are logged out.' : c.req.query('reset') !== undefined ? 'Your new password is set; every earlier session was logged out.' : undefined;
     return page(c, { title: 'Log in', section: 'login' }, <LoginForm csrf={c.get('portal').csrf} errors={{}} next={c.req.query('next')} notice={notice} />);
   })
   .post('/portal/login', async (c) => {

@@ -347,7 +347,7 @@ function OrderRow({ o }: { o: OrderRecord }) {
 async function detailsPage(
   c: PortalContext,
   order: OrderRecord,
-  extra: { revealed?: { unlockCode: string; expiresAt: Date }; expiredMessage?: string; status?: 200 | 410 } = {},
+  extra: { revealed?: { unlockCode: string; expiresAt: Date }; expiredMessage?: string; status?: 200 | 400 | 410; approverNotice?: { kind: 'success' | 'error'; text: string } } = {},
 ) {
   const { orders, tracking, clock } = c.get('services');
   const { csrf } = c.get('portal');
@@ -458,6 +458,22 @@ async function detailsPage(
             When the file or the record is in place, open <a href="/portal/track">Track a certificate</a>, enter the CA Reference and press{' '}
             <strong>Check now</strong>.
           </p>
+          {c.get('services').accountMail.enabled ? (
+            <form method="post" action={`/portal/orders/${encodeURIComponent(order.orderNumber)}/approver-email`} id="approver-email">
+              <h3>Or approve by e-mail</h3>
+              {extra.approverNotice ? <Alert kind={extra.approverNotice.kind}>{extra.approverNotice.text}</Alert> : null}
+              <p class="muted">
+                We mail a one-time value to an address the Baseline Requirements let approve a certificate for the name (3.2.2.4.4); whoever reads that
+                mailbox opens the link or enters the value. The value is valid for 30 days.
+              </p>
+              <Csrf token={csrf} />
+              <SelectField name="domain" label="Name" value={view.validation.find((v) => v.status !== 'valid')?.domain} options={view.validation.filter((v) => v.status !== 'valid').map((v) => v.domain)} placeholder="Choose a name" />
+              <SelectField name="approver" label="Address" value="admin" options={['admin', 'administrator', 'webmaster', 'hostmaster', 'postmaster']} placeholder="Choose an address" />
+              <button type="submit" class="btn btn-secondary">
+                Mail the approval request
+              </button>
+            </form>
+          ) : null}
         </section>
       ) : null}
       <details>
@@ -603,6 +619,29 @@ export const orderRoutes = new Hono<PortalEnv>()
       throw err;
     }
     return detailsPage(c, order);
+  })
+  .post('/portal/orders/:orderNumber/approver-email', async (c) => {
+    const redirect = requireLogin(c);
+    if (redirect) return redirect;
+    const services = c.get('services');
+    const { customer, form } = c.get('portal');
+    let order;
+    try {
+      order = await services.orders.ownOrder(customer!, c.req.param('orderNumber').slice(0, 64));
+    } catch (thrown) {
+      const err = asProblem(thrown) ?? thrown;
+      if (err instanceof Problem && err.status === 404) return notFoundPage(c);
+      throw err;
+    }
+    try {
+      await services.limits.consume('validate', { account: order.customerId, address: services.clientAddress(c as unknown as Context<AppEnv>) });
+      const sent = await services.tracking.sendApproverEmail(order, (form.domain ?? '').slice(0, 253), (form.approver ?? '').slice(0, 20));
+      return detailsPage(c, order, { approverNotice: { kind: 'success', text: `The approval request is on its way to ${sent.to}.` } });
+    } catch (thrown) {
+      const err = asProblem(thrown) ?? thrown;
+      if (err instanceof Problem && err.status < 500 && err.status !== 429) return detailsPage(c, order, { approverNotice: { kind: 'error', text: cleanDetail(err.detail) }, status: 400 });
+      throw err;
+    }
   })
   .post('/portal/orders/:orderNumber/unlock-code', async (c) => {
     const redirect = requireLogin(c);

@@ -16,6 +16,8 @@ import type { IssueResult } from '../../ca/issuer.js';
 import { REVOCATION_REASONS } from '../../ca/revocation.js';
 import { certificateRecord } from '../certificate-record.js';
 import { giveUpMs, leaseMs, type RaDeps } from '../deps.js';
+import { transitionWithMail, type OrderMail } from '../mail.js';
+import { issued } from '../../mail/messages.js';
 
 /** Moves the order from one of `from` into a new issuance attempt; undefined when another request won. */
 export async function claimIssuance(
@@ -24,10 +26,12 @@ export async function claimIssuance(
   from: readonly OrderStatus[],
   changes: Partial<OrderRecord> = {},
   match: Partial<Pick<OrderRecord, 'replacesCertificateId'>> = {},
+  mail?: OrderMail,
 ): Promise<OrderRecord | undefined> {
   const now = d.clock.now();
-  return d.store.orders.transition(
-    order.id,
+  return transitionWithMail(
+    d,
+    order,
     from,
     {
       ...changes,
@@ -40,6 +44,7 @@ export async function claimIssuance(
       updatedAt: now,
     },
     match,
+    mail,
   );
 }
 
@@ -107,11 +112,24 @@ export async function failIssuance(d: RaDeps, order: OrderRecord, reason: string
 /** The attempt's certificate is on the order: issued (if still in that attempt), then the replacement finished. */
 async function attach(d: RaDeps, order: OrderRecord, cert: CertificateRecord): Promise<OrderRecord> {
   const now = d.clock.now();
-  const done = await d.store.orders.transition(
-    order.id,
+  const done = await transitionWithMail(
+    d,
+    order,
     ['pending_issuance'],
     { status: 'issued', statusReason: null, issuerHandle: null, updatedAt: now },
     { issuanceId: cert.issuanceId },
+    {
+      kind: 'issued',
+      eventKey: `order.issued:${cert.issuanceId ?? cert.id}`,
+      content: (links) =>
+        issued({
+          orderNumber: order.orderNumber,
+          domains: order.domains,
+          notAfter: cert.notAfter,
+          orderUrl: links.order,
+          apiUrl: `${links.base}/api/v1/tracking/certificate (with the order number and the CA Reference)`,
+        }),
+    },
   );
   return finishReplacement(d, done ?? (await reread(d, order)));
 }

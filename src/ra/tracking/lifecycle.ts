@@ -15,6 +15,9 @@ import { claimIssuance, finishReplacement, recoverTrackingOrder, runIssuance } f
 import { UpstreamTracking } from './upstream.js';
 import { instructionsFor, type ValidationInstructions } from './validations.js';
 import type { DomainValidationRecord } from '../../core/store/types.js';
+import { transitionWithMail } from '../mail.js';
+import { APPROVER_METHOD, confirmApproverEmail, sendApproverEmail } from './approver-email.js';
+import { approved, rejected } from '../../mail/messages.js';
 
 export interface ValidateOutcome {
   order: OrderRecord;
@@ -90,7 +93,8 @@ export class TrackingLifecycle {
     }
 
     // RFC 8657: a record limited to some validation methods authorizes only the method that validated.
-    const methodOf = new Map(domains.map((x) => [x.domain, x.method]));
+    // A method outside ACME is named by a CA-specific label in CAA (RFC 8657 §4: "ca-…").
+    const methodOf = new Map(domains.map((x) => [x.domain, x.method === APPROVER_METHOD ? `ca-${APPROVER_METHOD}` : x.method]));
     const refusals = await caaRefusals(
       d.va,
       order.domains.map((name) => ({ name, method: methodOf.get(name) })),
@@ -117,6 +121,16 @@ export class TrackingLifecycle {
     return { order: claimed ? await runIssuance(d, claimed) : await this.current(await this.reread(order)), domains, caa };
   }
 
+  /** Approver e-mail validation (BR 3.2.2.4.4): a Random Value mailed to a constructed address of one of the order's names. */
+  sendApproverEmail(order: OrderRecord, domain: string, localPart: string): Promise<{ to: string; expiresAt: Date }> {
+    return sendApproverEmail(this.d, order, domain, localPart);
+  }
+
+  /** The approver confirms with the mailed value: the name is validated and the order moves on (other names permitting). */
+  confirmApproverEmail(value: string): Promise<OrderRecord> {
+    return confirmApproverEmail(this.d, value, async (o) => (await this.validate(o)).order);
+  }
+
   /** An operator approves the organization: the order is issued (domains permitting). */
   async approve(order: OrderRecord): Promise<OrderRecord> {
     const d = this.d;
@@ -126,16 +140,31 @@ export class TrackingLifecycle {
     if (stale.length > 0) {
       // The domains were validated too long ago to back this certificate: the customer validates again first.
       await restartValidations(d.store, d.keyring, order, stale);
-      const changed = await d.store.orders.transition(order.id, ['pending_approval'], {
-        status: 'pending_validation',
-        approvedAt: now,
-        statusReason: `Organization approved. The validation of ${stale.map((v) => v.domain).join(', ')} is older than the ${domainReuseDays(now)} days the Baseline Requirements allow to reuse: validate again.`,
-        updatedAt: now,
-      });
+      const changed = await transitionWithMail(
+        d,
+        order,
+        ['pending_approval'],
+        {
+          status: 'pending_validation',
+          approvedAt: now,
+          statusReason: `Organization approved. The validation of ${stale.map((v) => v.domain).join(', ')} is older than the ${domainReuseDays(now)} days the Baseline Requirements allow to reuse: validate again.`,
+          updatedAt: now,
+        },
+        undefined,
+        {
+          kind: 'approved',
+          eventKey: `order.approved:${order.id}:${now.getTime()}`,
+          content: (links) => approved({ orderNumber: order.orderNumber, orderUrl: links.order }),
+        },
+      );
       if (!changed) throw this.raced(await this.reread(order));
       return changed;
     }
-    const claimed = await claimIssuance(d, order, ['pending_approval'], { approvedAt: now });
+    const claimed = await claimIssuance(d, order, ['pending_approval'], { approvedAt: now }, {}, {
+      kind: 'approved',
+      eventKey: `order.approved:${order.id}:${now.getTime()}`,
+      content: (links) => approved({ orderNumber: order.orderNumber, orderUrl: links.order }),
+    });
     if (!claimed) throw this.raced(await this.reread(order));
     return runIssuance(d, claimed);
   }
@@ -144,11 +173,19 @@ export class TrackingLifecycle {
     this.assertWaiting(order);
     const text = reason.trim();
     if (!text) throw domainErrors.invalid('reason: a reason the customer can read is required', 'reason');
-    const changed = await this.d.store.orders.transition(order.id, ['pending_approval'], {
-      status: 'rejected',
-      statusReason: text.slice(0, 500),
-      updatedAt: this.d.clock.now(),
-    });
+    const statusReason = text.slice(0, 500);
+    const changed = await transitionWithMail(
+      this.d,
+      order,
+      ['pending_approval'],
+      { status: 'rejected', statusReason, updatedAt: this.d.clock.now() },
+      undefined,
+      {
+        kind: 'rejected',
+        eventKey: `order.rejected:${order.id}`,
+        content: (links) => rejected({ orderNumber: order.orderNumber, reason: statusReason, orderUrl: links.order }),
+      },
+    );
     if (!changed) throw this.raced(await this.reread(order));
     return changed;
   }

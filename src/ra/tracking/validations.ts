@@ -37,6 +37,11 @@ export async function orderBindingJwk(keyring: Keyring, orderId: string): Promis
 }
 
 export async function createValidations(store: Store, keyring: Keyring, order: OrderRecord): Promise<void> {
+  await store.domainValidations.createMany(await buildValidations(keyring, order));
+}
+
+/** The validation rows of a new order (one token per domain), not stored yet. */
+export async function buildValidations(keyring: Keyring, order: OrderRecord): Promise<DomainValidationRecord[]> {
   const jwk = await orderBindingJwk(keyring, order.id);
   const rows: DomainValidationRecord[] = [];
   for (const domain of order.domains) {
@@ -54,7 +59,7 @@ export async function createValidations(store: Store, keyring: Keyring, order: O
       validatedAt: null,
     });
   }
-  await store.domainValidations.createMany(rows);
+  return rows;
 }
 
 export async function instructionsFor(v: DomainValidationRecord): Promise<ValidationInstructions> {
