@@ -102,7 +102,7 @@ interface Server {
   stop(): Promise<void>;
 }
 
-/** The node flags and script of package.json's "start" (e.g. `node --enable-source-maps dist/node/server.mjs`). */
+/** The node flags and script of package.json's "start" (e.g. `node dist/node/server.mjs`). */
 function startArgs(): string[] {
   const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start!;
   const words = start.trim().split(/\s+/);
