@@ -3,7 +3,7 @@
  * CSRs are made before timing; each request takes the next nonce from the previous response; one
  * keep-alive connection pool (undici) per server; short poll intervals where the server answers later.
  *
- * One flow = newAccount (ES256, EAB HS256) → newOrder (one name) → authorization → http-01 challenge
+ * One flow = [newAccount (ES256, EAB HS256), unless an account is reused] → newOrder (one name) → authorization → http-01 challenge
  * (answered by the loopback responder) → finalize → certificate download.
  */
 import { Agent, request } from 'undici';
@@ -35,6 +35,12 @@ export interface Prepared {
   thumbprint: string;
   name: string;
   csr: string;
+}
+
+/** An account made by `Session.account`: its key (a prepared flow's) and its URL. */
+export interface Account {
+  key: Prepared;
+  kid: string;
 }
 
 interface Reply {
@@ -147,23 +153,32 @@ export class Session {
     }
   }
 
-  /** The whole flow; returns the PEM chain. */
-  async flow(p: Prepared): Promise<string> {
+  /** A new account (ES256 key of `p`, EAB HS256); returns the account for later flows. */
+  async account(p: Prepared): Promise<Account> {
     const t = this.t;
     const acct = await this.post(p, t.dir.newAccount, { termsOfServiceAgreed: true, externalAccountBinding: await this.eab(t.dir.newAccount, p) }, { jwk: true });
-    const kid = header(acct, 'location')!;
-    const created = await this.post(p, t.dir.newOrder, { identifiers: [{ type: 'dns', value: p.name }] }, { kid });
+    return { key: p, kid: header(acct, 'location')! };
+  }
+
+  /**
+   * The whole flow; returns the PEM chain. Without `reuse`, it starts with a new account on `p`'s key
+   * (new account per flow); with it, the order is placed on that existing account (account reused).
+   */
+  async flow(p: Prepared, reuse?: Account): Promise<string> {
+    const t = this.t;
+    const { key: a, kid } = reuse ?? (await this.account(p));
+    const created = await this.post(a, t.dir.newOrder, { identifiers: [{ type: 'dns', value: p.name }] }, { kid });
     const orderUrl = header(created, 'location')!;
     let order = JSON.parse(created.body) as { authorizations: string[]; finalize: string; status: string; certificate?: string };
     const authzUrl = order.authorizations[0]!;
-    const authz = JSON.parse((await this.post(p, authzUrl, '', { kid })).body) as { challenges: { type: string; url: string; token: string }[] };
+    const authz = JSON.parse((await this.post(a, authzUrl, '', { kid })).body) as { challenges: { type: string; url: string; token: string }[] };
     const ch = authz.challenges.find((c) => c.type === 'http-01')!;
-    t.publish(ch.token, `${ch.token}.${p.thumbprint}`);
-    const answered = JSON.parse((await this.post(p, ch.url, {}, { kid })).body) as { status: string };
-    if (answered.status !== 'valid') await this.poll(p, kid, authzUrl, (b) => b.status === 'valid');
-    const fin = JSON.parse((await this.post(p, order.finalize, { csr: p.csr }, { kid })).body) as typeof order;
-    order = fin.status === 'valid' && fin.certificate ? fin : ((await this.poll(p, kid, orderUrl, (b) => b.status === 'valid' && !!b.certificate)) as typeof order);
-    const cert = await this.post(p, order.certificate!, '', { kid });
+    t.publish(ch.token, `${ch.token}.${a.thumbprint}`);
+    const answered = JSON.parse((await this.post(a, ch.url, {}, { kid })).body) as { status: string };
+    if (answered.status !== 'valid') await this.poll(a, kid, authzUrl, (b) => b.status === 'valid');
+    const fin = JSON.parse((await this.post(a, order.finalize, { csr: p.csr }, { kid })).body) as typeof order;
+    order = fin.status === 'valid' && fin.certificate ? fin : ((await this.poll(a, kid, orderUrl, (b) => b.status === 'valid' && !!b.certificate)) as typeof order);
+    const cert = await this.post(a, order.certificate!, '', { kid });
     if (!cert.body.includes('BEGIN CERTIFICATE')) throw new Error(`${t.name}: no certificate in the download`);
     return cert.body;
   }

@@ -1,17 +1,31 @@
 /**
- * ACME issuance benchmark (`node --import tsx bench/acme/run.ts`): complete flows (new account with EAB,
- * new order, http-01 validation, finalize, download) against eabgate (the real Node server, SQLite) and,
- * in the same run, Debian's Pebble 2.4 (EAB required, PEBBLE_VA_NOSLEEP=1, PEBBLE_WFE_NONCEREJECT=0),
- * at concurrency 1 and 16, with the same lean client (client.ts). Everything on loopback: one DNS server
- * and one http-01 responder in this process serve both.
+ * ACME issuance benchmark (`npm run bench:acme`): complete flows against eabgate and, in the same run,
+ * Debian's Pebble 2.4, both over HTTPS (one P-256 certificate made here with openssl serves both), with
+ * the same lean client (client.ts: undici keep-alive, ES256 account keys, http-01, P-256 CSRs).
  *
- * Printed per server and concurrency: flows per second, p50/p99 flow latency, the server's CPU time per
- * flow (utime+stime of its process from /proc/<pid>/stat, before and after), its peak RSS (VmHWM), and
- * the ratios eabgate / Pebble. A phase that completes no flow for BENCH_STALL_SECONDS is reported as
- * stalled and abandoned. Bounded: BENCH_FLOWS_C1 / BENCH_FLOWS_C16 flows and BENCH_PHASE_SECONDS per
- * phase, BENCH_WARMUP flows per server before measuring (at concurrency 4), BENCH_MAX_SECONDS for the
- * whole run. BENCH_PROFILE_DIR writes a V8 CPU profile of eabgate; BENCH_NODE_ARGS adds node flags to it.
- * Asserts nothing; ends by itself.
+ * - eabgate runs as `npm start` runs it: the compiled build (scripts/build-server.mjs first, then the
+ *   node flags and file of package.json's "start" script, started with node directly so the PID measured
+ *   is the server's), SQLite in a fresh data dir, EABGATE_TLS_CERT/KEY.
+ * - Pebble requires EAB (externalAccountBindingRequired + externalAccountMACKeys), PEBBLE_VA_NOSLEEP=1
+ *   (no random validation delay) and PEBBLE_WFE_NONCEREJECT=0 (no random badNonce).
+ * - Fairness: both really validate http-01 against the same loopback responder in this process, through
+ *   the same loopback DNS server (eabgate: EABGATE_VA_DNS_SERVER, EABGATE_VA_HTTP_PORT and
+ *   EABGATE_VA_ALLOW_NETWORKS=127.0.0.0/8; Pebble: -dnsserver and its httpPort). Neither side is told to
+ *   skip validation (no PEBBLE_VA_ALWAYS_VALID), neither waits on purpose.
+ *
+ * Four cells per server: a new account (with EAB) per flow, or one account per client worker reused by
+ * all its flows (made before timing), each at concurrency 1 and 16. Per cell: flows/s, p50/p99 flow
+ * latency, server CPU ms per flow (utime+stime from /proc/<pid>/stat before and after), peak RSS during
+ * the cell (VmHWM, reset through /proc/<pid>/clear_refs before each cell where the kernel allows it).
+ * Per server: start to healthy, idle RSS after start and after the load. For eabgate also the time from
+ * `npm start` to a healthy /healthz on an existing data dir (npm's own overhead included).
+ * Prints the table with the ratios eabgate / Pebble. BENCH_JSON=<file> also writes the figures as JSON.
+ *
+ * Bounded: BENCH_FLOWS_C1 / BENCH_FLOWS_C16 flows and BENCH_PHASE_SECONDS per cell, BENCH_WARMUP flows per
+ * server first (concurrency 4), BENCH_MAX_SECONDS for the whole run; a cell that completes no flow for
+ * BENCH_STALL_SECONDS is reported as stalled. BENCH_PROFILE_DIR writes a V8 CPU profile of eabgate;
+ * BENCH_NODE_ARGS adds node flags to it. Asserts nothing; exits non-zero only on a setup error; ends by
+ * itself; loopback only.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
@@ -19,13 +33,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Agent } from 'undici';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { freePort } from '../../test/support/server.js';
 import { TestDnsServer } from '../../test/support/dns-server.js';
 import { Http01Responder } from '../../test/support/http01-responder.js';
 import { provision } from '../../test/support/acme.js';
 import { toBase64Url } from '../../src/core/encoding.js';
-import { openTarget, prepare, Session, type Prepared, type Target } from './client.js';
+import { openTarget, prepare, Session, type Account, type Prepared, type Target } from './client.js';
 
 function envInt(name: string, fallback: number): number {
   const v = process.env[name];
@@ -43,6 +57,11 @@ const PHASE_SECONDS = envInt('BENCH_PHASE_SECONDS', 90);
 const STALL_SECONDS = envInt('BENCH_STALL_SECONDS', 15);
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+const MODES = ['new account per flow', 'account reused'] as const;
+type Mode = (typeof MODES)[number];
+
+/** A setup failure: the only case that makes the bench exit non-zero. */
+class SetupError extends Error {}
 
 // ---------------------------------------------------------------- process figures
 
@@ -53,10 +72,22 @@ function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
 }
 
-function peakRssMb(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 }
+
+/** Resets VmHWM to the current RSS (Linux ≥ 4.0, own processes); false where that is not allowed. */
+function resetPeak(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------- servers
 
@@ -64,83 +95,159 @@ interface Server {
   name: string;
   pid: number;
   target: Target;
+  startMs: number;
+  idleRssMb: number;
+  /** The tail of its stderr (shown when a cell stalls). */
+  log(): string;
   stop(): Promise<void>;
 }
 
-/** The real Node server, spawned as `node [nodeArgs] --import tsx src/entry/node.ts` (so its PID is the server). */
-async function spawnEabgate(env: Record<string, string>, nodeArgs: string[]) {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'eabgate-bench-'));
-  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/entry/node.ts'], {
-    env: { ...process.env, EABGATE_HOST: '127.0.0.1', EABGATE_PORT: String(port), EABGATE_DATA_DIR: dataDir, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  proc.stderr!.on('data', (d) => (err = (err + d).slice(-4000)));
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+/** The node flags and script of package.json's "start" (e.g. `node dist/node/server.mjs`). */
+function startArgs(): string[] {
+  const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start!;
+  const words = start.trim().split(/\s+/);
+  if (words[0] !== 'node') throw new SetupError(`package.json "start" is not a node command: ${start}`);
+  return words.slice(1);
+}
+
+async function waitHealthy(url: string, agent: Agent, proc: ChildProcess, err: () => string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`eabgate exited ${proc.exitCode}: ${err}`);
-    const up = await fetch(`${baseUrl}/healthz`).then((r) => r.ok, () => false);
-    if (up) break;
-    if (Date.now() > deadline) throw new Error(`eabgate did not start: ${err}`);
-    await new Promise((r) => setTimeout(r, 100));
+    if (proc.exitCode !== null) throw new SetupError(`exited ${proc.exitCode}: ${err()}`);
+    const up = await undiciFetch(url, { dispatcher: agent }).then(
+      async (r) => (await r.arrayBuffer(), r.ok),
+      () => false,
+    );
+    if (up) return;
+    if (Date.now() > deadline) throw new SetupError(`not healthy after ${timeoutMs} ms: ${err()}`);
+    await sleep(10);
   }
-  return {
-    baseUrl,
-    dataDir,
-    proc,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) return resolve();
-        proc.once('exit', () => resolve());
-        proc.kill('SIGTERM');
-        setTimeout(() => proc.kill('SIGKILL'), 5000).unref();
-      }),
-  };
 }
 
-async function startEabgate(dns: TestDnsServer, http: Http01Responder): Promise<Server> {
-  const server = await spawnEabgate(
-    {
-      EABGATE_VA_DNS_SERVER: dns.address,
-      EABGATE_VA_HTTP_PORT: String(http.port),
-      EABGATE_ADMIN_TOKEN: ADMIN_TOKEN,
-      EABGATE_CAA_IDENTITIES: 'eabgate.test',
-      EABGATE_VA_ALLOW_NETWORKS: '127.0.0.0/8,::1/128',
-    },
-    // BENCH_PROFILE_DIR: write a V8 CPU profile of the server there when it stops.
-    [
-      ...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []),
-      // BENCH_NODE_ARGS: extra node flags for the server (e.g. "--max-semi-space-size=32"), to try tunings.
-      ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : []),
-    ],
-  );
-  const eab = await provision((u, i) => fetch(u, i), server.baseUrl, ADMIN_TOKEN, 'bench@example.com', 'enterprise');
-  const agent = new Agent({ keepAliveTimeout: 60_000, connections: 32 });
-  const target = await openTarget('eabgate', `${server.baseUrl}/acme/directory`, agent, eab, (t, k) => http.setToken(t, k));
-  return {
-    name: 'eabgate',
-    pid: server.proc.pid!,
-    target,
-    async stop() {
-      await agent.close();
-      await server.stop();
-      rmSync(server.dataDir, { recursive: true, force: true });
-    },
-  };
+function stopProc(proc: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', group = false): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+    proc.once('exit', () => resolve());
+    const kill = (s: NodeJS.Signals) => {
+      try {
+        if (group) process.kill(-proc.pid!, s);
+        else proc.kill(s);
+      } catch {
+        /* gone */
+      }
+    };
+    kill(signal);
+    setTimeout(() => kill('SIGKILL'), 5000).unref();
+  });
 }
 
-async function startPebble(dns: TestDnsServer, http: Http01Responder): Promise<Server> {
-  const dir = mkdtempSync(join(tmpdir(), 'eabgate-pebble-'));
+interface Tls {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
+function makeTls(dir: string): Tls {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
   const made = spawnSync('openssl', [
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert,
     '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-days', '2',
   ]);
-  if (made.status !== 0) throw new Error(`openssl: ${made.stderr}`);
-  const [port, mgmt, tls] = [await freePort(), await freePort(), await freePort()];
+  if (made.status !== 0) throw new SetupError(`openssl: ${made.stderr}`);
+  return { cert, key, ca: readFileSync(cert, 'utf8') };
+}
+
+/**
+ * `npm start` on an existing data dir, timed to a healthy /healthz, then stopped (its process group).
+ * Returns the time and the same for the start script's node command alone, so npm's share shows.
+ */
+async function timeNpmStart(env: Record<string, string>, port: number, agent: Agent): Promise<number> {
+  const t0 = performance.now();
+  const proc = spawn('npm', ['start', '--silent'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  let err = '';
+  proc.stderr!.on('data', (d) => (err = (err + d).slice(-4000)));
+  try {
+    await waitHealthy(`https://127.0.0.1:${port}/healthz`, agent, proc, () => err);
+    return performance.now() - t0;
+  } finally {
+    await stopProc(proc, 'SIGTERM', true);
+  }
+}
+
+async function startEabgate(dns: TestDnsServer, http: Http01Responder, tls: Tls): Promise<Server & { npmStartMs: number; buildMs: number }> {
+  const b0 = performance.now();
+  const build = spawnSync(process.execPath, ['scripts/build-server.mjs'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (build.status !== 0) throw new SetupError('scripts/build-server.mjs failed');
+  const buildMs = performance.now() - b0;
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'eabgate-bench-'));
+  const env = {
+    EABGATE_HOST: '127.0.0.1',
+    EABGATE_PORT: String(port),
+    EABGATE_DATA_DIR: dataDir,
+    EABGATE_TLS_CERT: tls.cert,
+    EABGATE_TLS_KEY: tls.key,
+    EABGATE_BASE_URL: `https://127.0.0.1:${port}`,
+    EABGATE_VA_DNS_SERVER: dns.address,
+    EABGATE_VA_HTTP_PORT: String(http.port),
+    EABGATE_ADMIN_TOKEN: ADMIN_TOKEN,
+    EABGATE_CAA_IDENTITIES: 'eabgate.test',
+    EABGATE_VA_ALLOW_NETWORKS: '127.0.0.0/8,::1/128',
+    // The limits stay on (their counting is part of each request's work), only high enough for the bench.
+    EABGATE_LIMIT_ORDERS: 'account=1000000/3600,address=1000000/3600',
+    EABGATE_LIMIT_ACME_ACCOUNTS: 'account=1000000/3600,address=1000000/3600',
+  };
+  const agent = new Agent({ keepAliveTimeout: 60_000, connections: 32, connect: { ca: tls.ca } });
+  const health = `https://127.0.0.1:${port}/healthz`;
+  const nodeArgs = [
+    // BENCH_NODE_ARGS: extra node flags for the server (e.g. "--max-semi-space-size=32"), to try tunings.
+    ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : []),
+    ...startArgs(),
+  ];
+  const spawnServer = () => {
+    const proc = spawn(process.execPath, nodeArgs, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    proc.stderr!.on('data', (d) => (err = (err + d).slice(-4000)));
+    return { proc, err: () => err };
+  };
+  // First start makes the data dir (keys, CA, database); then `npm start` is timed on it.
+  const first = spawnServer();
+  await waitHealthy(health, agent, first.proc, first.err);
+  await stopProc(first.proc);
+  const npmStartMs = await timeNpmStart(env, port, agent);
+
+  // The measured server: node with the start script's flags (BENCH_PROFILE_DIR adds --cpu-prof).
+  if (process.env.BENCH_PROFILE_DIR) nodeArgs.unshift('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`);
+  const t0 = performance.now();
+  const server = spawnServer();
+  await waitHealthy(health, agent, server.proc, server.err);
+  const startMs = performance.now() - t0;
+  await sleep(2000);
+  const idleRssMb = statusMb(server.proc.pid!, 'VmRSS');
+  const baseUrl = env.EABGATE_BASE_URL;
+  const eab = await provision((u, i) => undiciFetch(u, { ...(i as object), dispatcher: agent }) as unknown as Promise<Response>, baseUrl, ADMIN_TOKEN, 'bench@example.com', 'enterprise');
+  const target = await openTarget('eabgate', `${baseUrl}/acme/directory`, agent, eab, (t, k) => http.setToken(t, k));
+  return {
+    name: 'eabgate',
+    pid: server.proc.pid!,
+    target,
+    startMs,
+    idleRssMb,
+    npmStartMs,
+    buildMs,
+    log: server.err,
+    async stop() {
+      await agent.close();
+      await stopProc(server.proc);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startPebble(dns: TestDnsServer, http: Http01Responder, tls: Tls): Promise<Server> {
+  const dir = mkdtempSync(join(tmpdir(), 'eabgate-pebble-'));
+  const [port, mgmt, tlsPort] = [await freePort(), await freePort(), await freePort()];
   const kid = 'bench-kid';
   const hmacKey = toBase64Url(crypto.getRandomValues(new Uint8Array(32))).replace(/^-/, 'A');
   const config = join(dir, 'pebble.json');
@@ -150,47 +257,41 @@ async function startPebble(dns: TestDnsServer, http: Http01Responder): Promise<S
       pebble: {
         listenAddress: `127.0.0.1:${port}`,
         managementListenAddress: `127.0.0.1:${mgmt}`,
-        certificate: cert,
-        privateKey: key,
+        certificate: tls.cert,
+        privateKey: tls.key,
         httpPort: http.port,
-        tlsPort: tls,
+        tlsPort,
         ocspResponderURL: '',
         externalAccountBindingRequired: true,
         externalAccountMACKeys: { [kid]: hmacKey },
       },
     }),
   );
+  const t0 = performance.now();
   const proc: ChildProcess = spawn('/usr/bin/pebble', ['-config', config, '-dnsserver', dns.address], {
-    env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', ...(process.env.BENCH_PEBBLE_ALWAYS_VALID ? { PEBBLE_VA_ALWAYS_VALID: '1' } : {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
+  proc.stdout!.on('data', (d) => (err = (err + d).slice(-4000)));
   proc.stderr!.on('data', (d) => (err = (err + d).slice(-4000)));
-  const agent = new Agent({ keepAliveTimeout: 60_000, connections: 32, connect: { ca: readFileSync(cert, 'utf8') } });
+  const agent = new Agent({ keepAliveTimeout: 60_000, connections: 32, connect: { ca: tls.ca } });
   const directoryUrl = `https://127.0.0.1:${port}/dir`;
-  const deadline = Date.now() + 20_000;
-  let target: Target | undefined;
-  while (!target) {
-    if (proc.exitCode !== null) throw new Error(`pebble exited ${proc.exitCode}: ${err}`);
-    try {
-      target = await openTarget('Pebble', directoryUrl, agent, { kid, hmacKey }, (t, k) => http.setToken(t, k));
-    } catch {
-      if (Date.now() > deadline) throw new Error(`pebble did not start: ${err}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  await waitHealthy(directoryUrl, agent, proc, () => err, 20_000);
+  const startMs = performance.now() - t0;
+  await sleep(2000);
+  const idleRssMb = statusMb(proc.pid!, 'VmRSS');
+  const target = await openTarget('Pebble', directoryUrl, agent, { kid, hmacKey }, (t, k) => http.setToken(t, k));
   return {
     name: 'Pebble',
     pid: proc.pid!,
     target,
+    startMs,
+    idleRssMb,
+    log: () => err,
     async stop() {
       await agent.close();
-      await new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) return resolve();
-        proc.once('exit', () => resolve());
-        proc.kill('SIGTERM');
-        setTimeout(() => proc.kill('SIGKILL'), 3000).unref();
-      });
+      await stopProc(proc);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -200,6 +301,7 @@ async function startPebble(dns: TestDnsServer, http: Http01Responder): Promise<S
 
 interface Phase {
   server: string;
+  mode: Mode;
   concurrency: number;
   completed: number;
   failed: number;
@@ -219,7 +321,11 @@ const quantile = (xs: number[], q: number) => {
   return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
 };
 
-async function runFlows(server: Server, prepared: Prepared[], concurrency: number, budgetS: number) {
+/**
+ * Runs `prepared` through `concurrency` workers. With `accounts`, worker i places all its orders on
+ * accounts[i] (account reused); otherwise each flow starts with a new account.
+ */
+async function runFlows(server: Server, prepared: Prepared[], concurrency: number, budgetS: number, accounts?: Account[]) {
   const abort = new AbortController();
   setMaxListeners(concurrency * 4, abort.signal);
   const latencies: number[] = [];
@@ -235,13 +341,13 @@ async function runFlows(server: Server, prepared: Prepared[], concurrency: numbe
       abort.abort();
     }
   }, 250);
-  const worker = async () => {
+  const worker = async (i: number) => {
     const session = new Session(server.target, abort.signal);
     while (!abort.signal.aborted && next < prepared.length && performance.now() - started < budgetS * 1000) {
       const p = prepared[next++]!;
       const t0 = performance.now();
       try {
-        await session.flow(p);
+        await session.flow(p, accounts?.[i]);
         latencies.push(performance.now() - t0);
         lastDone = performance.now();
       } catch (err) {
@@ -252,18 +358,21 @@ async function runFlows(server: Server, prepared: Prepared[], concurrency: numbe
       }
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  await Promise.all(Array.from({ length: concurrency }, (_, i) => worker(i)));
   clearInterval(watchdog);
-  return { latencies, failed, firstError, stalled, wallS: (performance.now() - started) / 1000 };
+  // A stalled cell counts up to its last completed flow (the wait for the watchdog is no work).
+  return { latencies, failed, firstError, stalled, wallS: ((stalled ? lastDone : performance.now()) - started) / 1000 };
 }
 
-async function phase(server: Server, prepared: Prepared[], concurrency: number): Promise<Phase> {
+async function phase(server: Server, mode: Mode, prepared: Prepared[], concurrency: number, accounts?: Account[]): Promise<Phase> {
+  resetPeak(server.pid);
   const cpu0 = cpuMs(server.pid);
-  const r = await runFlows(server, prepared, concurrency, PHASE_SECONDS);
+  const r = await runFlows(server, prepared, concurrency, PHASE_SECONDS, accounts);
   const cpu1 = cpuMs(server.pid);
   const completed = r.latencies.length;
   return {
     server: server.name,
+    mode,
     concurrency,
     completed,
     failed: r.failed,
@@ -274,12 +383,13 @@ async function phase(server: Server, prepared: Prepared[], concurrency: number):
     p50: quantile(r.latencies, 0.5),
     p99: quantile(r.latencies, 0.99),
     cpuPerFlowMs: completed ? (cpu1 - cpu0) / completed : NaN,
-    peakRssMb: peakRssMb(server.pid),
+    peakRssMb: statusMb(server.pid, 'VmHWM'),
   };
 }
 
 // ---------------------------------------------------------------- main
 
+const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '—');
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '—');
 const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '—');
 
@@ -294,17 +404,23 @@ async function main(): Promise<void> {
         /* gone already */
       }
     }
-    process.exit(2);
+    process.exit(0);
   }, MAX_SECONDS * 1000);
   bound.unref();
   const dns = await TestDnsServer.start();
   const http = await Http01Responder.start();
+  const tlsDir = mkdtempSync(join(tmpdir(), 'eabgate-bench-tls-'));
   try {
-    servers.push(await startEabgate(dns, http));
-    servers.push(await startPebble(dns, http));
+    const tls = makeTls(tlsDir);
+    const eabgate = await startEabgate(dns, http, tls);
+    servers.push(eabgate);
+    servers.push(await startPebble(dns, http, tls));
+    const peakResets = servers.every((s) => resetPeak(s.pid));
+    const pebbleIdle = servers[1]!;
 
     // Names, keys and CSRs for every flow, made before any timing.
-    const total = WARMUP + FLOWS[1] + FLOWS[16];
+    const perMode = FLOWS[1] + FLOWS[16];
+    const total = WARMUP + MODES.length * perMode + 16; // the last 16: keys of the reused accounts
     const prepared = new Map<string, Prepared[]>();
     for (const s of servers) {
       const names = Array.from({ length: total }, (_, i) => `f${i}.${s.name.toLowerCase()}.bench.example`);
@@ -312,45 +428,97 @@ async function main(): Promise<void> {
       prepared.set(s.name, await prepare(names));
     }
 
+    let setupDone = false;
     const results: Phase[] = [];
-    for (const s of servers) {
-      const p = prepared.get(s.name)!;
-      const warm = await runFlows(s, p.slice(0, WARMUP), 4, 60);
-      if (warm.failed || warm.stalled) throw new Error(`${s.name} warm-up failed: ${warm.firstError ?? 'stalled'}`);
-    }
-    for (const c of [1, 16] as const) {
+    const restarts: string[] = [];
+    try {
       for (const s of servers) {
-        const p = prepared.get(s.name)!;
-        const from = WARMUP + (c === 1 ? 0 : FLOWS[1]);
-        const r = await phase(s, p.slice(from, from + FLOWS[c]), c);
-        results.push(r);
-        const note = r.stalled ? `  STALLED: no flow completed for ${STALL_SECONDS} s after ${r.completed} flows` : '';
-        const errs = r.failed ? `  (${r.failed} failed: ${r.firstError})` : '';
-        console.log(`  ${s.name.padEnd(8)} c=${String(c).padEnd(2)} ${r.completed} flows in ${f1(r.wallS)} s${note}${errs}`);
+        const warm = await runFlows(s, prepared.get(s.name)!.slice(0, WARMUP), 4, 60);
+        if (warm.failed || warm.stalled) throw new SetupError(`${s.name} warm-up failed: ${warm.firstError ?? 'stalled'}`);
+      }
+      setupDone = true;
+      for (const [m, mode] of MODES.entries()) {
+        for (const c of [1, 16] as const) {
+          for (const [i, s] of servers.entries()) {
+            const p = prepared.get(s.name)!;
+            // "account reused": one account per worker, made (untimed) before the cell.
+            let accounts: Account[] | undefined;
+            if (mode === 'account reused') {
+              const signal = new AbortController().signal;
+              setMaxListeners(64, signal);
+              const session = new Session(s.target, signal);
+              accounts = await Promise.all(p.slice(total - c).map((k) => session.account(k)));
+            }
+            const from = WARMUP + m * perMode + (c === 1 ? 0 : FLOWS[1]);
+            const r = await phase(s, mode, p.slice(from, from + FLOWS[c]), c, accounts);
+            results.push(r);
+            const note = r.stalled ? `  STALLED: no flow completed for ${STALL_SECONDS} s after ${r.completed} flows; figures up to the last one` : '';
+            const errs = r.failed ? `  (${r.failed} failed: ${r.firstError})` : '';
+            console.log(`  ${s.name.padEnd(8)} ${mode.padEnd(21)} c=${String(c).padEnd(2)} ${r.completed} flows in ${f1(r.wallS)} s${note}${errs}`);
+            if (r.stalled) {
+              console.log(`    ${s.name} output (tail): ${s.log().slice(-600).replace(/\n/g, '\n    ')}`);
+              // Pebble 2.4 can hang under concurrent load (its requests stop being answered): a fresh
+              // instance takes the next cells, so one hang does not blank the rest of the table.
+              if (s.name === 'Pebble') {
+                await s.stop();
+                servers[i] = await startPebble(dns, http, tls);
+                restarts.push(`${mode} c=${c}`);
+                console.log('    Pebble restarted for the next cells');
+              }
+            }
+          }
+        }
+      }
+    } catch (err) {
+      if (!setupDone) throw err;
+      console.error(`bench: stopped early: ${(err as Error).message}`);
+    }
+    await sleep(3000);
+    const idleAfter = new Map(servers.map((s) => [s.name, statusMb(s.pid, 'VmRSS')]));
+
+    const cell = (server: string, mode: Mode, c: number) => results.find((r) => r.server === server && r.mode === mode && r.concurrency === c);
+    console.log(
+      `\nACME issuance flows over HTTPS (new order, http-01, finalize, download; with or without a new account + EAB) — ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}`,
+    );
+    console.log('| mode | C | eabgate flows/s | Pebble flows/s | ratio | eabgate p50/p99 ms | Pebble p50/p99 ms | p99 ratio | eabgate CPU ms/flow | Pebble CPU ms/flow | CPU ratio | eabgate peak RSS MB | Pebble peak RSS MB |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const mode of MODES) {
+      for (const c of [1, 16]) {
+        const e = cell('eabgate', mode, c);
+        const p = cell('Pebble', mode, c);
+        if (!e || !p) continue;
+        const flag = (r: Phase) => (r.stalled ? ' (stalled)' : r.failed ? ` (${r.failed} failed)` : '');
+        console.log(
+          `| ${mode} | ${c} | ${f1(e.perSecond)}${flag(e)} | ${f1(p.perSecond)}${flag(p)} | ${f2(e.perSecond / p.perSecond)} | ${f0(e.p50)} / ${f0(e.p99)} | ${f0(p.p50)} / ${f0(p.p99)} | ${f2(e.p99 / p.p99)} | ${f1(e.cpuPerFlowMs)} | ${f1(p.cpuPerFlowMs)} | ${f2(e.cpuPerFlowMs / p.cpuPerFlowMs)} | ${f0(e.peakRssMb)} | ${f0(p.peakRssMb)} |`,
+        );
       }
     }
-
-    console.log(`\nACME issuance flows (new account + EAB, new order, http-01, finalize, download) — ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}`);
-    console.log('server    conc  flows  flows/s  p50 ms  p99 ms  CPU ms/flow  peak RSS MB  note');
-    for (const r of results) {
-      console.log(
-        `${r.server.padEnd(9)} ${String(r.concurrency).padStart(4)} ${String(r.completed).padStart(6)} ${f1(r.perSecond).padStart(8)} ${f1(r.p50).padStart(7)} ${f1(r.p99).padStart(7)} ${f2(r.cpuPerFlowMs).padStart(12)} ${f1(r.peakRssMb).padStart(12)}  ${r.stalled ? 'stalled' : r.failed ? `${r.failed} failed` : ''}`,
+    const e = servers[0]!;
+    const p = pebbleIdle;
+    console.log('\n| | eabgate | Pebble | ratio |');
+    console.log('|---|---|---|---|');
+    console.log(`| start to healthy (server process), ms | ${f0(e.startMs)} | ${f0(p.startMs)} | ${f2(e.startMs / p.startMs)} |`);
+    console.log(`| \`npm start\` to healthy /healthz, existing data dir, ms | ${f0(eabgate.npmStartMs)} | | |`);
+    console.log(`| idle RSS after start, MB | ${f0(e.idleRssMb)} | ${f0(p.idleRssMb)} | ${f2(e.idleRssMb / p.idleRssMb)} |`);
+    console.log(`| idle RSS after the load, MB | ${f0(idleAfter.get('eabgate')!)} | ${f0(idleAfter.get('Pebble')!)} | ${f2(idleAfter.get('eabgate')! / idleAfter.get('Pebble')!)} |`);
+    console.log(`| peak RSS over the run, MB | ${f0(statusMb(e.pid, 'VmHWM'))} | ${f0(Math.max(...results.filter((r) => r.server === 'Pebble').map((r) => r.peakRssMb)))} | |`);
+    if (restarts.length) console.log(`\nPebble hung (stopped answering) in: ${restarts.join('; ')}; its figures there cover the flows before the hang, and a fresh Pebble ran the following cells.`);
+    console.log(
+      `\nratio = eabgate / Pebble (CPU, latency, RSS: lower is better; flows/s: higher is better). CPU from /proc/<pid>/stat (utime+stime, ${CLK_TCK} ticks/s) of each server process.` +
+        ` Peak RSS per cell = VmHWM${peakResets ? ' reset before each cell (clear_refs)' : ' over the process lifetime (clear_refs not allowed)'}.` +
+        ` eabgate: node ${startArgs().join(' ')}${process.env.BENCH_NODE_ARGS ? ` + ${process.env.BENCH_NODE_ARGS}` : ''}.`,
+    );
+    if (process.env.BENCH_JSON) {
+      writeFileSync(
+        process.env.BENCH_JSON,
+        JSON.stringify({ results, start: { eabgate: e.startMs, pebble: p.startMs, npmStart: eabgate.npmStartMs }, idle: { eabgate: e.idleRssMb, pebble: p.idleRssMb }, idleAfter: Object.fromEntries(idleAfter) }, null, 2),
       );
     }
-    console.log('\nratios eabgate / Pebble');
-    for (const c of [1, 16]) {
-      const e = results.find((r) => r.server === 'eabgate' && r.concurrency === c)!;
-      const p = results.find((r) => r.server === 'Pebble' && r.concurrency === c)!;
-      const pebbleNote = p.stalled ? ' (Pebble stalled: its figures cover the flows before the stall)' : '';
-      console.log(
-        `  c=${String(c).padEnd(2)} flows/s ×${f2(e.perSecond / p.perSecond)}  p50 ×${f2(e.p50 / p.p50)}  p99 ×${f2(e.p99 / p.p99)}  CPU/flow ×${f2(e.cpuPerFlowMs / p.cpuPerFlowMs)}  peak RSS ×${f2(e.peakRssMb / p.peakRssMb)}${pebbleNote}`,
-      );
-    }
-    console.log(`\nCPU time from /proc/<pid>/stat (utime+stime, ${CLK_TCK} ticks/s) of each server process; peak RSS = VmHWM over its lifetime.`);
   } finally {
     for (const s of servers) await s.stop().catch(() => undefined);
     await http.stop();
     await dns.stop();
+    rmSync(tlsDir, { recursive: true, force: true });
   }
 }
 

@@ -4,7 +4,14 @@
  * never logged), hands each out exactly once, and refills in the background after every take. Generation
  * runs on the runtime's crypto worker pool (WebCrypto), off the event loop. When the pool runs dry, a take
  * generates its key at once, as without a pool.
+ *
+ * The background refill makes one key pair at a time: on a small machine, two generations at once took
+ * both cores from the orders being served (warm orders waited for the CPU although their key was ready),
+ * while one leaves a core to the event loop and still refills a pool of 8 in about a second.
  */
+
+/** Key pairs generated at once by the background refill (a take on a dry pool generates its own). */
+const REFILL_CONCURRENCY = 1;
 
 export interface KeyPoolStats {
   size: number;
@@ -54,14 +61,20 @@ export class KeyPool {
   }
 
   private refill(): void {
-    while (this.started && !this.stopped && this.ready.length + this.refilling < this.size) {
+    while (this.started && !this.stopped && this.refilling < REFILL_CONCURRENCY && this.ready.length + this.refilling < this.size) {
       this.refilling++;
       this.generate()
-        .then((k) => {
-          if (!this.stopped && this.ready.length < this.size) this.ready.push(k);
-        })
-        .catch(() => undefined) // the next take generates its own key
-        .finally(() => this.refilling--);
+        .then(
+          (k) => {
+            if (!this.stopped && this.ready.length < this.size) this.ready.push(k);
+            return true;
+          },
+          () => false, // the next take generates its own key, and refilling resumes after it
+        )
+        .then((ok) => {
+          this.refilling--;
+          if (ok) this.refill();
+        });
     }
   }
 }

@@ -18,6 +18,9 @@ import { leafSubject } from './subject.js';
 import { notAfterFor, validityDaysFor, wholeSeconds } from './validity.js';
 import { canonicalIp } from '../core/ip.js';
 import { nameSyntaxFault, normalizeName } from '../core/hostname.js';
+import { fromHex, toBase64 } from '../core/encoding.js';
+import { verifiedCsrKey } from '../core/verified-csr.js';
+import { csrSpki, pemBody, sanExtension, signTbs, skiExtension, subjectDer, subjectDerOf, tbsCertificate } from './leaf-der.js';
 
 /** Where relying parties fetch the issuer certificate and the CRL; the gateway serves both. */
 export interface CaUrls {
@@ -51,7 +54,8 @@ export interface LeafRequest {
 }
 
 export interface SignedLeaf {
-  certificate: x509.X509Certificate;
+  /** The certificate parsed by @peculiar/x509, made on first use only (issuance itself needs the PEM). */
+  readonly certificate: x509.X509Certificate;
   pem: string;
   serialHex: string;
   notBefore: Date;
@@ -108,78 +112,109 @@ function validity(ctx: LeafContext, requestedDays: number | undefined): { notBef
   return { notBefore, notAfter };
 }
 
-/** The extensions every leaf of one CA and URL pair shares, built once: @peculiar/x509 makes them slowly. */
-interface SharedExtensions {
-  common: x509.Extension[];
-  keyUsage: Record<SubscriberKey['kind'], x509.Extension>;
-  policy: Record<Product, x509.Extension>;
+/**
+ * What every leaf of one CA and URL pair shares, built once: the issuer's name and the common extensions
+ * as DER (made with @peculiar/x509, which is slow at it), for the template writer of leaf-der.ts.
+ */
+interface SharedParts {
+  issuer: Uint8Array;
+  common: Uint8Array[];
+  keyUsage: Record<SubscriberKey['kind'], Uint8Array>;
+  policy: Record<Product, Uint8Array>;
 }
 
-const shared = new WeakMap<LoadedCa, Map<string, SharedExtensions>>();
+const shared = new WeakMap<LoadedCa, Map<string, SharedParts>>();
+const der = (ext: x509.Extension) => new Uint8Array(ext.rawData);
 
-function sharedExtensions(ca: LoadedCa, urls: CaUrls): SharedExtensions {
+function sharedParts(ca: LoadedCa, urls: CaUrls): SharedParts {
   let byUrls = shared.get(ca);
   if (!byUrls) shared.set(ca, (byUrls = new Map()));
   const key = JSON.stringify([urls.caIssuers, urls.crl]);
-  let ext = byUrls.get(key);
-  if (!ext) {
+  let parts = byUrls.get(key);
+  if (!parts) {
     const ds = x509.KeyUsageFlags.digitalSignature;
-    ext = {
+    parts = {
+      issuer: subjectDerOf(ca.intermediate),
       common: [
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
         new x509.AuthorityKeyIdentifierExtension(ca.keyIdHex, false),
         new x509.AuthorityInfoAccessExtension({ caIssuers: [new x509.GeneralName('url', urls.caIssuers)] }),
         new x509.CRLDistributionPointsExtension([urls.crl]),
-      ],
+      ].map(der),
       keyUsage: {
         // keyEncipherment only for RSA keys (RSA key transport); ECDSA keys sign only.
-        rsa: new x509.KeyUsagesExtension(ds | x509.KeyUsageFlags.keyEncipherment, true),
-        ecdsa: new x509.KeyUsagesExtension(ds, true),
+        rsa: der(new x509.KeyUsagesExtension(ds | x509.KeyUsageFlags.keyEncipherment, true)),
+        ecdsa: der(new x509.KeyUsagesExtension(ds, true)),
       },
       policy: {
-        dv: new x509.CertificatePolicyExtension([POLICY_OIDS.dv], false),
-        ov: new x509.CertificatePolicyExtension([POLICY_OIDS.ov], false),
-        ev: new x509.CertificatePolicyExtension([POLICY_OIDS.ev], false),
+        dv: der(new x509.CertificatePolicyExtension([POLICY_OIDS.dv], false)),
+        ov: der(new x509.CertificatePolicyExtension([POLICY_OIDS.ov], false)),
+        ev: der(new x509.CertificatePolicyExtension([POLICY_OIDS.ev], false)),
       },
     };
-    byUrls.set(key, ext);
+    byUrls.set(key, parts);
   }
-  return ext;
+  return parts;
+}
+
+/**
+ * The CSR's public key and its checked key type. One parse per request: a CSR that src/csr/check.ts
+ * verified in this process (the finalize request) is not read or verified again; any other is, with
+ * @peculiar/x509 as before.
+ */
+async function csrKey(pem: string): Promise<{ spki: Uint8Array; key: SubscriberKey }> {
+  const known = verifiedCsrKey(pem);
+  if (known) {
+    try {
+      return { spki: csrSpki(pemBody(pem)), key: known };
+    } catch {
+      /* not readable after all: the full parse below says why */
+    }
+  }
+  const csr = parseCsr(pem);
+  const key = subscriberKeyOf(csr.publicKey);
+  await verifyCsr(csr);
+  return { spki: new Uint8Array(csr.publicKey.rawData), key };
 }
 
 export async function signLeaf(ctx: LeafContext, req: LeafRequest): Promise<SignedLeaf> {
   const ipAddresses = req.ipAddresses ?? [];
   checkDomains(req.domains, req.internalNames, ipAddresses);
-  const csr = parseCsr(req.csrPem);
-  const publicKey = csr.publicKey;
-  const key = subscriberKeyOf(publicKey);
-  await verifyCsr(csr);
+  const { spki, key } = await csrKey(req.csrPem);
   const subject = leafSubject(req.product, req.domains, req.organization);
   const { notBefore, notAfter } = validity(ctx, req.requestedDays);
-  const ext = sharedExtensions(ctx.ca, ctx.urls);
+  const parts = sharedParts(ctx.ca, ctx.urls);
 
   const serialHex = newSerialHex();
-  const certificate = await x509.X509CertificateGenerator.create({
-    serialNumber: serialHex,
-    subject,
-    issuer: ctx.ca.intermediate.subjectName,
+  const tbs = tbsCertificate({
+    serial: fromHex(serialHex),
+    issuer: parts.issuer,
     notBefore,
     notAfter,
-    publicKey,
-    signingKey: ctx.ca.signingKey,
-    signingAlgorithm: CA_SIGNATURE_ALGORITHM,
+    subject: subjectDer(subject),
+    spki,
     extensions: [
-      ...ext.common,
-      ext.keyUsage[key.kind],
+      ...parts.common,
+      parts.keyUsage[key.kind],
       // RFC 5280 §4.2.1.6: with an empty subject the SAN is the only name, and critical.
-      new x509.SubjectAlternativeNameExtension(
-        [...req.domains.map((value) => ({ type: 'dns' as const, value })), ...ipAddresses.map((value) => ({ type: 'ip' as const, value }))],
-        subject.length === 0,
-      ),
-      ext.policy[req.product],
-      await x509.SubjectKeyIdentifierExtension.create(publicKey),
+      sanExtension(req.domains, ipAddresses, subject.length === 0),
+      parts.policy[req.product],
+      skiExtension(spki),
     ],
   });
-  return { certificate, pem: certificate.toString('pem') + '\n', serialHex, notBefore, notAfter, key };
+  const certDer = await signTbs(tbs, ctx.ca.signingKey, CA_SIGNATURE_ALGORITHM);
+  const b64 = toBase64(certDer);
+  const pem = `-----BEGIN CERTIFICATE-----\n${b64.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----`;
+  let parsed: x509.X509Certificate | undefined;
+  return {
+    get certificate() {
+      return (parsed ??= new x509.X509Certificate(certDer));
+    },
+    pem: pem + '\n',
+    serialHex,
+    notBefore,
+    notAfter,
+    key,
+  };
 }

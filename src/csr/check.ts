@@ -10,6 +10,7 @@ import { x509 } from '../core/x509.js';
 import { withoutNewCsrLabel } from '../core/pem.js';
 import { domainErrors } from '../core/errors.js';
 import { subscriberKeyLabel, subscriberKeyOf } from '../core/subscriber-key.js';
+import { rememberVerifiedCsr } from '../core/verified-csr.js';
 import { normalizeName, sameNames } from '../core/hostname.js';
 import { canonicalIp } from '../core/ip.js';
 
@@ -89,7 +90,8 @@ export async function checkCsr(input: string, orderDomains: string[], opts: Chec
     signatureOk = false;
   }
   if (!signatureOk) throw fault('bad-signature', 'the signature does not verify with the public key it carries');
-  const key = subscriberKeyLabel(subscriberKeyOf(csr.publicKey));
+  const subscriberKey = subscriberKeyOf(csr.publicKey);
+  const key = subscriberKeyLabel(subscriberKey);
   const { cn, names, ips } = namesOf(csr, opts);
   if (cn !== undefined && !orderDomains.includes(cn)) {
     throw fault('names', `subject CN "${cn}" is not one of the order's domains (${orderDomains.join(', ')})`);
@@ -105,5 +107,8 @@ export async function checkCsr(input: string, orderDomains: string[], opts: Chec
   } else if (!sameNames(names, orderDomains)) {
     throw fault('names', `names in the CSR (${names.join(', ') || 'none'}) differ from the order's domains (${orderDomains.join(', ')})`);
   }
-  return { pem: csr.toString('pem'), commonName: cn, names, ipAddresses: ips, key };
+  const pem = csr.toString('pem');
+  // The CA signing from this CSR next need not read and verify it again (src/ca/leaf.ts).
+  rememberVerifiedCsr(pem, subscriberKey);
+  return { pem, commonName: cn, names, ipAddresses: ips, key };
 }

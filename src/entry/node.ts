@@ -31,8 +31,6 @@ async function main(): Promise<void> {
     deps.logger.info('dnssec not required: set EABGATE_VA_DNS_SERVER to a validating resolver and EABGATE_VA_DNSSEC=require for public issuance');
   }
   const services = buildServices(deps);
-  // AutoCSR orders take a key pair ready in memory instead of waiting for RSA key generation.
-  deps.keyPool?.start();
   const app = createApp(deps, services);
 
   const purge = async () => {
@@ -83,8 +81,12 @@ async function main(): Promise<void> {
   else deps.logger.info('mail off: no EABGATE_SMTP_URL, so no shipment notices, reminders, address verification or password reset by mail');
 
   const tls = await tlsMaterial(config, deps.ca);
-  const listening = (info: { address: string; port: number }) =>
+  const listening = (info: { address: string; port: number }) => {
     deps.logger.info('listening', { address: info.address, port: info.port, baseUrl: config.baseUrl, dataDir: config.dataDir, tls: config.tls.mode });
+    // AutoCSR orders take a key pair ready in memory instead of waiting for RSA key generation. The pool
+    // fills once the server listens: its key generation would otherwise take the cores from the start.
+    deps.keyPool?.start();
+  };
   const server = tls
     ? serve({ fetch: app.fetch, hostname: config.host, port: config.port, createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } }, listening)
     : serve({ fetch: app.fetch, hostname: config.host, port: config.port }, listening);

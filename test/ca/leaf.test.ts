@@ -8,6 +8,8 @@ import { DomainError } from '../../src/core/errors.js';
 import { Problem } from '../../src/core/problem.js';
 import type { Organization, Product } from '../../src/core/store/types.js';
 import { signLeaf, type LeafContext } from '../../src/ca/leaf.js';
+import { checkCsr } from '../../src/csr/check.js';
+import { x509 } from '../../src/core/x509.js';
 import { openssl } from '../support/tools.js';
 import { URLS, Scratch, certText, makeCa, makeCsr, opensslCsr, type KeyKind, type TestCa } from './support.js';
 
@@ -162,6 +164,31 @@ describe('refusals', () => {
     await refused(opensslCsr(['ec', '-pkeyopt', 'ec_paramgen_curve:P-521'], 'a.example.com'), /curve P-521/);
     await refused(opensslCsr(['rsa:1024'], 'a.example.com'), /RSA key of 1024 bits/);
     await refused(opensslCsr(['rsa-pss', '-pkeyopt', 'rsa_keygen_bits:2048'], 'a.example.com'), /key algorithm RSA-PSS/);
+  });
+
+  it('writes from its template what @peculiar/x509 would: SKI of the CSR key (RFC 5280 method 1), the issuer exactly as the intermediate names itself', async () => {
+    const csr = await makeCsr('p256', ['ski.example.com']);
+    const leaf = await signLeaf(ctx, { csrPem: csr, domains: ['ski.example.com'], product: 'dv' });
+    const cert = new x509.X509Certificate(leaf.pem);
+    const expected = await x509.SubjectKeyIdentifierExtension.create(new x509.Pkcs10CertificateRequest(csr).publicKey);
+    expect(cert.getExtension(x509.SubjectKeyIdentifierExtension)!.keyId).toBe(expected.keyId);
+    expect(cert.subject).toBe('CN=ski.example.com');
+    const issuerDer = Buffer.from(new x509.Name(cert.issuer).toArrayBuffer()).toString('hex');
+    expect(Buffer.from(new x509.Name(t.ca.intermediate.subject).toArrayBuffer()).toString('hex')).toBe(issuerDer);
+    expect(await cert.verify({ publicKey: t.ca.intermediate.publicKey, signatureOnly: true })).toBe(true);
+    expect(leaf.pem).toMatch(/^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+\n-----END CERTIFICATE-----\n$/);
+  });
+
+  it('signs a CSR that the CSR check verified in this process without a second parse, and still refuses a tampered copy', async () => {
+    const csr = await makeCsr('rsa2048', ['checked.example.com']);
+    const checked = await checkCsr(csr, ['checked.example.com']);
+    const leaf = await signLeaf(ctx, { csrPem: checked.pem, domains: ['checked.example.com'], product: 'dv' });
+    expect(verify(leaf.pem, 'checked.example.com').status).toBe(0);
+    expect(certText(leaf.pem)).toMatch(/Digital Signature, Key Encipherment/);
+    // Other bytes than the checked ones are read and verified again.
+    const der = Uint8Array.from(atob(checked.pem.replace(/-----[^-]+-----|\s/g, '')), (c) => c.charCodeAt(0));
+    der[der.length - 5] = der[der.length - 5]! ^ 0xff;
+    await refused(`-----BEGIN CERTIFICATE REQUEST-----\n${btoa(String.fromCharCode(...der))}\n-----END CERTIFICATE REQUEST-----\n`, /signature does not verify/);
   });
 
   it('refuses a CSR whose signature does not verify, and text that is not a CSR', async () => {

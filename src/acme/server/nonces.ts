@@ -47,11 +47,8 @@ const NONCE_TEXT = new RegExp(`^[A-Za-z0-9_-]{${NONCE_LENGTH}}$`);
 
 const MAC_PURPOSE = 'acme-nonce';
 
-async function macOf(keyring: Keyring, body: Uint8Array): Promise<Uint8Array> {
-  const hex = await keyring.lookupDigest(MAC_PURPOSE, toBase64Url(body));
-  const mac = new Uint8Array(MAC_BYTES);
-  for (let i = 0; i < MAC_BYTES; i++) mac[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return mac;
+function macOf(keyring: Keyring, body: Uint8Array): Uint8Array {
+  return keyring.lookupMac(MAC_PURPOSE, toBase64Url(body)).subarray(0, MAC_BYTES);
 }
 
 export interface NonceDeps {
@@ -69,7 +66,7 @@ export async function issueNonce(deps: Pick<NonceDeps, 'keyring' | 'clock'>): Pr
     t = Math.floor(t / 256);
   }
   crypto.getRandomValues(bytes.subarray(TIME_BYTES, BODY_BYTES));
-  bytes.set(await macOf(deps.keyring, bytes.subarray(0, BODY_BYTES)), BODY_BYTES);
+  bytes.set(macOf(deps.keyring, bytes.subarray(0, BODY_BYTES)), BODY_BYTES);
   return toBase64Url(bytes);
 }
 
@@ -81,7 +78,7 @@ export async function nonceIssuedAt(keyring: Keyring, nonce: string): Promise<nu
   if (!NONCE_TEXT.test(nonce)) return undefined;
   const bytes = fromBase64Url(nonce);
   if (bytes.length !== NONCE_BYTES) return undefined;
-  const mac = await macOf(keyring, bytes.subarray(0, BODY_BYTES));
+  const mac = macOf(keyring, bytes.subarray(0, BODY_BYTES));
   if (!timingSafeEqual(mac, bytes.subarray(BODY_BYTES))) return undefined;
   let t = 0;
   for (let i = 0; i < TIME_BYTES; i++) t = t * 256 + bytes[i]!;

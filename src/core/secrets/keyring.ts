@@ -4,6 +4,8 @@
  * - a lookup key (HMAC-SHA256) for credentials stored only as digests (CA References, session tokens),
  *   so that a copy of the database alone cannot even confirm a guessed reference.
  */
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { toBase64Url, fromBase64Url, utf8, utf8Decode, toHex } from '../encoding.js';
 
 const SEAL_VERSION = 'v1';
@@ -24,7 +26,12 @@ function aad(ctx: SealContext): Uint8Array {
 export class Keyring {
   private constructor(
     private readonly sealKey: CryptoKey,
-    private readonly lookupKey: CryptoKey,
+    /**
+     * The lookup key's bytes. Its HMACs are computed with @noble/hashes, synchronously: every ACME request
+     * takes two (its nonce's MAC checked, the next nonce's made), and through WebCrypto each one was an
+     * asynchronous job with a thread-pool round trip costing far more than the hash of ~60 bytes.
+     */
+    private readonly lookupKey: Uint8Array,
   ) {}
 
   static async fromSecret(secret: Uint8Array): Promise<Keyring> {
@@ -39,8 +46,13 @@ export class Keyring {
         usages,
       );
     const sealKey = await derive('seal/aes-256-gcm', { name: 'AES-GCM', length: 256 }, ['encrypt', 'decrypt']);
-    const lookupKey = await derive('lookup/hmac-sha256', { name: 'HMAC', hash: 'SHA-256', length: 256 }, ['sign']);
-    return new Keyring(sealKey, lookupKey);
+    // The same 32 bytes deriveKey would give an HMAC-SHA256 key of length 256 (RFC 5869 output, first 32 bytes).
+    const lookupBits = await crypto.subtle.deriveBits(
+      { name: 'HKDF', hash: 'SHA-256', salt: utf8.encode('eabgate-keyring'), info: utf8.encode('lookup/hmac-sha256') },
+      await crypto.subtle.importKey('raw', secret as BufferSource, 'HKDF', false, ['deriveBits']),
+      256,
+    );
+    return new Keyring(sealKey, new Uint8Array(lookupBits));
   }
 
   /** Seals a secret to its row: "v1.<iv>.<ciphertext+tag>", unreadable when moved to another row or purpose. */
@@ -68,7 +80,11 @@ export class Keyring {
 
   /** Keyed digest for looking up a high-entropy credential without storing it. */
   async lookupDigest(purpose: string, value: string): Promise<string> {
-    const mac = await crypto.subtle.sign('HMAC', this.lookupKey, utf8.encode(`${purpose}\n${value}`));
-    return toHex(new Uint8Array(mac));
+    return toHex(this.lookupMac(purpose, value));
+  }
+
+  /** The raw HMAC-SHA256 behind lookupDigest (32 bytes), synchronous. */
+  lookupMac(purpose: string, value: string): Uint8Array {
+    return hmac(sha256, this.lookupKey, utf8.encode(`${purpose}\n${value}`));
   }
 }

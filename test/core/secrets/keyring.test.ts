@@ -17,6 +17,22 @@ describe('keyring', () => {
     expect(await k.seal('AAAA-BBBB', ctx)).not.toBe(sealed); // fresh nonce every time
   });
 
+  it('computes lookup digests as WebCrypto HMAC-SHA256 under the HKDF-derived key (digests stored before stay valid)', async () => {
+    const secret = crypto.getRandomValues(new Uint8Array(32));
+    const ikm = await crypto.subtle.importKey('raw', secret, 'HKDF', false, ['deriveKey']);
+    const key = await crypto.subtle.deriveKey(
+      { name: 'HKDF', hash: 'SHA-256', salt: new TextEncoder().encode('eabgate-keyring'), info: new TextEncoder().encode('lookup/hmac-sha256') },
+      ikm,
+      { name: 'HMAC', hash: 'SHA-256', length: 256 },
+      false,
+      ['sign'],
+    );
+    const webcrypto = Buffer.from(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode('ca-reference\nABCD-1234'))).toString('hex');
+    const k = await Keyring.fromSecret(secret);
+    expect(await k.lookupDigest('ca-reference', 'ABCD-1234')).toBe(webcrypto);
+    expect(Buffer.from(k.lookupMac('ca-reference', 'ABCD-1234')).toString('hex')).toBe(webcrypto);
+  });
+
   it('makes keyed digests that differ per purpose and per key', async () => {
     const secret = crypto.getRandomValues(new Uint8Array(32));
     const a = await Keyring.fromSecret(secret);

@@ -1,0 +1,131 @@
+/**
+ * The leaf certificate in DER, written from a per-CA template instead of through @peculiar/x509's generator.
+ *
+ * Hand-written on purpose: @peculiar/x509 builds every certificate as a tree of ASN.1 schema objects
+ * (asn1js), serializes it, then parses the result back into an X509Certificate; in the issuance profile
+ * that was the largest single cost of a finalize. Almost all of a leaf's TBSCertificate is the same for
+ * every leaf of one CA: version, signature algorithm, issuer, and the extensions shared by all leaves
+ * (built once with @peculiar/x509 and kept as DER in the template). What varies is written here with the
+ * small DER writer of src/core/der.ts: serial number, validity, subject, the CSR's SubjectPublicKeyInfo
+ * (copied as is), the SAN and the subject key identifier. The layout is RFC 5280 §4.1; the tests check
+ * the result with openssl and @peculiar/x509.
+ */
+import { sha1 } from '@noble/hashes/legacy.js';
+import { children, ecdsaSignatureToDer, parse, tlv, TAG } from '../core/der.js';
+import { fromBase64, utf8 } from '../core/encoding.js';
+import { parseIpAddress } from '../core/ip.js';
+import { x509 } from '../core/x509.js';
+
+const BOOLEAN_TRUE = new Uint8Array([0x01, 0x01, 0xff]);
+/** [0] EXPLICIT Version v3 (2). */
+const VERSION_V3 = new Uint8Array([0xa0, 0x03, 0x02, 0x01, 0x02]);
+/** AlgorithmIdentifier ecdsa-with-SHA384 (RFC 5758 §3.2: parameters absent). */
+export const ECDSA_WITH_SHA384 = new Uint8Array([0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03]);
+const OID_SAN = new Uint8Array([0x06, 0x03, 0x55, 0x1d, 0x11]);
+const OID_SKI = new Uint8Array([0x06, 0x03, 0x55, 0x1d, 0x0e]);
+const OID_CN = new Uint8Array([0x06, 0x03, 0x55, 0x04, 0x03]);
+const UTC_TIME = 0x17;
+const GENERALIZED_TIME = 0x18;
+const UTF8_STRING = 0x0c;
+const EXTENSIONS = 0xa3;
+/** GeneralName [2] dNSName and [7] iPAddress, implicitly tagged (RFC 5280 §4.2.1.6). */
+const DNS_NAME = 0x82;
+const IP_ADDRESS = 0x87;
+
+/** The DER of the intermediate's subject, exactly as in its certificate: the leaves' issuer. */
+export function subjectDerOf(cert: x509.X509Certificate): Uint8Array {
+  const tbs = children(parse(new Uint8Array(cert.rawData)).content)[0]!;
+  const fields = children(tbs.content);
+  // version [0] is present in every v3 certificate: serial, signature, issuer, validity, subject.
+  const at = fields[0]!.tag === 0xa0 ? 5 : 4;
+  return fields[at]!.bytes;
+}
+
+/** The SubjectPublicKeyInfo of a PKCS#10 request, as its DER bytes (CertificationRequestInfo's third field). */
+export function csrSpki(csrDer: Uint8Array): Uint8Array {
+  const info = children(parse(csrDer).content)[0]!;
+  return children(info.content)[2]!.bytes;
+}
+
+/** The DER of a PEM block's body (labels and line breaks dropped). */
+export function pemBody(pem: string): Uint8Array {
+  return fromBase64(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''));
+}
+
+/** RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050; whole seconds, "Z". */
+function time(d: Date): Uint8Array {
+  const iso = d.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
+  const digits = iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10) + iso.slice(11, 13) + iso.slice(14, 16) + iso.slice(17, 19);
+  const year = d.getUTCFullYear();
+  return year < 2050 ? tlv(UTC_TIME, utf8.encode(`${digits.slice(2)}Z`)) : tlv(GENERALIZED_TIME, utf8.encode(`${digits}Z`));
+}
+
+function extension(oid: Uint8Array, critical: boolean, value: Uint8Array): Uint8Array {
+  return critical ? tlv(TAG.SEQUENCE, oid, BOOLEAN_TRUE, tlv(TAG.OCTET_STRING, value)) : tlv(TAG.SEQUENCE, oid, tlv(TAG.OCTET_STRING, value));
+}
+
+/** subjectAltName: DNS names then IP addresses; critical when the subject is empty (RFC 5280 §4.2.1.6). */
+export function sanExtension(dnsNames: string[], ips: string[], critical: boolean): Uint8Array {
+  const names = [
+    ...dnsNames.map((n) => tlv(DNS_NAME, utf8.encode(n))),
+    ...ips.map((ip) => {
+      const parsed = parseIpAddress(ip);
+      if (!parsed) throw new Error(`not an IP address: ${ip}`);
+      return tlv(IP_ADDRESS, parsed.bytes);
+    }),
+  ];
+  return extension(OID_SAN, critical, tlv(TAG.SEQUENCE, ...names));
+}
+
+/** subjectKeyIdentifier, RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey BIT STRING's bits. */
+export function skiExtension(spki: Uint8Array): Uint8Array {
+  const bits = children(parse(spki).content)[1]!;
+  if (bits.tag !== TAG.BIT_STRING) throw new Error('SubjectPublicKeyInfo without a BIT STRING key');
+  return extension(OID_SKI, false, tlv(TAG.OCTET_STRING, sha1(bits.content.subarray(1))));
+}
+
+/** A subject of one CN (DV): RDNSequence { SET { AttributeTypeAndValue { cn, UTF8String } } }. */
+function cnOnlySubject(cn: string): Uint8Array {
+  return tlv(TAG.SEQUENCE, tlv(TAG.SET, tlv(TAG.SEQUENCE, OID_CN, tlv(UTF8_STRING, utf8.encode(cn)))));
+}
+
+/** The subject's DER: empty, a CN alone (written here), or anything else through @peculiar/x509's Name. */
+export function subjectDer(subject: x509.JsonName): Uint8Array {
+  if (subject.length === 0) return new Uint8Array([TAG.SEQUENCE, 0x00]);
+  const only = subject.length === 1 ? subject[0]! : undefined;
+  const keys = only ? Object.keys(only) : [];
+  if (only && keys.length === 1 && keys[0] === 'CN' && only.CN!.length === 1) return cnOnlySubject(only.CN![0]!);
+  return new Uint8Array(new x509.Name(subject).toArrayBuffer());
+}
+
+export interface LeafTbs {
+  serial: Uint8Array;
+  issuer: Uint8Array;
+  notBefore: Date;
+  notAfter: Date;
+  subject: Uint8Array;
+  spki: Uint8Array;
+  /** Each Extension's DER, in order. */
+  extensions: Uint8Array[];
+}
+
+export function tbsCertificate(t: LeafTbs): Uint8Array<ArrayBuffer> {
+  return tlv(
+    TAG.SEQUENCE,
+    VERSION_V3,
+    tlv(TAG.INTEGER, t.serial),
+    ECDSA_WITH_SHA384,
+    t.issuer,
+    tlv(TAG.SEQUENCE, time(t.notBefore), time(t.notAfter)),
+    t.subject,
+    t.spki,
+    tlv(EXTENSIONS, tlv(TAG.SEQUENCE, ...t.extensions)),
+  );
+}
+
+/** Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }. */
+export async function signTbs(tbs: Uint8Array<ArrayBuffer>, key: CryptoKey, algorithm: EcdsaParams): Promise<Uint8Array<ArrayBuffer>> {
+  const p1363 = new Uint8Array(await crypto.subtle.sign(algorithm, key, tbs));
+  return tlv(TAG.SEQUENCE, tbs, ECDSA_WITH_SHA384, tlv(TAG.BIT_STRING, new Uint8Array([0]), ecdsaSignatureToDer(p1363)));
+}
+

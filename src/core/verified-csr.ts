@@ -1,0 +1,28 @@
+/**
+ * PKCS#10 requests whose self-signature and key were checked in this process, by their DER (base64): the
+ * CA signs from a CSR that the finalize request checked moments before, and reading and verifying it a
+ * second time cost about as much as signing the certificate. A hit only saves work: the bytes are the
+ * same, so the result of the check is too. Public data only; bounded (oldest dropped first); per instance,
+ * so a CSR checked elsewhere (another instance, before a restart) is simply checked again.
+ */
+import type { SubscriberKey } from './subscriber-key.js';
+
+const MAX_ENTRIES = 512;
+const verified = new Map<string, SubscriberKey>();
+
+/** The PEM's body as one base64 string: the key of a CSR whatever its line breaks or "NEW" label. */
+export function csrId(pem: string): string {
+  return pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
+}
+
+export function rememberVerifiedCsr(pem: string, key: SubscriberKey): void {
+  const id = csrId(pem);
+  verified.delete(id);
+  if (verified.size >= MAX_ENTRIES) verified.delete(verified.keys().next().value!);
+  verified.set(id, key);
+}
+
+/** The checked key of this CSR, if its signature and key were verified here already. */
+export function verifiedCsrKey(pem: string): SubscriberKey | undefined {
+  return verified.get(csrId(pem));
+}
