@@ -130,6 +130,45 @@ function conformance(name: string, open: () => Promise<Backend>, skip?: string) 
       expect(await be.b.orders.transition(o.id, ['pending_issuance'], { statusReason: 'x' }, { replacesCertificateId: null })).toMatchObject({ statusReason: 'x' });
     });
 
+    it('writes an order with its validations and mail atomically, and a transition\'s mail only for the one winner', async () => {
+      const c = await customer(be.a);
+      const o = order(c.id);
+      const validation = (domain: string) => ({
+        id: id('dv'),
+        orderId: o.id,
+        domain,
+        token: id('tok'),
+        keyAuthorization: id('ka'),
+        status: 'pending' as const,
+        method: null,
+        lastCheckedAt: null,
+        lastResult: null,
+        validatedAt: null,
+      });
+      const mail = (eventKey: string) => ({ id: id('mail'), eventKey, recipient: c.email, kind: 'test', sealed: 'sealed', createdAt: at() });
+      await be.a.mail.placeOrder({ order: o, validations: o.domains.map(validation) }, [mail(`shipment:${o.id}`)]);
+      expect((await be.b.domainValidations.forOrder(o.id)).map((v) => v.domain).sort()).toEqual(o.domains);
+      expect(await be.b.mail.byEvent(`shipment:${o.id}`)).toHaveLength(1);
+      // A placement that fails part-way (a duplicate order number) leaves no row of it behind.
+      const twin = { ...order(c.id), orderNumber: o.orderNumber };
+      await expect(be.b.mail.placeOrder({ order: twin, validations: [] }, [mail(`shipment:${twin.id}`)])).rejects.toThrow();
+      expect(await be.a.orders.byId(twin.id)).toBeUndefined();
+      expect(await be.a.mail.byEvent(`shipment:${twin.id}`)).toHaveLength(0);
+      // Racing transitions with a mail each under one event key: one wins, one mail is written.
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          (i % 2 ? be.a : be.b).mail.transitionOrder(o.id, ['pending_validation'], { status: 'rejected', statusReason: `r${i}`, updatedAt: at(1000 + i) }, {}, [
+            mail(`rejected:${o.id}`),
+          ]),
+        ),
+      );
+      expect(results.filter((r) => r !== undefined)).toHaveLength(1);
+      expect(await be.a.mail.byEvent(`rejected:${o.id}`)).toHaveLength(1);
+      // A transition whose condition fails writes no mail.
+      expect(await be.b.mail.transitionOrder(o.id, ['pending_validation'], { status: 'failed', updatedAt: at(2000) }, {}, [mail(`failed:${o.id}`)])).toBeUndefined();
+      expect(await be.b.mail.byEvent(`failed:${o.id}`)).toHaveLength(0);
+    });
+
     it('creates the CA material once: the first instance wins, the others get its row', async () => {
       const material = (n: number) => ({
         id: id('ca'),

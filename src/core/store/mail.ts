@@ -1,6 +1,6 @@
 /**
  * Storage of the mail outbox, mail tokens and per-account mail settings. The methods that write a mail
- * together with its event do both in one atomic unit (a transaction on better-sqlite3, a batch on D1): a
+ * together with its event do both in one atomic unit (a transaction on better-sqlite3 and PostgreSQL, a batch on D1): a
  * crash leaves both or neither.
  */
 import type { DomainValidationRecord, OrderRecord, OrderStatus, UnlockCodeRecord } from './types.js';
