@@ -188,10 +188,11 @@ export class OrderService {
       });
       fresh.order.csrPem = made.csrPem;
     }
-    const order = await ra.renewal.place(previous, fresh.order, async (placed) => {
-      if (made) await this.storeUnlockCode(placed.id, made.unlockCode, now);
+    // A renewal is a new order: its unlock code and its shipment notice are written with it.
+    const order = await ra.renewal.place(previous, fresh.order, async (placed, validations) => {
+      const unlockCode = made ? await this.unlockCodeRow(placed.id, made.unlockCode, now) : undefined;
+      return { unlockCode, mails: await this.shipmentNotice(customer, placed, fresh.caReference, validations, unlockCode) };
     });
-    // Mail hook (issue 13 part 2, shipment notice): a renewal is a new order and gets its own notice here.
     return { order, caReference: fresh.caReference, keyArchive: made?.keyArchive, renews: previous };
   }
 

@@ -109,6 +109,18 @@ describe('order mails', () => {
     expect(issued!.text).toContain(`/portal/orders/${order.orderNumber}`);
     expect(issued!.html).toContain(`href="http://127.0.0.1:8080/portal/orders/${order.orderNumber}"`);
     expect(issued!.text).toMatch(/private key is not in this mail/);
+
+    // A renewal is a new order: its own shipment notice, with its own order number and CA Reference.
+    const renewed = await w.h.request('POST', `/api/v1/orders/${order.orderNumber}/renew`, { token, json: { key: 'autocsr' } });
+    expect(renewed.status).toBe(201);
+    const r = (await renewed.json()) as { orderNumber: string; caReference: string; keyArchive: { data: string } };
+    secrets.push(r.keyArchive.data.slice(0, 200));
+    const [notice] = await waitForSubject(new RegExp(`Order ${r.orderNumber}: your order`));
+    expectWellFormed(notice!, 'buyer@example.com');
+    for (const part of [notice!.text!, notice!.html!]) {
+      expect(part).toContain(r.caReference);
+      expect(part).toMatch(/7 days/);
+    }
   });
 
   it('an account that keeps the CA Reference out of its mails gets notices without it', async () => {

@@ -7,11 +7,12 @@
  * (domain control, and an OV/EV organization's approval) are carried over, so a timely renewal is issued
  * without the customer publishing anything again; the others start with new random values.
  */
-import type { OrderRecord, OrderStatus } from '../../core/store/types.js';
+import type { DomainValidationRecord, OrderRecord, OrderStatus, UnlockCodeRecord } from '../../core/store/types.js';
+import type { OutboxMail } from '../../core/store/mail.js';
 import { domainErrors } from '../../core/errors.js';
 import type { RaDeps } from '../deps.js';
 import { organizationValidationReusable } from '../reuse.js';
-import { createValidations, stillValid } from './validations.js';
+import { buildValidations, stillValid } from './validations.js';
 
 /** Orders with a certificate (live, or expired): a renewal follows them. Others are still under way or closed. */
 export const RENEWABLE: readonly OrderStatus[] = ['issued'];
@@ -33,10 +34,15 @@ export class TrackingRenewal {
 
   /**
    * Places `next` (built by the caller: new order number, CA Reference, CSR) as the renewal of `previous`.
-   * The caller has made the key pair before this call; `afterClaim` runs only for the request that won
-   * (the AutoCSR unlock code is stored there, so a losing request stores nothing).
+   * The order, its validations (those still reusable carried over), and what `extras` adds for it (the
+   * AutoCSR unlock code, the shipment notice) are written as one atomic unit, so a losing request or a
+   * crash leaves none of them behind.
    */
-  async place(previous: OrderRecord, next: OrderRecord, afterClaim: (o: OrderRecord) => Promise<void> = async () => {}): Promise<OrderRecord> {
+  async place(
+    previous: OrderRecord,
+    next: OrderRecord,
+    extras: (o: OrderRecord, v: DomainValidationRecord[]) => Promise<{ unlockCode?: UnlockCodeRecord; mails: OutboxMail[] }> = async () => ({ mails: [] }),
+  ): Promise<OrderRecord> {
     const d = this.d;
     await this.assertRenewable(previous);
     const now = d.clock.now();
@@ -50,33 +56,26 @@ export class TrackingRenewal {
       approvedAt: previous.product !== 'dv' && organizationValidationReusable(previous.approvedAt, now) ? previous.approvedAt : null,
       status: 'pending_validation',
     };
+    const validations = await this.carryOver(previous, await buildValidations(d.keyring, order), now);
+    const { unlockCode, mails } = await extras(order, validations);
     try {
-      await d.store.orders.create(order);
+      await d.store.mail.placeOrder({ order, validations, unlockCode }, mails);
     } catch (err) {
       // The unique link: another request renewed it first (any other failure surfaces as it is).
       const winner = await d.store.orders.renewalOf(previous.id);
       if (winner && winner.id !== order.id) throw this.renewedAlready(previous, winner);
       throw err;
     }
-    await createValidations(d.store, d.keyring, order);
-    await this.carryOverValidations(previous, order, now);
-    await afterClaim(order);
     return order;
   }
 
   /** Domain validations of the renewed order still inside their reuse window back the renewal too. */
-  private async carryOverValidations(previous: OrderRecord, order: OrderRecord, now: Date): Promise<void> {
-    const store = this.d.store.domainValidations;
-    const before = new Map((await store.forOrder(previous.id)).filter((v) => stillValid(v, now)).map((v) => [v.domain, v]));
-    for (const v of await store.forOrder(order.id)) {
+  private async carryOver(previous: OrderRecord, fresh: DomainValidationRecord[], now: Date): Promise<DomainValidationRecord[]> {
+    const before = new Map((await this.d.store.domainValidations.forOrder(previous.id)).filter((v) => stillValid(v, now)).map((v) => [v.domain, v]));
+    return fresh.map((v) => {
       const old = before.get(v.domain);
-      if (!old) continue;
-      await store.update(
-        v.id,
-        { status: 'valid', method: old.method, validatedAt: old.validatedAt, lastCheckedAt: old.lastCheckedAt, lastResult: old.lastResult },
-        { token: v.token, status: 'pending' },
-      );
-    }
+      return old ? { ...v, status: 'valid', method: old.method, validatedAt: old.validatedAt, lastCheckedAt: old.lastCheckedAt, lastResult: old.lastResult } : v;
+    });
   }
 
   private renewedAlready(previous: OrderRecord, renewal: OrderRecord) {
