@@ -24,7 +24,7 @@ function newest(path) {
 }
 
 const ASSETS = join(ROOT, 'dist', 'portal', 'assets.js');
-if (!existsSync(ASSETS) || newest(join(ROOT, 'src', 'portal', 'client')) > statSync(ASSETS).mtimeMs || process.argv.includes('--force')) {
+if (!existsSync(ASSETS) || !existsSync(join(ROOT, 'dist', 'portal', 'asset-paths.js')) || newest(join(ROOT, 'src', 'portal', 'client')) > statSync(ASSETS).mtimeMs || process.argv.includes('--force')) {
   const portal = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-portal.mjs')], { stdio: 'inherit' });
   if (portal.status !== 0) process.exit(portal.status ?? 1);
   // Unchanged content is not rewritten: mark the assets as checked so the next start skips this step.
