@@ -5,6 +5,8 @@
  * the server's). Per run: wall time from spawn to the first 200 on /healthz, the process's CPU (utime+stime
  * from /proc/<pid>/stat) at that moment, and VmRSS after 2 s idle. Prints medians and the ratio
  * eabgate/bare within this run (the machine is shared: compare ratios, not absolute times).
+ * BENCH_START_COMPARE=<checkout with its own dist/node> also starts that build, interleaved, as a third
+ * column (e.g. an older commit, for before/after in one run).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -46,12 +48,12 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-async function startOnce(args: string[], extraEnv: Record<string, string>): Promise<Sample> {
+async function startOnce(args: string[], extraEnv: Record<string, string>, cwd = process.cwd()): Promise<Sample> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'eabgate-bench-start-'));
   const env = { ...process.env, ...extraEnv, EABGATE_HOST: '127.0.0.1', EABGATE_PORT: String(port), EABGATE_DATA_DIR: dataDir, EABGATE_BASE_URL: `http://127.0.0.1:${port}` };
   const started = performance.now();
-  const proc = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, args, { env, cwd, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
   try {
@@ -81,12 +83,16 @@ const median = (xs: number[]): number => {
 const build = spawnSync(process.execPath, ['scripts/build-server.mjs'], { stdio: ['ignore', 'inherit', 'inherit'] });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
+const COMPARE = process.env.BENCH_START_COMPARE;
+const ADMIN = { EABGATE_ADMIN_TOKEN: 'bench-start-admin-token-0123456789abcdef' };
 const eabgate: Sample[] = [];
 const bare: Sample[] = [];
+const other: Sample[] = [];
 // Interleaved, so that a change in the machine's load touches both alike.
 for (let i = 0; i < RUNS; i++) {
-  eabgate.push(await startOnce(['dist/node/server.mjs'], { EABGATE_ADMIN_TOKEN: 'bench-start-admin-token-0123456789abcdef' }));
+  eabgate.push(await startOnce(['dist/node/server.mjs'], ADMIN));
   bare.push(await startOnce(['-e', BARE], {}));
+  if (COMPARE) other.push(await startOnce(['dist/node/server.mjs'], ADMIN, COMPARE));
 }
 
 const kib = (f: string) => Math.round(statSync(f).size / 1024);
@@ -94,11 +100,13 @@ const sizes = spawnSync('sh', ['-c', 'ls dist/node/*.mjs'], { encoding: 'utf8' }
 const row = (name: string, pick: (s: Sample) => number, digits = 0) => {
   const a = median(eabgate.map(pick));
   const b = median(bare.map(pick));
-  return `| ${name} | ${a.toFixed(digits)} | ${b.toFixed(digits)} | ${(a / b).toFixed(2)} |`;
+  const o = COMPARE ? median(other.map(pick)) : NaN;
+  const cmp = COMPARE ? ` ${o.toFixed(digits)} | ${(o / b).toFixed(2)} |` : '';
+  return `| ${name} | ${a.toFixed(digits)} | ${b.toFixed(digits)} | ${(a / b).toFixed(2)} |${cmp}`;
 };
 console.log(`\nbench:start: median of ${RUNS} starts each, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
-console.log('| | eabgate | bare node:http | ratio |');
-console.log('|---|---|---|---|');
+console.log(`| | eabgate | bare node:http | ratio |${COMPARE ? ` ${COMPARE} | its ratio |` : ''}`);
+console.log(`|---|---|---|---|${COMPARE ? '---|---|' : ''}`);
 console.log(row('start to healthy, ms', (s) => s.wallMs));
 console.log(row('server CPU until healthy, ms', (s) => s.cpuMs));
 console.log(row('idle RSS 2 s after healthy, MB', (s) => s.rssMb, 1));
