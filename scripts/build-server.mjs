@@ -8,7 +8,7 @@
  * source is newer than the build: an unchanged checkout starts at once.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,7 +24,7 @@ function newest(path) {
 }
 
 const ASSETS = join(ROOT, 'dist', 'portal', 'assets.js');
-if (!existsSync(ASSETS) || newest(join(ROOT, 'src', 'portal', 'client')) > statSync(ASSETS).mtimeMs || process.argv.includes('--force')) {
+if (!existsSync(ASSETS) || !existsSync(join(ROOT, 'dist', 'portal', 'asset-paths.js')) || newest(join(ROOT, 'src', 'portal', 'client')) > statSync(ASSETS).mtimeMs || process.argv.includes('--force')) {
   const portal = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-portal.mjs')], { stdio: 'inherit' });
   if (portal.status !== 0) process.exit(portal.status ?? 1);
   // Unchanged content is not rewritten: mark the assets as checked so the next start skips this step.
@@ -50,6 +50,8 @@ try {
 }
 
 const started = Date.now();
+// Chunks carry a content hash in their name: the previous build is removed, so that none pile up.
+rmSync(OUT, { recursive: true, force: true });
 await esbuild.build({
   absWorkingDir: ROOT,
   entryPoints: ENTRIES,
@@ -58,6 +60,12 @@ await esbuild.build({
   bundle: true,
   platform: 'node',
   format: 'esm',
+  // Code reached only through a dynamic import() goes into a chunk of its own, loaded when first imported:
+  // acme-client (+ node-forge, axios) for EABGATE_ISSUER=acme, pg, nodemailer, hash-wasm, and the portal
+  // assets (csr-tool.js, pfx-tool.js: about 800 KiB of strings) on the first portal request. Code that
+  // server and cli share goes into chunks too. All chunks sit beside the entries in dist/node/ (flat:
+  // argon2.ts finds argon2-worker.mjs and sqlite.ts finds drizzle/ relative to import.meta.url).
+  splitting: true,
   target: 'node20',
   // npm packages are bundled too (module resolution and loading were most of the start time); only native
   // and optional ones stay external.

@@ -2,10 +2,10 @@
  * The key archive: a ZIP with exactly one entry, the private key in PKCS#8 PEM, encrypted with WinZip AES-256
  * (AE-2) so that 7-Zip, The Unarchiver, `7z x` and bsdtar open it. Built in memory only.
  */
-import { configure, ZipWriter, Uint8ArrayWriter, TextReader } from '@zip.js/zip.js';
 import { toBase64 } from '../core/encoding.js';
 
-configure({ useWebWorkers: false });
+/** zip.js (about 150 KiB of the Node bundle) is loaded on the first AutoCSR order, not at start. */
+let zip: Promise<typeof import('./zip-writer.js')> | undefined;
 
 export interface KeyArchive {
   filename: string;
@@ -26,6 +26,7 @@ export async function buildKeyArchive(opts: {
   filename: string;
   modified: Date;
 }): Promise<KeyArchive> {
+  const { ZipWriter, Uint8ArrayWriter, TextReader } = await (zip ??= import('./zip-writer.js'));
   const writer = new ZipWriter(new Uint8ArrayWriter(), { password: opts.unlockCode, encryptionStrength: 3, zipCrypto: false });
   await writer.add(opts.entryName, new TextReader(opts.privateKeyPem), { lastModDate: opts.modified });
   const bytes = await writer.close();

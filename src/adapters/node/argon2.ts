@@ -1,12 +1,14 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { argon2id } from 'hash-wasm';
 import type { Argon2idFn, Argon2Params } from '../../core/secrets/password.js';
 import { domainErrors } from '../../core/errors.js';
 
-/** argon2id on Node through hash-wasm (WebAssembly): about 5x faster than pure JS. On the calling thread. */
+/**
+ * argon2id on Node through hash-wasm (WebAssembly): about 5x faster than pure JS. On the calling thread.
+ * hash-wasm is imported on first use: the default (worker threads, argon2-worker.mjs) never needs it here.
+ */
 export const hashWasmArgon2id: Argon2idFn = async (password, salt, params, dkLen) =>
-  argon2id({
+  (await import('hash-wasm')).argon2id({
     password,
     salt,
     parallelism: params.p,

@@ -9,7 +9,6 @@ import { argon2idHasher } from '../../core/secrets/password.js';
 import { resolveClientAddress } from '../../core/client-address.js';
 import type { AppDeps, Logger } from '../../app/context.js';
 import { openSqliteStore, type DatabaseHandle, type SqliteHandle } from './sqlite.js';
-import { openPostgresStore } from './postgres.js';
 import { loadOrCreateSecretKey } from './secret-key.js';
 import { hashWasmArgon2id, sharedArgon2Pool, defaultPoolSize } from './argon2.js';
 import { jsonLogger } from './logger.js';
@@ -22,19 +21,25 @@ import { loadOrCreateEmbeddedCa } from '../../issuance/embedded-ca.js';
 import { nodeDnsResolver } from './dns-resolver.js';
 import { createHttp01Getter } from './http01-getter.js';
 import { createTlsAlpnProber } from './tls-alpn-prober.js';
-import { UpstreamAcmeIssuer, upstreamCertificateLookup } from './upstream-acme.js';
+import type { UpstreamAcmeIssuer } from './upstream-acme.js';
 import { DelegationDnsServer } from './delegation-dns.js';
 import { RoutedIssuer } from '../../ca/routed-issuer.js';
 import type { Issuer } from '../../ca/issuer.js';
 
 /**
+ * Modules that only some settings need are loaded by dynamic import() when the setting asks for them, so a
+ * default start neither compiles nor evaluates them (the build splits them into chunks of their own):
+ * acme-client with node-forge and axios (EABGATE_ISSUER=acme), pg (EABGATE_DATABASE_URL), nodemailer
+ * (EABGATE_SMTP_URL).
+ *
  * The upstream issuer: one per distinct upstream (directory and EAB key id), each with its own sealed account
  * key; with upstreams per product (EABGATE_UPSTREAM_<DV|OV|EV|CAAS>_*) a RoutedIssuer in front of them.
  */
-function upstreamIssuer(
+async function upstreamIssuer(
   config: Config,
   o: { keyring: Keyring; logger: Logger; store: NodeDeps['store']; embeddedChainPem: string; publisher: DelegationDnsServer | undefined },
-): Issuer {
+): Promise<Issuer> {
+  const { UpstreamAcmeIssuer, upstreamCertificateLookup } = await import('./upstream-acme.js');
   const made = new Map<string, UpstreamAcmeIssuer>();
   const make = (u: UpstreamConfig, file?: string) => {
     const key = `${u.directoryUrl} ${u.eab?.kid ?? ''}`;
@@ -58,7 +63,6 @@ function upstreamIssuer(
   if (routes.length === 0) return fallback;
   return new RoutedIssuer(fallback, Object.fromEntries(routes.map(([r, u]) => [r, make(u, `upstream-account-${r}.sealed`)])));
 }
-import { smtpMailer } from './smtp-mailer.js';
 import { httpMailer } from '../workers/http-mailer.js';
 import type { Mailer } from '../../mail/mailer.js';
 
@@ -87,10 +91,10 @@ function sqliteOnly(database: DatabaseHandle): SqliteHandle {
 const hashThreads = (config: Config): number => config.passwordHashThreads ?? defaultPoolSize();
 
 /** EABGATE_SMTP_URL through nodemailer; an HTTP mail API works on Node too. */
-function nodeMailer(config: Config): Mailer | undefined {
+async function nodeMailer(config: Config): Promise<Mailer | undefined> {
   const t = config.mail?.transport;
   if (!t) return undefined;
-  return t.kind === 'smtp' ? smtpMailer(t.url) : httpMailer(t.url, t.token);
+  return t.kind === 'smtp' ? (await import('./smtp-mailer.js')).smtpMailer(t.url) : httpMailer(t.url, t.token);
 }
 
 export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: Logger; dbFile?: string } = {}): Promise<NodeDeps> {
@@ -100,7 +104,7 @@ export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: L
   const logger = opts.logger ?? jsonLogger();
   const database: DatabaseHandle =
     config.database.kind === 'postgres'
-      ? await openPostgresStore(config.database, logger)
+      ? await (await import('./postgres.js')).openPostgresStore(config.database, logger)
       : openSqliteStore(opts.dbFile ?? join(config.dataDir, 'eabgate.db'));
   const store = database.store;
   const keyring = await Keyring.fromSecret(loadOrCreateSecretKey(config.dataDir, config.secretKey));
@@ -130,7 +134,7 @@ export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: L
     ca,
     delegationDns,
     // EABGATE_ISSUER=acme: an upstream ACME CA signs; the embedded CA still serves the gateway's own TLS and CRL.
-    issuer: config.issuer === 'acme' && config.upstream ? upstreamIssuer(config, { keyring, logger, store, embeddedChainPem: ca.chainPem, publisher: delegationDns }) : ca,
+    issuer: config.issuer === 'acme' && config.upstream ? await upstreamIssuer(config, { keyring, logger, store, embeddedChainPem: ca.chainPem, publisher: delegationDns }) : ca,
     config,
     store,
     database,
@@ -142,7 +146,7 @@ export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: L
     logger,
     // Filled only once the server starts it (src/entry/node.ts): tests and the CLI generate per order.
     keyPool: new KeyPool(config.autoCsrKeyPool, generateRsaKeyPair),
-    mailer: nodeMailer(config),
+    mailer: await nodeMailer(config),
     // The socket peer, or X-Forwarded-For when the peer is a trusted proxy (EABGATE_TRUSTED_PROXIES).
     clientAddress: (c) => {
       const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;

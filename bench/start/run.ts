@@ -1,0 +1,113 @@
+/**
+ * `npm run bench:start`: how the compiled server starts. Builds dist/node (scripts/build-server.mjs), then
+ * starts `node dist/node/server.mjs` BENCH_START_RUNS times (default 5), each on a fresh SQLite data dir, and
+ * the same number of times a bare node:http server started the same way (node called directly, so the PID is
+ * the server's). Per run: wall time from spawn to the first 200 on /healthz, the process's CPU (utime+stime
+ * from /proc/<pid>/stat) at that moment, and VmRSS after 2 s idle. Prints medians and the ratio
+ * eabgate/bare within this run (the machine is shared: compare ratios, not absolute times).
+ * BENCH_START_COMPARE=<checkout with its own dist/node> also starts that build, interleaved, as a third
+ * column (e.g. an older commit, for before/after in one run).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const RUNS = Number(process.env.BENCH_START_RUNS ?? 5);
+const IDLE_MS = 2000;
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+const BARE = "require('http').createServer((q,s)=>s.end('ok')).listen(Number(process.env.EABGATE_PORT),'127.0.0.1')";
+
+interface Sample {
+  wallMs: number;
+  cpuMs: number;
+  rssMb: number;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+function cpuMs(pid: number): number {
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function startOnce(args: string[], extraEnv: Record<string, string>, cwd = process.cwd()): Promise<Sample> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'eabgate-bench-start-'));
+  const env = { ...process.env, ...extraEnv, EABGATE_HOST: '127.0.0.1', EABGATE_PORT: String(port), EABGATE_DATA_DIR: dataDir, EABGATE_BASE_URL: `http://127.0.0.1:${port}` };
+  const started = performance.now();
+  const proc = spawn(process.execPath, args, { env, cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  try {
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`server exited (${proc.exitCode}): ${stderr}`);
+      if (performance.now() - started > 60_000) throw new Error(`no healthy /healthz within 60 s: ${stderr}`);
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => (r.body?.cancel(), r.ok), () => false);
+      if (ok) break;
+      await sleep(10);
+    }
+    const wallMs = performance.now() - started;
+    const cpu = cpuMs(proc.pid!);
+    await sleep(IDLE_MS);
+    return { wallMs, cpuMs: cpu, rssMb: rssMb(proc.pid!) };
+  } finally {
+    proc.kill('SIGTERM');
+    await new Promise((r) => (proc.exitCode !== null ? r(null) : proc.once('exit', r)));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+const build = spawnSync(process.execPath, ['scripts/build-server.mjs'], { stdio: ['ignore', 'inherit', 'inherit'] });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+const COMPARE = process.env.BENCH_START_COMPARE;
+const ADMIN = { EABGATE_ADMIN_TOKEN: 'bench-start-admin-token-0123456789abcdef' };
+const eabgate: Sample[] = [];
+const bare: Sample[] = [];
+const other: Sample[] = [];
+// Interleaved, so that a change in the machine's load touches both alike.
+for (let i = 0; i < RUNS; i++) {
+  eabgate.push(await startOnce(['dist/node/server.mjs'], ADMIN));
+  bare.push(await startOnce(['-e', BARE], {}));
+  if (COMPARE) other.push(await startOnce(['dist/node/server.mjs'], ADMIN, COMPARE));
+}
+
+const kib = (f: string) => Math.round(statSync(f).size / 1024);
+const sizes = spawnSync('sh', ['-c', 'ls dist/node/*.mjs'], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+const row = (name: string, pick: (s: Sample) => number, digits = 0) => {
+  const a = median(eabgate.map(pick));
+  const b = median(bare.map(pick));
+  const o = COMPARE ? median(other.map(pick)) : NaN;
+  const cmp = COMPARE ? ` ${o.toFixed(digits)} | ${(o / b).toFixed(2)} |` : '';
+  return `| ${name} | ${a.toFixed(digits)} | ${b.toFixed(digits)} | ${(a / b).toFixed(2)} |${cmp}`;
+};
+console.log(`\nbench:start: median of ${RUNS} starts each, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
+console.log(`| | eabgate | bare node:http | ratio |${COMPARE ? ` ${COMPARE} | its ratio |` : ''}`);
+console.log(`|---|---|---|---|${COMPARE ? '---|---|' : ''}`);
+console.log(row('start to healthy, ms', (s) => s.wallMs));
+console.log(row('server CPU until healthy, ms', (s) => s.cpuMs));
+console.log(row('idle RSS 2 s after healthy, MB', (s) => s.rssMb, 1));
+console.log(`\ndist/node: ${sizes.map((f) => `${f.replace('dist/node/', '')} ${kib(f)} KiB`).join(', ')}`);
