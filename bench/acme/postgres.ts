@@ -12,9 +12,8 @@
  * (one instance: a plain extra hop), which runs in this process and is not counted. Bounded by BENCH_PG_FLOWS_C1,
  * BENCH_PG_FLOWS_C16, BENCH_PG_WARMUP and BENCH_PG_PHASE_SECONDS. Asserts nothing; ends by itself.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -26,33 +25,13 @@ import { RoundRobin } from '../../test/support/round-robin.js';
 import { startPostgres, type TestPostgres } from '../../test/support/postgres.js';
 import { provision } from '../../test/support/acme.js';
 import { openTarget, prepare, Session, type Prepared, type Target } from './client.js';
-
-function envInt(name: string, fallback: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}: a whole number ≥ 1 is required, got "${v}"`);
-  return n;
-}
+import { CLK_TCK, envInt, procStat as stat } from '../lib/proc.js';
 
 const FLOWS = { 1: envInt('BENCH_PG_FLOWS_C1', 30), 16: envInt('BENCH_PG_FLOWS_C16', 200) } as const;
 /** Warm-up flows per setup before measuring (two instances share theirs: each gets half). */
 const WARMUP = envInt('BENCH_PG_WARMUP', 40);
 const PHASE_SECONDS = envInt('BENCH_PG_PHASE_SECONDS', 90);
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-function stat(pid: number): { ppid: number; cpuMs: number; childrenMs: number } | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    // After "pid (comm) ": utime, stime, cutime, cstime are fields 14-17, at indexes 11-14.
-    const ms = (i: number) => (Number(f[i]) * 1000) / CLK_TCK;
-    return { ppid: Number(f[1]), cpuMs: ms(11) + ms(12), childrenMs: ms(13) + ms(14) };
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * CPU of PostgreSQL: the postmaster, its live backends, and the backends that exited (their CPU is added

@@ -40,14 +40,7 @@ import { Http01Responder } from '../../test/support/http01-responder.js';
 import { provision } from '../../test/support/acme.js';
 import { toBase64Url } from '../../src/core/encoding.js';
 import { openTarget, prepare, Session, type Account, type Prepared, type Target } from './client.js';
-
-function envInt(name: string, fallback: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}: a whole number ≥ 1 is required, got "${v}"`);
-  return n;
-}
+import { CLK_TCK, cpuMs, envInt, statusMb } from '../lib/proc.js';
 
 const FLOWS = { 1: envInt('BENCH_FLOWS_C1', 40), 16: envInt('BENCH_FLOWS_C16', 320) } as const;
 const WARMUP = envInt('BENCH_WARMUP', 40);
@@ -56,7 +49,6 @@ const MAX_SECONDS = envInt('BENCH_MAX_SECONDS', 600);
 const PHASE_SECONDS = envInt('BENCH_PHASE_SECONDS', 90);
 const STALL_SECONDS = envInt('BENCH_STALL_SECONDS', 15);
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 const MODES = ['new account per flow', 'account reused'] as const;
 type Mode = (typeof MODES)[number];
 
@@ -64,18 +56,6 @@ type Mode = (typeof MODES)[number];
 class SetupError extends Error {}
 
 // ---------------------------------------------------------------- process figures
-
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // After "pid (comm) ": field 3 is state, so utime (14) and stime (15) are at indexes 11 and 12.
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-}
-
-function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
-  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
 
 /** Resets VmHWM to the current RSS (Linux ≥ 4.0, own processes); false where that is not allowed. */
 function resetPeak(pid: number): boolean {

@@ -16,36 +16,24 @@
  * Every order's answer is checked to carry its ZIP. Exits non-zero only on a setup error; ends by itself.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import { freePort } from '../../test/support/server.js';
 import { newUnlockCode } from '../../src/core/secrets/tokens.js';
-
-function envInt(name: string, fallback: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}: a whole number ≥ 1 is required, got "${v}"`);
-  return n;
-}
+import { cpuMs as procCpuMs, envInt } from '../lib/proc.js';
 
 const POOL = envInt('BENCH_POOL', 8);
 const DRY = envInt('BENCH_DRY', 8);
 const SUSTAINED = envInt('BENCH_SUSTAINED', 24);
 const MAX_SECONDS = envInt('BENCH_MAX_SECONDS', 300);
 const ORG = { name: 'Bench Ltd', locality: 'London', country: 'GB' };
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** CPU time of the process (all threads), or of its main thread (the event loop) with `main`. */
-function cpuMs(pid: number, main = false): number {
-  const stat = readFileSync(main ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
-}
+const cpuMs = (pid: number, main = false): number => procCpuMs(pid, main ? pid : undefined);
 
 const agent = new Agent({ connections: 8, keepAliveTimeout: 10_000 });
 let baseUrl = '';

@@ -30,16 +30,9 @@ import { toPem } from '../../src/core/pem.js';
 import { newUnlockCode } from '../../src/core/secrets/tokens.js';
 import { subjectOf } from '../../src/autocsr/generate.js';
 import { buildKeyArchive } from '../../src/autocsr/key-archive.js';
+import { envInt } from '../lib/proc.js';
 
 // ---------------------------------------------------------------------------------------------- settings
-
-function envInt(name: string, fallback: number, min: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name}: a whole number ≥ ${min} is required, got "${v}"`);
-  return n;
-}
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ROUNDS = 4;

@@ -20,14 +20,7 @@ import { systemClock } from '../../src/core/clock.js';
 import { CA_SIGNATURE_ALGORITHM } from '../../src/ca/algorithms.js';
 import { createHierarchy, loadCa } from '../../src/ca/hierarchy.js';
 import { signLeaf, type LeafContext } from '../../src/ca/leaf.js';
-
-function envInt(name: string, fallback: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}: a whole number ≥ 1 is required, got "${v}"`);
-  return n;
-}
+import { envInt } from '../lib/proc.js';
 
 const ROUNDS = envInt('BENCH_ROUNDS', 12);
 const BATCH = envInt('BENCH_BATCH', 40);

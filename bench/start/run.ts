@@ -14,10 +14,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { cpuMs, statusMb as rssMb } from '../lib/proc.js';
 
 const RUNS = Number(process.env.BENCH_START_RUNS ?? 5);
 const IDLE_MS = 2000;
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 const BARE = "require('http').createServer((q,s)=>s.end('ok')).listen(Number(process.env.EABGATE_PORT),'127.0.0.1')";
 
 interface Sample {
@@ -34,18 +34,6 @@ function freePort(): Promise<number> {
     });
     s.on('error', reject);
   });
-}
-
-function cpuMs(pid: number): number {
-  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
-}
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
 }
 
 async function startOnce(args: string[], extraEnv: Record<string, string>, cwd = process.cwd()): Promise<Sample> {

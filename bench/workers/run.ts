@@ -11,12 +11,12 @@
  * work, which a deployed Worker's CPU time does not count, so it is an upper bound. BENCH_FLOWS flows (default 30) after BENCH_WARMUP (default 5). Asserts nothing.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { Agent } from 'undici';
 import { Http01Responder } from '../../test/support/http01-responder.js';
 import { workersWorld } from '../../test/support/workers-world.js';
 import { openTarget, prepare, Session } from '../acme/client.js';
+import { cpuMs } from '../lib/proc.js';
 
 const envInt = (name: string, fallback: number) => {
   const n = Number(process.env[name] ?? fallback);
@@ -25,13 +25,6 @@ const envInt = (name: string, fallback: number) => {
 };
 const FLOWS = envInt('BENCH_FLOWS', 30);
 const WARMUP = envInt('BENCH_WARMUP', 5);
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-}
 
 /**
  * The workerd processes in wrangler's process group: wrangler 4 runs two, one for its own proxy workers

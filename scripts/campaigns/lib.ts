@@ -2,26 +2,14 @@
  * Shared bits of the campaigns (fuzz.ts, crash.ts): environment knobs, process figures from /proc, a
  * seeded random source with pickers, counters, and the ES256 JWS signing the fuzzer does by hand.
  */
-import { readFileSync } from 'node:fs';
 import { prng } from '../../test/support/ra.js';
+import { envInt, statusMb } from '../../bench/lib/proc.js';
 
-export function envInt(name: string, fallback: number, min = 1): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name}: a whole number ≥ ${min} is required, got "${v}"`);
-  return n;
-}
+export { envInt };
 
-/** Resident set size of a process in MiB (VmRSS, or VmHWM for the peak), NaN when it is gone. */
+/** Resident set size of a process in MiB, to 0.1 (VmRSS, or VmHWM for the peak), NaN when it is gone. */
 export function rssMb(pid: number | undefined, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
-  if (pid === undefined) return NaN;
-  try {
-    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Math.round((Number(m[1]) / 1024) * 10) / 10 : NaN;
-  } catch {
-    return NaN;
-  }
+  return Math.round(statusMb(pid, field) * 10) / 10;
 }
 
 export function alive(pid: number | undefined): boolean {
