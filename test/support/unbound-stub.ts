@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { udpExchange } from '../../src/adapters/node/dns-udp.js';
 import { RRType, decodeMessage, encodeQuery } from '../../src/va/dns-wire.js';
 import { freeDnsPort } from './dns-port.js';
+import { serverConf, unboundBin } from './unbound.js';
 
 export interface StubResolver {
   /** "127.0.0.1:<port>" */
@@ -22,40 +23,26 @@ export interface StubResolver {
 
 /** `stubs`: zone ("example.") → "127.0.0.1:<port>" of its authoritative server. */
 export async function startStubResolver(stubs: Record<string, string>): Promise<StubResolver> {
-  const bin = spawnSync('/usr/sbin/unbound', ['-V']).status === 0 ? '/usr/sbin/unbound' : 'unbound';
+  const bin = unboundBin();
   const dir = mkdtempSync(join(tmpdir(), 'eabgate-unbound-stub-'));
   const port = await freeDnsPort();
   const conf = join(dir, 'unbound.conf');
+  const stubZones = Object.entries(stubs).flatMap(([zone, addr]) => {
+    const [host, p] = addr.split(':');
+    return ['stub-zone:', `  name: "${zone}"`, `  stub-addr: ${host}@${p}`, ''];
+  });
   writeFileSync(
     conf,
-    [
-      'server:',
-      '  interface: 127.0.0.1',
-      `  port: ${port}`,
-      '  do-daemonize: no',
-      '  username: ""',
-      '  chroot: ""',
-      `  directory: "${dir}"`,
-      '  pidfile: ""',
-      '  use-syslog: no',
-      '  logfile: ""',
-      '  verbosity: 1',
-      '  do-ip6: no',
-      '  num-threads: 1',
-      '  so-reuseport: no',
-      '  access-control: 127.0.0.0/8 allow',
-      '  do-not-query-localhost: no',
-      '  module-config: "iterator"',
-      '  qname-minimisation: no',
-      '  cache-max-ttl: 1',
-      '  cache-max-negative-ttl: 1',
-      ...Object.keys(stubs).map((z) => `  local-zone: "${z}" nodefault`),
-      '',
-      ...Object.entries(stubs).flatMap(([zone, addr]) => {
-        const [host, p] = addr.split(':');
-        return ['stub-zone:', `  name: "${zone}"`, `  stub-addr: ${host}@${p}`, ''];
-      }),
-    ].join('\n'),
+    serverConf(dir, port, [
+      'do-not-query-localhost: no',
+      'module-config: "iterator"',
+      'qname-minimisation: no',
+      'cache-max-ttl: 1',
+      'cache-max-negative-ttl: 1',
+      ...Object.keys(stubs).map((z) => `local-zone: "${z}" nodefault`),
+    ]) +
+      '\n' +
+      stubZones.join('\n'),
   );
   const check = spawnSync(bin.replace(/unbound$/, 'unbound-checkconf'), [conf], { encoding: 'utf8' });
   if (check.status !== 0 && check.error === undefined) throw new Error(`bad unbound config: ${check.stdout}${check.stderr}`);

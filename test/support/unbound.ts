@@ -17,13 +17,12 @@
  * the port is retried. Needs `unbound` and `ldns-signzone`/`ldns-keygen` (scripts/install-tools.sh).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { udpExchange } from '../../src/adapters/node/dns-udp.js';
 import { RRType, decodeMessage, encodeQuery } from '../../src/va/dns-wire.js';
+import { freeDnsPort } from './dns-port.js';
 
 export type ZoneName = 'signed' | 'bogus' | 'insecure';
 export type ResolverKind = 'validating' | 'validating-no-ede' | 'non-validating';
@@ -47,31 +46,9 @@ export function dnssecToolsMissing(): string | undefined {
   return missing.length > 0 ? `${missing.join(', ')} missing: run scripts/install-tools.sh` : undefined;
 }
 
-function unboundBin(): string {
+export function unboundBin(): string {
   for (const b of UNBOUND) if (spawnSync(b, ['-V']).status === 0) return b;
   throw new Error('unbound is not installed: run scripts/install-tools.sh');
-}
-
-/** A loopback port free for both UDP and TCP at the time of asking. */
-async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const udp = createSocket('udp4');
-    const port = await new Promise<number>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind(0, '127.0.0.1', () => resolve(udp.address().port));
-    });
-    const tcp = createServer();
-    const ok = await new Promise<boolean>((resolve) => {
-      tcp.once('error', () => resolve(false));
-      tcp.listen(port, '127.0.0.1', () => resolve(true));
-    });
-    await new Promise<void>((resolve) => udp.close(() => resolve()));
-    if (ok) {
-      await new Promise<void>((resolve) => tcp.close(() => resolve()));
-      return port;
-    }
-  }
-  throw new Error('no free loopback port');
 }
 
 function sh(cmd: string, args: string[], cwd: string): string {
@@ -154,7 +131,7 @@ export class UnboundWorld {
       writeFileSync(join(dir, 'anchors.ds'), trustAnchors);
 
       const world = await startWithRetry(async () => {
-        const port = await freePort();
+        const port = await freeDnsPort();
         const w = new UnboundWorld(dir, `127.0.0.1:${port}`, port, trustAnchors);
         const zonesConf = ['test', 'signed.test', 'bogus.test', 'insecure.test']
           .map((z) => {
@@ -184,7 +161,7 @@ export class UnboundWorld {
     const known = this.resolvers.get(kind);
     if (known) return known;
     const address = await startWithRetry(async () => {
-      const port = await freePort();
+      const port = await freeDnsPort();
       const conf = join(this.dir, `resolver-${kind}.conf`);
       const lines =
         kind === 'non-validating'
@@ -260,7 +237,8 @@ export class UnboundWorld {
   }
 }
 
-function serverConf(dir: string, port: number, extra: string[]): string {
+/** The `server:` clause every test Unbound shares (loopback, foreground, no chroot or syslog), plus `extra` lines. */
+export function serverConf(dir: string, port: number, extra: string[]): string {
   return (
     [
       'server:',
