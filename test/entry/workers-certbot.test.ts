@@ -5,16 +5,14 @@
  * server), both checked by the Worker's VA through a loopback DNS-over-HTTPS responder. What certbot writes
  * verifies with `openssl verify` against the Worker's root.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/server.js';
-import { DnsControl, runTool, verifyChain } from '../support/acme-server.js';
+import { DnsControl, runTool } from '../support/acme-server.js';
 import { workersWorld, type WorkersWorld } from '../support/workers-world.js';
-import { openssl } from '../support/tools.js';
-
-const HAVE_CERTBOT = existsSync('/usr/bin/certbot');
+import { certonlyArgs, checkCertbotLive, HAVE_CERTBOT, standaloneArgs } from '../support/certbot.js';
 
 let w: WorkersWorld;
 let control: DnsControl;
@@ -31,29 +29,6 @@ afterAll(async () => {
   await w?.close();
 });
 
-function certbotArgs(dir: string, eab: { kid: string; hmacKey: string }): string[] {
-  return [
-    'certonly',
-    '--server', w.directoryUrl,
-    '--eab-kid', eab.kid,
-    '--eab-hmac-key', eab.hmacKey,
-    '--config-dir', join(dir, 'config'),
-    '--work-dir', join(dir, 'work'),
-    '--logs-dir', join(dir, 'logs'),
-    '--non-interactive', '--agree-tos', '-m', 'ops@example.com',
-  ];
-}
-
-function checkLive(dir: string, name: string, expectedNames: string[]): void {
-  const live = join(dir, 'config', 'live', name);
-  const cert = readFileSync(join(live, 'cert.pem'), 'utf8');
-  const chain = readFileSync(join(live, 'chain.pem'), 'utf8');
-  const verified = verifyChain(w.rootPem, cert, chain);
-  expect(verified.stdout + verified.stderr).toMatch(/: OK/);
-  expect(verified.status).toBe(0);
-  const text = openssl(['x509', '-noout', '-ext', 'subjectAltName'], cert).stdout;
-  for (const n of expectedNames) expect(text).toContain(`DNS:${n}`);
-}
 
 describe.skipIf(!HAVE_CERTBOT)('certbot against eabgate on workerd with D1', () => {
   it('registers with EAB and obtains a certificate over http-01 (standalone on 127.0.0.1)', async () => {
@@ -62,12 +37,12 @@ describe.skipIf(!HAVE_CERTBOT)('certbot against eabgate on workerd with D1', () 
     w.dns.set('www.workers-http.example.com', 'A', ['127.0.0.1']);
     const dir = mkdtempSync(join(tmpdir(), 'eabgate-certbot-'));
     const r = await runTool('certbot', [
-      ...certbotArgs(dir, eab),
-      '--standalone', '--http-01-port', String(httpPort), '--http-01-address', '127.0.0.1',
+      ...certonlyArgs(w.directoryUrl, dir, eab),
+      ...standaloneArgs(httpPort),
       '-d', 'workers-http.example.com', '-d', 'www.workers-http.example.com',
     ]);
     expect(r.status, r.stdout + r.stderr + w.worker.output()).toBe(0);
-    checkLive(dir, 'workers-http.example.com', ['workers-http.example.com', 'www.workers-http.example.com']);
+    checkCertbotLive(w.rootPem, dir, 'workers-http.example.com', ['workers-http.example.com', 'www.workers-http.example.com']);
     // The Worker's VA asked the DoH responder, not the system's resolver.
     expect(w.dns.queries.some((q) => q.name === 'workers-http.example.com' && q.transport === 'doh')).toBe(true);
   });
@@ -77,14 +52,14 @@ describe.skipIf(!HAVE_CERTBOT)('certbot against eabgate on workerd with D1', () 
     const dir = mkdtempSync(join(tmpdir(), 'eabgate-certbot-'));
     const q = (path: string) => `curl -fsS "${control.url}/${path}?name=_acme-challenge.$CERTBOT_DOMAIN&value=$CERTBOT_VALIDATION" >/dev/null`;
     const r = await runTool('certbot', [
-      ...certbotArgs(dir, eab),
+      ...certonlyArgs(w.directoryUrl, dir, eab),
       '--manual', '--preferred-challenges', 'dns',
       '--manual-auth-hook', control.script(dir, 'auth.sh', q('present')),
       '--manual-cleanup-hook', control.script(dir, 'cleanup.sh', q('cleanup')),
       '-d', 'workers-dns.example.org', '-d', '*.workers-dns.example.org',
     ]);
     expect(r.status, r.stdout + r.stderr + w.worker.output()).toBe(0);
-    checkLive(dir, 'workers-dns.example.org', ['workers-dns.example.org', '*.workers-dns.example.org']);
+    checkCertbotLive(w.rootPem, dir, 'workers-dns.example.org', ['workers-dns.example.org', '*.workers-dns.example.org']);
     expect(w.dns.queries.some((x) => x.name === '_acme-challenge.workers-dns.example.org' && x.type === 'TXT' && x.transport === 'doh')).toBe(true);
   });
 });

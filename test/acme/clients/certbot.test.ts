@@ -6,15 +6,13 @@
  *     loopback control endpoint (curl), for a name and its wildcard.
  * What it writes verifies with `openssl verify -CAfile <data dir>/ca/root.pem -untrusted chain.pem cert.pem`.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../support/server.js';
-import { acmeServerWorld, DnsControl, runTool, verifyChain, type AcmeServerWorld } from '../../support/acme-server.js';
-import { openssl } from '../../support/tools.js';
-
-const HAVE_CERTBOT = existsSync('/usr/bin/certbot');
+import { acmeServerWorld, DnsControl, runTool, type AcmeServerWorld } from '../../support/acme-server.js';
+import { certonlyArgs, checkCertbotLive, HAVE_CERTBOT, standaloneArgs } from '../../support/certbot.js';
 
 let w: AcmeServerWorld;
 let control: DnsControl;
@@ -29,29 +27,6 @@ afterAll(async () => {
   await w?.close();
 });
 
-function certbotArgs(dir: string, eab: { kid: string; hmacKey: string }, email: string): string[] {
-  return [
-    'certonly',
-    '--server', w.directoryUrl,
-    '--eab-kid', eab.kid,
-    '--eab-hmac-key', eab.hmacKey,
-    '--config-dir', join(dir, 'config'),
-    '--work-dir', join(dir, 'work'),
-    '--logs-dir', join(dir, 'logs'),
-    '--non-interactive', '--agree-tos', '-m', email,
-  ];
-}
-
-function checkLive(dir: string, name: string, expectedNames: string[]): void {
-  const live = join(dir, 'config', 'live', name);
-  const cert = readFileSync(join(live, 'cert.pem'), 'utf8');
-  const chain = readFileSync(join(live, 'chain.pem'), 'utf8');
-  const verified = verifyChain(w.rootPem, cert, chain);
-  expect(verified.stdout + verified.stderr).toMatch(/: OK/);
-  expect(verified.status).toBe(0);
-  const text = openssl(['x509', '-noout', '-ext', 'subjectAltName'], cert).stdout;
-  for (const n of expectedNames) expect(text).toContain(`DNS:${n}`);
-}
 
 describe.skipIf(!HAVE_CERTBOT)('certbot against eabgate', () => {
   it('registers with EAB and obtains a certificate over http-01 (standalone on 127.0.0.1)', async () => {
@@ -60,12 +35,12 @@ describe.skipIf(!HAVE_CERTBOT)('certbot against eabgate', () => {
     w.dns.set('www.certbot-http.example.com', 'A', ['127.0.0.1']);
     const dir = mkdtempSync(join(tmpdir(), 'eabgate-certbot-'));
     const r = await runTool('certbot', [
-      ...certbotArgs(dir, eab, 'ops@example.com'),
-      '--standalone', '--http-01-port', String(w.httpPort), '--http-01-address', '127.0.0.1',
+      ...certonlyArgs(w.directoryUrl, dir, eab),
+      ...standaloneArgs(w.httpPort),
       '-d', 'certbot-http.example.com', '-d', 'www.certbot-http.example.com',
     ]);
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    checkLive(dir, 'certbot-http.example.com', ['certbot-http.example.com', 'www.certbot-http.example.com']);
+    checkCertbotLive(w.rootPem, dir, 'certbot-http.example.com', ['certbot-http.example.com', 'www.certbot-http.example.com']);
   });
 
   it('obtains a name and its wildcard over dns-01 with --manual hooks writing to the test DNS', async () => {
@@ -75,13 +50,13 @@ describe.skipIf(!HAVE_CERTBOT)('certbot against eabgate', () => {
     const auth = control.script(dir, 'auth.sh', q('present'));
     const cleanup = control.script(dir, 'cleanup.sh', q('cleanup'));
     const r = await runTool('certbot', [
-      ...certbotArgs(dir, eab, 'ops@example.com'),
+      ...certonlyArgs(w.directoryUrl, dir, eab),
       '--manual', '--preferred-challenges', 'dns',
       '--manual-auth-hook', auth, '--manual-cleanup-hook', cleanup,
       '-d', 'certbot-dns.example.org', '-d', '*.certbot-dns.example.org',
     ]);
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    checkLive(dir, 'certbot-dns.example.org', ['certbot-dns.example.org', '*.certbot-dns.example.org']);
+    checkCertbotLive(w.rootPem, dir, 'certbot-dns.example.org', ['certbot-dns.example.org', '*.certbot-dns.example.org']);
   });
 
   it('is refused without EAB, naming the requirement', async () => {

@@ -22,10 +22,10 @@ import { RoundRobin } from '../../support/round-robin.js';
 import { startPostgres, postgresMissing, type TestPostgres } from '../../support/postgres.js';
 import { ADMIN_TOKEN, crlSerials, pemBlocks, runTool, serialOf, verifyChain } from '../../support/acme-server.js';
 import { openssl } from '../../support/tools.js';
+import { certonlyArgs, checkCertbotLive, HAVE_CERTBOT, standaloneArgs } from '../../support/certbot.js';
 import { AcmeTestClient, answer, csrFor, provision, PASSWORD, type Fetcher, type Responders } from '../../support/acme.js';
 
 const SKIP = postgresMissing();
-const HAVE_CERTBOT = existsSync('/usr/bin/certbot');
 const HAVE_LEGO = existsSync('/usr/bin/lego');
 
 let db: TestPostgres;
@@ -182,15 +182,9 @@ describe.skipIf(!!SKIP)('two Node instances on one PostgreSQL', () => {
     dns.set('certbot.lb.example', 'A', ['127.0.0.1']);
     const dir = mkdtempSync(join(tmpdir(), 'eabgate-certbot-'));
     const before = new Map(lb.served);
-    const r = await runTool('certbot', [
-      'certonly', '--server', `${lb.url}/acme/directory`, '--eab-kid', eab.kid, '--eab-hmac-key', eab.hmacKey,
-      '--config-dir', join(dir, 'config'), '--work-dir', join(dir, 'work'), '--logs-dir', join(dir, 'logs'),
-      '--non-interactive', '--agree-tos', '-m', 'ops@example.com',
-      '--standalone', '--http-01-port', String(httpPort), '--http-01-address', '127.0.0.1', '-d', 'certbot.lb.example',
-    ]);
+    const r = await runTool('certbot', [...certonlyArgs(`${lb.url}/acme/directory`, dir, eab), ...standaloneArgs(httpPort), '-d', 'certbot.lb.example']);
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    const live = join(dir, 'config', 'live', 'certbot.lb.example');
-    expect(verifyChain(rootPem, readFileSync(join(live, 'cert.pem'), 'utf8'), readFileSync(join(live, 'chain.pem'), 'utf8')).status).toBe(0);
+    checkCertbotLive(rootPem, dir, 'certbot.lb.example', ['certbot.lb.example']);
     // Both instances answered certbot.
     for (const port of [a.port, b.port]) expect((lb.served.get(port) ?? 0) - (before.get(port) ?? 0)).toBeGreaterThan(3);
   }, 120_000);

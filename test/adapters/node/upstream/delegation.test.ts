@@ -8,7 +8,7 @@
  * public resolver would. The certificate chains to Pebble's root (`openssl verify`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { TestDnsServer } from '../../../support/dns-server.js';
 import { provision, type Provisioned } from '../../../support/acme.js';
 import { runTool, verifyChain } from '../../../support/acme-server.js';
 import { openssl } from '../../../support/tools.js';
+import { certonlyArgs, HAVE_CERTBOT, standaloneArgs } from '../../../support/certbot.js';
 import { freeDnsPort } from '../../../support/dns-port.js';
 import { startStubResolver, type StubResolver } from '../../../support/unbound-stub.js';
 import { udpExchange } from '../../../../src/adapters/node/dns-udp.js';
@@ -25,7 +26,6 @@ import { startPebble, type Pebble } from './pebble.js';
 
 const ADMIN = 'admin-token-for-upstream-delegation-0123';
 const ZONE = 'deleg.example.net';
-const HAVE_CERTBOT = existsSync('/usr/bin/certbot');
 
 let dns: TestDnsServer;
 let unbound: StubResolver;
@@ -86,18 +86,7 @@ async function ask(name: string, type: number): Promise<ReturnType<typeof decode
 }
 
 function certbot(dir: string, names: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return runTool('certbot', [
-    'certonly',
-    '--server', `${server.baseUrl}/acme/directory`,
-    '--eab-kid', customer.kid,
-    '--eab-hmac-key', customer.hmacKey,
-    '--config-dir', join(dir, 'config'),
-    '--work-dir', join(dir, 'work'),
-    '--logs-dir', join(dir, 'logs'),
-    '--non-interactive', '--agree-tos', '-m', 'ops@example.com',
-    '--standalone', '--http-01-port', String(httpPort), '--http-01-address', '127.0.0.1',
-    ...names.flatMap((n) => ['-d', n]),
-  ]);
+  return runTool('certbot', [...certonlyArgs(`${server.baseUrl}/acme/directory`, dir, customer), ...standaloneArgs(httpPort), ...names.flatMap((n) => ['-d', n])]);
 }
 
 describe('the delegation zone on the gateway\'s own DNS server', () => {
