@@ -17,6 +17,7 @@ export const MAIL_KINDS = [
   'approved',
   'rejected',
   'approver-validation',
+  'reissue-validation',
 ] as const;
 export type MailKind = (typeof MAIL_KINDS)[number];
 
@@ -179,4 +180,25 @@ export function approverValidation(p: { domain: string; orderNumber: string; val
     ],
     FOOTER,
   );
+}
+
+/**
+ * A reissue went back to domain validation (the earlier validations are too old to reuse, or the upstream CA
+ * wants them again): what to publish now. Without `validations` (upstream mode) the order page has them.
+ */
+export function reissueValidation(p: { orderNumber: string; reason: string; validations?: ShipmentValidation[]; orderUrl: string }): MailContent {
+  const blocks: Block[] = [`Your reissue of order ${p.orderNumber} was received, but the names must be validated again first:`, { code: p.reason }];
+  if (p.validations && p.validations.length > 0) {
+    blocks.push({ heading: 'Validate your domains' }, 'Publish one of these for each name (the earlier file or record no longer counts), then press "Check now" on the order page:');
+    for (const v of p.validations) {
+      const lines = [`${v.domain}:`];
+      if (v.http01) lines.push(`  file: ${v.http01.url}`, `        containing exactly: ${v.http01.body}`);
+      lines.push(`  DNS:  TXT record ${v.dns01.name}`, `        value: ${v.dns01.value}`);
+      blocks.push({ code: lines.join('\n') });
+    }
+  } else {
+    blocks.push('The order page shows what to publish for each name.');
+  }
+  blocks.push({ link: p.orderUrl, label: 'Open the order' });
+  return render(`Order ${p.orderNumber}: validate your domains again for the reissue`, blocks, FOOTER);
 }

@@ -1,13 +1,14 @@
 /**
  * The links in mails work in a real browser: a customer signs up in the portal (Chromium), the confirmation
  * mail arrives at a real SMTP server, its link confirms the address; "forgot password" mails a reset link
- * that sets a new password once, and the old password and the used link stop working.
+ * that sets a new password once, and the old password and the used link stop working. An approver opens
+ * the link of an approver e-mail (BR 3.2.2.4.4) and approves once; the same link is refused after.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { RunningServer } from '../support/server.js';
 import { startSmtpSink, type SmtpSink, type SunkMail } from '../support/smtp-sink.js';
-import { launch, newPage, PASSWORD, startPortal } from '../portal/support.js';
+import { launch, newPage, PASSWORD, placeOrder, startPortal } from '../portal/support.js';
 
 let server: RunningServer;
 let browser: Browser;
@@ -25,10 +26,10 @@ afterAll(async () => {
 });
 
 const linkIn = (m: SunkMail, path: string) => m.text!.split(/\s+/).find((w) => w.startsWith(`${server.baseUrl}${path}`))!;
-async function mailWith(subject: RegExp, n = 1): Promise<SunkMail> {
+async function mailWith(subject: RegExp, n = 1, to?: string): Promise<SunkMail> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const found = sink.messages().filter((m) => subject.test(m.headers.subject ?? ''));
+    const found = sink.messages().filter((m) => subject.test(m.headers.subject ?? '') && (to === undefined || m.rcptTos.includes(to)));
     if (found.length >= n) return found[n - 1]!;
     if (Date.now() > deadline) throw new Error(`no mail ${subject}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -96,5 +97,50 @@ describe('mailed links in Chromium', () => {
     expect(sink.messages().filter((m) => m.rcptTos.includes('nobody@example.com'))).toHaveLength(0);
     for (const m of sink.messages()) for (const secret of [PASSWORD, NEW_PASSWORD]) expect(m.raw).not.toContain(secret);
     expect(consoleErrors).toEqual([]);
+  });
+
+  it('an approver e-mail’s link approves the name once in the browser; the order is issued; a second use is refused', async () => {
+    const { page, consoleErrors } = await newPage(browser);
+    await page.goto(`${server.baseUrl}/portal/signup`);
+    await page.getByLabel('Email address').fill('approver-owner@example.com');
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Repeat password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL(`${server.baseUrl}/portal/verify?sent`);
+    const verify = await mailWith(/Confirm your e-mail address/, 1, 'approver-owner@example.com');
+    await page.goto(linkIn(verify, '/portal/verify?token='));
+    await page.getByRole('button', { name: 'Confirm my address' }).click();
+    await page.getByText('your address is confirmed').waitFor();
+
+    const { orderNumber } = await placeOrder(page, server.baseUrl, { domains: 'approve-browser.example.net', product: 'dv', www: false });
+    await page.goto(`${server.baseUrl}/portal/orders/${encodeURIComponent(orderNumber)}`);
+    await page.locator('#approver-email').getByLabel('Address').selectOption('hostmaster');
+    await page.getByRole('button', { name: 'Mail the approval request' }).click();
+    await page.getByText('The approval request is on its way to hostmaster@approve-browser.example.net.').waitFor();
+
+    const request = await mailWith(/Confirm the certificate order for approve-browser\.example\.net/, 1, 'hostmaster@approve-browser.example.net');
+    expect(request.rcptTos).toEqual(['hostmaster@approve-browser.example.net']);
+    const approveLink = linkIn(request, '/portal/approve?value=');
+    expect(request.html).toContain(`href="${approveLink}"`);
+
+    // The approver is someone else: a fresh browser context, no session.
+    const approver = await newPage(browser);
+    await approver.page.goto(approveLink);
+    await expect(approver.page.getByLabel('Approval value (from the mail)').inputValue()).resolves.toBe(new URL(approveLink).searchParams.get('value'));
+    await approver.page.getByRole('button', { name: 'Approve the certificate' }).click();
+    await approver.page.getByText(`Thank you: approved. The order ${orderNumber} goes on (status: issued).`).waitFor();
+    expect(await approver.page.getByText('approver-owner@example.com').count()).toBe(0);
+
+    // The same link again: refused, nothing changes.
+    await approver.page.goto(approveLink);
+    await approver.page.getByRole('button', { name: 'Approve the certificate' }).click();
+    await approver.page.getByText('not a valid approval value').waitFor();
+    expect(await approver.page.getByText('Thank you: approved').count()).toBe(0);
+
+    // The owner sees the name validated by approver e-mail and the order issued.
+    await page.goto(`${server.baseUrl}/portal/orders/${encodeURIComponent(orderNumber)}`);
+    await page.getByText('issued', { exact: false }).first().waitFor();
+    expect(consoleErrors).toEqual([]);
+    expect(approver.consoleErrors).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import { ORG, placeAutoCsr } from '../support/order.js';
 import { startSmtpSink, type SmtpSink, type SunkMail } from '../support/smtp-sink.js';
 import { deliverDue } from '../../src/mail/outbox.js';
 import { DAY_MS } from '../../src/core/clock.js';
+import { domainReuseDays } from '../../src/ra/reuse.js';
 
 const PASSWORD = 'correct horse battery staple';
 const FROM = 'certificates@eabgate.test';
@@ -154,6 +155,55 @@ describe('order mails', () => {
     expect(no!.text).toContain('The company register lists a different address.');
     expect(no!.html).toContain('The company register lists a different address.');
     await waitForSubject(new RegExp(`Order ${a!.orderNumber}: your certificate is issued`));
+  });
+});
+
+describe('a reissue that must validate again', () => {
+  it('mails the new validation instructions once, with the move back to pending_validation', async () => {
+    hostAt127(w.dns, 'again.example.net');
+    const order = await placeAutoCsr(w.h, token, { product: 'dv', domains: ['again.example.net'], organization: undefined, addWwwVariant: false });
+    secrets.push(order.keyArchive!.data.slice(0, 200));
+    const first = await track(w.h, order.caReference);
+    satisfy(w, first);
+    const v = await w.h.request('POST', '/api/v1/tracking/validate', { json: { caReference: order.caReference } });
+    expect(((await v.json()) as { order: { status: string } }).order.status).toBe('issued');
+    // The validation is older than the reuse window now allows (relative to the injected clock).
+    const now = w.h.clock.now();
+    const row = (await w.h.deps.store.orders.byNumber(order.orderNumber))!;
+    const [val] = await w.h.deps.store.domainValidations.forOrder(row.id);
+    await w.h.deps.store.domainValidations.update(val!.id, { validatedAt: new Date(now.getTime() - (domainReuseDays(now) + 1) * DAY_MS) });
+    const before = (await w.h.deps.store.orders.byNumber(order.orderNumber))!;
+
+    const res = await w.h.request('POST', '/api/v1/tracking/reissue', { json: { caReference: order.caReference } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { order: { status: string }; keyArchive?: { data: string } };
+    if (body.keyArchive) secrets.push(body.keyArchive.data.slice(0, 200));
+    expect(body.order.status).toBe('pending_validation');
+
+    const subject = new RegExp(`Order ${order.orderNumber}: validate your domains again for the reissue`);
+    const [m] = await waitForSubject(subject);
+    expectWellFormed(m!, 'buyer@example.com');
+    const view = await track(w.h, order.caReference);
+    const fresh = view.validation[0]!.instructions;
+    expect(fresh.dns01.value).not.toBe(first.validation[0]!.instructions.dns01.value);
+    for (const part of [m!.text!, m!.html!]) {
+      expect(part).toContain(fresh.dns01.value);
+      expect(part).toContain(fresh.http01!.url);
+      expect(part).not.toContain(first.validation[0]!.instructions.dns01.value);
+      expect(part).toMatch(/older than the \d+ days/);
+      expect(part).toContain(`http://127.0.0.1:8080/portal/orders/${order.orderNumber}`);
+    }
+    // Written once, with the transition, under a key of the event; a second reissue (now pending) writes no mail.
+    const rows = await w.h.deps.store.mail.byEvent(`order.reissue-validation:${before.id}:${before.updatedAt.getTime()}`);
+    expect(rows).toHaveLength(1);
+    expect((await w.h.request('POST', '/api/v1/tracking/reissue', { json: { caReference: order.caReference } })).status).toBe(200);
+    await deliver();
+    expect(bySubject(subject)).toHaveLength(1);
+
+    // The mailed instructions validate the order: it is issued again.
+    satisfy(w, view);
+    const again = await w.h.request('POST', '/api/v1/tracking/validate', { json: { caReference: order.caReference } });
+    expect(((await again.json()) as { order: { status: string } }).order.status).toBe('issued');
   });
 });
 

@@ -91,3 +91,44 @@ describe('deleting one’s own account', () => {
     expect(text((await fresh.get('/portal/orders')).html)).toContain('No orders yet');
   });
 });
+
+describe('the mail setting on the account page', () => {
+  it('shows whether shipment notices carry the CA Reference and changes it (CSRF-protected), as the REST setting does', async () => {
+    const email = 'mailsetting@example.com';
+    const c = new FormClient(h);
+    await c.signUp(email);
+    const customer = (await h.deps.store.customers.byEmail(email))!;
+    const box = (html: string) => /<input[^>]*id="f-caReferenceInMail"[^>]*>/.exec(html)?.[0] ?? '';
+
+    const page = await c.get('/portal/account');
+    expect(page.status).toBe(200);
+    expect(text(page.html)).toContain('shipment notices carry the CA Reference');
+    expect(box(page.html)).toMatch(/checked/);
+
+    // Without the CSRF token nothing changes.
+    const forged = await c.post('/portal/account/mail-settings', { present: '1' }, { csrf: null });
+    expect(forged.status).toBe(403);
+    expect((await h.deps.store.mail.settings(customer.id)).omitCaReference).toBe(false);
+
+    // Unticking keeps it out; the page and the REST API say so.
+    const off = await c.post('/portal/account/mail-settings', { present: '1' });
+    expect(off.status).toBe(200);
+    expect(text(off.html)).toContain('Your mail setting is saved.');
+    expect(text(off.html)).toContain('shipment notices do not carry the CA Reference');
+    expect(box(off.html)).not.toMatch(/checked/);
+    expect((await h.deps.store.mail.settings(customer.id)).omitCaReference).toBe(true);
+    const token = await restToken(email);
+    const rest = await h.request('PUT', '/api/v1/accounts/mail-settings', { token, json: { caReferenceInMail: false } });
+    expect(((await rest.json()) as { caReferenceInMail: boolean }).caReferenceInMail).toBe(false);
+
+    // Ticking puts it back.
+    const on = await c.post('/portal/account/mail-settings', { present: '1', caReferenceInMail: '1' });
+    expect(on.status).toBe(200);
+    expect(box(on.html)).toMatch(/checked/);
+    expect((await h.deps.store.mail.settings(customer.id)).omitCaReference).toBe(false);
+
+    // An empty POST changes nothing.
+    expect((await c.post('/portal/account/mail-settings', {})).status).toBe(400);
+    expect((await h.deps.store.mail.settings(customer.id)).omitCaReference).toBe(false);
+  });
+});

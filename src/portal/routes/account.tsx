@@ -1,6 +1,7 @@
 /**
  * The account page: who is logged in, and deleting the account (issue 13 part 6) after typing the password
  * again and ticking that it cannot be undone. What is deleted and what is kept is said before and after.
+ * Also the mail setting: whether shipment notices carry the CA Reference (same as PUT /api/v1/accounts/mail-settings).
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
@@ -42,7 +43,44 @@ function WhatHappens() {
   );
 }
 
-function AccountPage({ c, errors }: { c: PortalContext; errors: FormErrors }) {
+type MailSettings = { caReferenceInMail: boolean; operatorOmits: boolean };
+
+async function mailSettings(c: PortalContext): Promise<MailSettings> {
+  const { accountMail, config } = c.get('services');
+  const { caReferenceInMail } = await accountMail.settings(c.get('portal').customer!);
+  return { caReferenceInMail, operatorOmits: config.mail?.caReference === 'omit' };
+}
+
+function MailSettingsForm({ csrf, mail, saved }: { csrf: string; mail: MailSettings; saved?: boolean }) {
+  return (
+    <section class="card" aria-labelledby="mail-h">
+      <h2 id="mail-h">E-mail</h2>
+      {saved ? <Alert kind="success">Your mail setting is saved.</Alert> : null}
+      {mail.operatorOmits ? (
+        <p>This service never puts the CA Reference in mails.</p>
+      ) : (
+        <form method="post" action="/portal/account/mail-settings">
+          <Csrf token={csrf} />
+          <input type="hidden" name="present" value="1" />
+          <p>
+            Now: shipment notices {mail.caReferenceInMail ? <strong>carry</strong> : <strong>do not carry</strong>} the CA Reference.
+          </p>
+          <div class="choice">
+            <input type="checkbox" id="f-caReferenceInMail" name="caReferenceInMail" value="1" checked={mail.caReferenceInMail} />
+            <label for="f-caReferenceInMail">Put the CA Reference in shipment notices (anyone who reads the mail can then download or revoke the certificate).</label>
+          </div>
+          <div class="actions">
+            <button type="submit" class="btn btn-secondary">
+              Save mail setting
+            </button>
+          </div>
+        </form>
+      )}
+    </section>
+  );
+}
+
+function AccountPage({ c, errors, mail, saved }: { c: PortalContext; errors: FormErrors; mail: MailSettings; saved?: boolean }) {
   const { csrf, customer } = c.get('portal');
   return (
     <>
@@ -52,6 +90,7 @@ function AccountPage({ c, errors }: { c: PortalContext; errors: FormErrors }) {
         <dd>{customer!.email}</dd>
       </dl>
       <ErrorSummary errors={errors} labels={{ password: 'Password', confirm: 'Confirmation' }} />
+      <MailSettingsForm csrf={csrf} mail={mail} saved={saved} />
       <section class="card" aria-labelledby="delete-h">
         <h2 id="delete-h">Delete my account</h2>
         <WhatHappens />
@@ -74,18 +113,27 @@ function AccountPage({ c, errors }: { c: PortalContext; errors: FormErrors }) {
 }
 
 export const accountRoutes = new Hono<PortalEnv>()
-  .get('/portal/account', (c) => {
+  .get('/portal/account', async (c) => {
     const redirect = requireLogin(c);
     if (redirect) return redirect;
-    return page(c, { title: 'Your account', section: 'account' }, <AccountPage c={c} errors={{}} />);
+    return page(c, { title: 'Your account', section: 'account' }, <AccountPage c={c} errors={{}} mail={await mailSettings(c)} />);
+  })
+  .post('/portal/account/mail-settings', async (c) => {
+    const redirect = requireLogin(c);
+    if (redirect) return redirect;
+    const { form, customer } = c.get('portal');
+    // An unticked checkbox is not sent at all; `present` tells this form from an empty POST.
+    if (form.present !== '1') return page(c, { title: 'Your account', section: 'account', status: 400 }, <AccountPage c={c} errors={{}} mail={await mailSettings(c)} />);
+    await c.get('services').accountMail.setCaReferenceInMail(customer!, form.caReferenceInMail === '1');
+    return page(c, { title: 'Your account', section: 'account' }, <AccountPage c={c} errors={{}} mail={await mailSettings(c)} saved />);
   })
   .post('/portal/account/delete', async (c) => {
     const redirect = requireLogin(c);
     if (redirect) return redirect;
     const { form, customer } = c.get('portal');
     const services = c.get('services');
-    const again = (errors: FormErrors, status: 400 | 401 | 429) =>
-      page(c, { title: 'Your account', section: 'account', status }, <AccountPage c={c} errors={errors} />);
+    const again = async (errors: FormErrors, status: 400 | 401 | 429) =>
+      page(c, { title: 'Your account', section: 'account', status }, <AccountPage c={c} errors={errors} mail={await mailSettings(c)} />);
     if (form.confirm !== '1') return again({ confirm: 'Tick the box to confirm that the account is deleted for good.' }, 400);
     if (!form.password) return again({ password: 'Enter your password.' }, 400);
     try {

@@ -10,14 +10,14 @@ import { domainErrors } from '../../core/errors.js';
 import { caaRefusals } from '../caa.js';
 import { domainReuseDays, organizationReuseDays, organizationValidationReusable } from '../reuse.js';
 import type { RaDeps } from '../deps.js';
-import { checkDomains, restartValidations, stillValid, type CheckOutcome } from './validations.js';
+import { checkDomains, restartedValidations, restartValidations, stillValid, writeRestarted, type CheckOutcome } from './validations.js';
 import { claimIssuance, finishReplacement, recoverTrackingOrder, runIssuance } from './issuance.js';
 import { UpstreamTracking } from './upstream.js';
 import { instructionsFor, type ValidationInstructions } from './validations.js';
 import type { DomainValidationRecord } from '../../core/store/types.js';
 import { transitionWithMail } from '../mail.js';
 import { APPROVER_METHOD, confirmApproverEmail, sendApproverEmail } from './approver-email.js';
-import { approved, rejected } from '../../mail/messages.js';
+import { approved, rejected, reissueValidation } from '../../mail/messages.js';
 
 export interface ValidateOutcome {
   order: OrderRecord;
@@ -243,14 +243,41 @@ export class TrackingLifecycle {
       stale.length > 0
         ? `The validation of ${stale.map((v) => v.domain).join(', ')} ${staleReason}`
         : orgStaleReason(now);
-    const changed = await d.store.orders.transition(
-      order.id,
+    // The new tokens are made before the transition so that the notice, written in the same atomic unit,
+    // carries them; only the request that wins the transition writes them.
+    const restarted = stale.length > 0 ? await restartedValidations(d.keyring, order, stale) : [];
+    // In upstream mode the upstream CA's challenges are the instructions; the order page shows them.
+    const instructions = this.upstream.upstream
+      ? undefined
+      : await Promise.all(
+          restarted.map(async (v) => {
+            const i = await instructionsFor(v);
+            return { domain: v.domain, http01: i.http01, dns01: { name: i.dns01.name, value: i.dns01.value } };
+          }),
+        );
+    const changed = await transitionWithMail(
+      d,
+      order,
       from,
       { ...taken, status: next, statusReason, replacesCertificateId: replaces },
       noReplacementPending,
+      stale.length > 0
+        ? {
+            kind: 'reissue-validation',
+            // The state the reissue leaves identifies the event: a racing or repeated request writes no second mail.
+            eventKey: `order.reissue-validation:${order.id}:${order.updatedAt.getTime()}`,
+            content: (links) =>
+              reissueValidation({
+                orderNumber: order.orderNumber,
+                reason: statusReason,
+                orderUrl: links.order,
+                validations: instructions,
+              }),
+          }
+        : undefined,
     );
     if (!changed) throw this.raced(await this.reread(order));
-    if (stale.length > 0) await restartValidations(d.store, d.keyring, changed, stale);
+    if (restarted.length > 0) await writeRestarted(d.store, restarted);
     await afterClaim(changed);
     return changed;
   }

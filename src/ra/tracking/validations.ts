@@ -74,17 +74,24 @@ export const stillValid = (v: DomainValidationRecord, now: Date): boolean => v.s
 
 /** Starts the validation of these domains over, with new tokens (their earlier validation is too old to reuse). */
 export async function restartValidations(store: Store, keyring: Keyring, order: OrderRecord, rows: DomainValidationRecord[]): Promise<void> {
+  await writeRestarted(store, await restartedValidations(keyring, order, rows));
+}
+
+/** The rows as they are once started over (new token, pending), not written yet: a mail can carry their instructions. */
+export async function restartedValidations(keyring: Keyring, order: OrderRecord, rows: DomainValidationRecord[]): Promise<DomainValidationRecord[]> {
   const jwk = await orderBindingJwk(keyring, order.id);
+  return Promise.all(
+    rows.map(async (v) => {
+      const token = newChallengeToken();
+      return { ...v, token, keyAuthorization: await keyAuthorization(token, jwk), status: 'pending' as const, method: null, validatedAt: null, lastResult: null };
+    }),
+  );
+}
+
+/** Writes rows made by `restartedValidations`. */
+export async function writeRestarted(store: Store, rows: DomainValidationRecord[]): Promise<void> {
   for (const v of rows) {
-    const token = newChallengeToken();
-    await store.domainValidations.update(v.id, {
-      token,
-      keyAuthorization: await keyAuthorization(token, jwk),
-      status: 'pending',
-      method: null,
-      validatedAt: null,
-      lastResult: null,
-    });
+    await store.domainValidations.update(v.id, { token: v.token, keyAuthorization: v.keyAuthorization, status: 'pending', method: null, validatedAt: null, lastResult: null });
   }
 }
 
