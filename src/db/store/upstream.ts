@@ -1,5 +1,5 @@
 /** UpstreamOrderStore over Drizzle (SQLite and PostgreSQL alike): one atomic statement per write. */
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { StoreDb } from './db.js';
 import type { UpstreamOrderRecord, UpstreamOrderStore } from '../../core/store/upstream.js';
 import { conditionalUpdates, isUniqueViolation, type StatusTable } from './conditional.js';
@@ -29,6 +29,23 @@ export function upstreamOrderStore(store: StoreDb): UpstreamOrderStore {
         .from(orders)
         .leftJoin(upstreamOrders, eq(upstreamOrders.id, orders.id))
         .where(and(eq(orders.status, 'pending_validation'), isNull(upstreamOrders.id)))
+        .limit(limit);
+      return rows.map((r) => r.id);
+    },
+    async answered(limit) {
+      const rows = await db
+        .select({ id: upstreamOrders.id })
+        .from(upstreamOrders)
+        .innerJoin(orders, eq(orders.id, upstreamOrders.id))
+        .where(
+          and(
+            eq(orders.status, 'pending_validation'),
+            inArray(upstreamOrders.status, ['pending', 'ready', 'processing']),
+            // A challenge the upstream is validating: JSON text in SQLite, jsonb in PostgreSQL (cast alike).
+            sql`cast(${upstreamOrders.authorizations} as text) like '%"processing"%'`,
+          ),
+        )
+        .orderBy(asc(upstreamOrders.updatedAt))
         .limit(limit);
       return rows.map((r) => r.id);
     },

@@ -112,8 +112,9 @@ export class UpstreamTracking {
     try {
       state = await this.upstream!.readOrder(rec.orderUrl, order.product);
     } catch (err) {
-      if (err instanceof UpstreamError) return rec;
-      throw err;
+      if (!(err instanceof UpstreamError)) throw err;
+      this.d.logger.info('upstream ACME order read failed', { orderId: rec.id, kind: err.kind, detail: err.detail });
+      return rec;
     }
     const detail = state.detail ?? state.authorizations.map((a) => a.detail && `${a.domain}: ${a.detail}`).find(Boolean) ?? rec.detail;
     const changes = { ...this.fields(state), detail, updatedAt: this.d.clock.now() };
@@ -314,6 +315,11 @@ export class UpstreamTracking {
     if (!this.upstream) return undefined;
     const rec = await this.d.store.upstreamOrders.byOrder(orderId);
     return rec && (rec.status === 'ready' || rec.status === 'processing' || rec.status === 'valid') ? rec.orderUrl : undefined;
+  }
+
+  /** The recovery job's part: orders with an answered challenge the upstream was still validating. */
+  answered(limit: number): Promise<string[]> {
+    return this.upstream ? this.d.store.upstreamOrders.answered(limit) : Promise.resolve([]);
   }
 
   /** The recovery job's part: orders that got no upstream order because the upstream was down. */
