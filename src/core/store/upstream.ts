@@ -21,8 +21,8 @@ export interface UpstreamOrderStore {
   /** Tracking orders waiting for validation without an upstream order yet (the upstream was down): for recovery. */
   missing(limit: number): Promise<string[]>;
   /**
-   * Tracking orders waiting for validation whose upstream order has a challenge the gateway answered and the
-   * upstream was still validating (processing) when last read: for the recovery job to follow. Least recently
+   * Tracking orders waiting for validation, with a live upstream order, and a name the gateway found published
+   * (so "Check now" answered the upstream's challenge of it): for the recovery job to follow. Least recently
    * read first, so a batch limit does not keep the same ones in front.
    */
   answered(limit: number): Promise<string[]>;

@@ -123,7 +123,8 @@ export class TrackingLifecycle {
 
   /**
    * The recovery job's part in upstream mode: orders whose challenges were answered and that the upstream was
-   * still validating when "Check now" stopped following it. Each goes through `validate` (Check now's own path:
+   * still validating when "Check now" stopped following it. Each one the upstream has decided goes through
+   * `validate` (Check now's own path:
    * the upstream re-read, finalize → issued by the same conditional claim), so the upstream's verdict moves it
    * on, or a refusal is recorded with the upstream's detail, without the customer checking again. An upstream
    * that cannot be asked leaves the order as it is for the next run (logged by the re-read).
@@ -134,7 +135,7 @@ export class TrackingLifecycle {
       const order = await this.d.store.orders.byId(id);
       if (order?.status !== 'pending_validation') continue;
       try {
-        await this.validate(order);
+        if (await this.upstream.decided(order)) await this.validate(order);
       } catch (err) {
         // One order's trouble does not stop the batch; it is tried again next run.
         this.d.logger.error('upstream follow failed', { orderId: id, error: err instanceof Error ? err.message : String(err) });
