@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const recover = async () => {
     try {
       const report = await services.ra.recoverStuck();
-      if (report.trackingOrders + report.acmeOrders + report.upstreamOrders > 0) deps.logger.info('recovery', { ...report });
+      if (report.trackingOrders + report.acmeOrders + report.upstreamOrders + report.upstreamFollowed > 0) deps.logger.info('recovery', { ...report });
     } catch (err) {
       deps.logger.error('recovery failed', { error: (err as Error).name });
     }

@@ -1,7 +1,8 @@
 /**
  * The periodic job of crash recovery (Node timer, Workers cron): finds issuance nobody has moved for a
  * lease, on tracking and ACME orders alike, and hands each to the lifecycle's own recovery, which finishes,
- * resubmits or gives it up. A bounded batch per run; each step is a conditional transition, so instances
+ * resubmits or gives it up. In upstream mode it also opens missing upstream orders and follows answered
+ * challenges the upstream validated after "Check now" stopped waiting. A bounded batch per run; each step is a conditional transition, so instances
  * running it at once do not get in each other's way.
  */
 import type { RaDeps } from './deps.js';
@@ -16,6 +17,8 @@ export interface RecoveryReport {
   acmeOrders: number;
   /** Tracking orders that got their upstream order now (the upstream was down when they were placed). */
   upstreamOrders: number;
+  /** Tracking orders whose answered upstream challenges were followed (issued when the upstream validated them). */
+  upstreamFollowed: number;
 }
 
 export async function recoverStuck(d: RaDeps, tracking: TrackingLifecycle, acme: AcmeIssuance): Promise<RecoveryReport> {
@@ -25,5 +28,6 @@ export async function recoverStuck(d: RaDeps, tracking: TrackingLifecycle, acme:
   const a = await d.store.acme.orders.needingRecovery(cutoff, RECOVERY_BATCH);
   for (const o of a) await acme.current(o);
   const upstreamOrders = await tracking.upstream.recoverMissing(RECOVERY_BATCH);
-  return { trackingOrders: t.length, acmeOrders: a.length, upstreamOrders };
+  const upstreamFollowed = await tracking.followUpstream(RECOVERY_BATCH);
+  return { trackingOrders: t.length, acmeOrders: a.length, upstreamOrders, upstreamFollowed };
 }

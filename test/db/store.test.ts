@@ -262,6 +262,38 @@ function conformance(name: string, open: () => Promise<Backend>, skip?: string) 
       expect(await be.a.domainValidations.forOrder(withEmail.id)).toEqual([]);
     });
 
+    it('selects the upstream orders to follow: live, a name found published, least recently read first, bounded', async () => {
+      const c = await customer(be.a);
+      const place = async (o: OrderRecord, validation: 'pending' | 'valid', upstream: string, readAt: number) => {
+        const v = (domain: string, i: number) => ({
+          id: id('dv'),
+          orderId: o.id,
+          domain,
+          token: id('tok'),
+          keyAuthorization: id('ka'),
+          status: i === 0 ? validation : ('pending' as const),
+          method: i === 0 && validation === 'valid' ? 'http-01' : null,
+          lastCheckedAt: null,
+          lastResult: null,
+          validatedAt: i === 0 && validation === 'valid' ? at() : null,
+        });
+        await be.a.mail.placeOrder({ order: o, validations: o.domains.map(v) }, []);
+        const authorizations = [{ domain: 'a.example', url: `https://up.example/authz/${o.id}`, status: 'pending', challenges: [] }];
+        await be.a.upstreamOrders.createIfAbsent({
+          id: o.id, orderUrl: `https://up.example/order/${o.id}`, status: upstream, expiresAt: null,
+          authorizations, detail: null, createdAt: at(), updatedAt: at(readAt),
+        } as never);
+        return o.id;
+      };
+      const recent = await place(order(c.id), 'valid', 'pending', 0);
+      const older = await place(order(c.id), 'valid', 'ready', -60_000);
+      await place(order(c.id), 'pending', 'pending', -120_000); // nothing published yet: Check now answered nothing
+      await place(order(c.id), 'valid', 'invalid', -120_000); // the upstream order is over
+      await place({ ...order(c.id), status: 'issued' }, 'valid', 'pending', -120_000); // not waiting for validation
+      expect(await be.b.upstreamOrders.answered(100)).toEqual([older, recent]);
+      expect(await be.a.upstreamOrders.answered(1)).toEqual([older]);
+    });
+
     it('purges expired sessions once when every instance purges at the same time', async () => {
       const c = await customer(be.a);
       for (let i = 0; i < 5; i++) await be.a.sessions.create({ tokenDigest: id('tok'), customerId: c.id, createdAt: at(-10_000), expiresAt: at(-1) });

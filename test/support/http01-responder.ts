@@ -13,6 +13,8 @@ export interface Route {
   headers?: Record<string, string>;
   /** Never answer (the client must time out). */
   hang?: boolean;
+  /** Answer only after this many ms (a slow server). */
+  delayMs?: number;
 }
 
 export interface SeenRequest {
@@ -65,6 +67,10 @@ export class Http01Responder {
     this.requests.push({ method: req.method ?? '', path, host: req.headers.host });
     const route = this.routes.get(path);
     if (route?.hang) return;
+    if (route?.delayMs) {
+      setTimeout(() => res.writeHead(route.status ?? 200, { 'content-type': 'text/plain', ...route.headers }).end(route.body ?? ''), route.delayMs);
+      return;
+    }
     if (route) {
       res.writeHead(route.status ?? 200, { 'content-type': 'text/plain', ...route.headers }).end(route.body ?? '');
       return;

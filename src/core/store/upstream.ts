@@ -20,6 +20,12 @@ export interface UpstreamOrderStore {
   update(orderId: string, orderUrl: string, changes: Partial<Omit<UpstreamOrderRecord, 'id'>>): Promise<UpstreamOrderRecord | undefined>;
   /** Tracking orders waiting for validation without an upstream order yet (the upstream was down): for recovery. */
   missing(limit: number): Promise<string[]>;
+  /**
+   * Tracking orders waiting for validation, with a live upstream order, and a name the gateway found published
+   * (so "Check now" answered the upstream's challenge of it): for the recovery job to follow. Least recently
+   * read first, so a batch limit does not keep the same ones in front.
+   */
+  answered(limit: number): Promise<string[]>;
 }
 
 export type UpstreamChallengeType = 'http-01' | 'dns-01';

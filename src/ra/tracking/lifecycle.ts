@@ -121,6 +121,29 @@ export class TrackingLifecycle {
     return { order: claimed ? await runIssuance(d, claimed) : await this.current(await this.reread(order)), domains, caa };
   }
 
+  /**
+   * The recovery job's part in upstream mode: orders whose challenges were answered and that the upstream was
+   * still validating when "Check now" stopped following it. Each one the upstream has decided goes through
+   * `validate` (Check now's own path:
+   * the upstream re-read, finalize → issued by the same conditional claim), so the upstream's verdict moves it
+   * on, or a refusal is recorded with the upstream's detail, without the customer checking again. An upstream
+   * that cannot be asked leaves the order as it is for the next run (logged by the re-read).
+   */
+  async followUpstream(limit: number): Promise<number> {
+    const ids = await this.upstream.answered(limit);
+    for (const id of ids) {
+      const order = await this.d.store.orders.byId(id);
+      if (order?.status !== 'pending_validation') continue;
+      try {
+        if (await this.upstream.decided(order)) await this.validate(order);
+      } catch (err) {
+        // One order's trouble does not stop the batch; it is tried again next run.
+        this.d.logger.error('upstream follow failed', { orderId: id, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    return ids.length;
+  }
+
   /** Approver e-mail validation (BR 3.2.2.4.4): a Random Value mailed to a constructed address of one of the order's names. */
   sendApproverEmail(order: OrderRecord, domain: string, localPart: string): Promise<{ to: string; expiresAt: Date }> {
     return sendApproverEmail(this.d, order, domain, localPart);

@@ -112,8 +112,9 @@ export class UpstreamTracking {
     try {
       state = await this.upstream!.readOrder(rec.orderUrl, order.product);
     } catch (err) {
-      if (err instanceof UpstreamError) return rec;
-      throw err;
+      if (!(err instanceof UpstreamError)) throw err;
+      this.d.logger.info('upstream ACME order read failed', { orderId: rec.id, kind: err.kind, detail: err.detail });
+      return rec;
     }
     const detail = state.detail ?? state.authorizations.map((a) => a.detail && `${a.domain}: ${a.detail}`).find(Boolean) ?? rec.detail;
     const changes = { ...this.fields(state), detail, updatedAt: this.d.clock.now() };
@@ -314,6 +315,32 @@ export class UpstreamTracking {
     if (!this.upstream) return undefined;
     const rec = await this.d.store.upstreamOrders.byOrder(orderId);
     return rec && (rec.status === 'ready' || rec.status === 'processing' || rec.status === 'valid') ? rec.orderUrl : undefined;
+  }
+
+  /** The recovery job's part: orders with a challenge "Check now" answered, to follow (see `decided`). */
+  answered(limit: number): Promise<string[]> {
+    return this.upstream ? this.d.store.upstreamOrders.answered(limit) : Promise.resolve([]);
+  }
+
+  /**
+   * Whether the upstream has decided the order's answered challenges (every authorization valid or refused,
+   * or the order past pending): then "Check now"'s own path moves the order on. Read without storing, so that
+   * path sees the change itself. Undecided, or the upstream unreachable (logged): the row is only marked as
+   * read, so the next run's batch starts with others.
+   */
+  async decided(order: OrderRecord): Promise<boolean> {
+    const rec = await this.d.store.upstreamOrders.byOrder(order.id);
+    if (!rec || this.isDead(rec)) return false;
+    let decided = false;
+    try {
+      const state = await this.upstream!.readOrder(rec.orderUrl, order.product);
+      decided = state.status !== 'pending' || state.authorizations.every((a) => a.status !== 'pending');
+    } catch (err) {
+      if (!(err instanceof UpstreamError)) throw err;
+      this.d.logger.info('upstream ACME order read failed', { orderId: rec.id, kind: err.kind, detail: err.detail });
+    }
+    if (!decided) await this.d.store.upstreamOrders.update(rec.id, rec.orderUrl, { updatedAt: this.d.clock.now() });
+    return decided;
   }
 
   /** The recovery job's part: orders that got no upstream order because the upstream was down. */

@@ -316,3 +316,33 @@ describe('the upstream down', () => {
     expect(server.output()).toMatch(/upstream ACME new order failed/);
   });
 });
+
+describe('the upstream validating after Check now stopped waiting', () => {
+  it('the recovery job follows the answered challenge and issues, without another Check now', async () => {
+    const name = 'carry-slow.example';
+    dns.set(name, 'A', ['127.0.0.1']);
+    const order = await placeAutoCsr(api, token, { product: 'dv', domains: [name], organization: ORG, addWwwVariant: false });
+    const http01 = (await track(order.caReference)).validation[0]!.instructions.http01!;
+    // The gateway's VA gets the file at once; Pebble's VA only after longer than Check now follows the upstream
+    // (8 s) and within Pebble's own validation timeout (15 s).
+    site.setToken(tokenOf(http01.url), http01.body);
+    pebbleSite.route(new URL(http01.url).pathname, { body: http01.body, delayMs: 10_500 });
+    const checked = await checkNow(order.caReference);
+    expect(checked.status).toBe('pending_validation');
+    expect(checked.statusReason).toMatch(/The upstream CA is validating the names now/);
+
+    // Nobody checks again: the recovery job (every second here) sees the upstream's verdict and issues.
+    let view = await track(order.caReference);
+    for (let n = 0; n < 60 && view.status !== 'issued'; n++) {
+      await new Promise((r) => setTimeout(r, 250));
+      view = await track(order.caReference);
+    }
+    expect(view.status).toBe('issued');
+    expect(view.statusReason).toBeNull();
+    expect(server.output()).toMatch(/"upstreamFollowed":[1-9]/);
+    expect(pebbleFetched(tokenOf(http01.url)).length).toBeGreaterThan(0);
+    const leaf = await fullchainVerifiesAgainstPebble(order.caReference);
+    expect(openssl(['x509', '-noout', '-ext', 'subjectAltName'], leaf).stdout).toContain(`DNS:${name}`);
+    expect(await pebble.certStatus(view.certificate!.serial)).toBe('Valid');
+  }, 40_000);
+});
