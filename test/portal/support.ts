@@ -8,6 +8,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../support/server.js';
+import { TestDnsServer } from '../support/dns-server.js';
+import { Http01Responder } from '../support/http01-responder.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const ARTIFACTS = join(ROOT, 'test-artifacts', 'portal');
@@ -36,6 +38,32 @@ export async function launch(): Promise<Browser> {
 export async function startPortal(env: Record<string, string> = {}): Promise<RunningServer> {
   buildAssets();
   return startServer({ EABGATE_ADMIN_TOKEN: ADMIN_TOKEN, EABGATE_LOG_REQUESTS: 'false', ...env });
+}
+
+/** A browser and the portal whose VA checks names in a test DNS server and http-01 files on a test web server. */
+export interface ValidationWorld {
+  server: RunningServer;
+  browser: Browser;
+  dns: TestDnsServer;
+  http: Http01Responder;
+  stop(): Promise<void>;
+}
+
+export async function validationWorld(): Promise<ValidationWorld> {
+  const [dns, http, browser] = await Promise.all([TestDnsServer.start(), Http01Responder.start(), launch()]);
+  const server = await startPortal({ EABGATE_VA_DNS_SERVER: dns.address, EABGATE_VA_HTTP_PORT: String(http.port), EABGATE_CAA_IDENTITIES: 'eabgate.test' });
+  return {
+    server,
+    browser,
+    dns,
+    http,
+    async stop() {
+      await browser.close();
+      await server.stop();
+      await dns.stop();
+      await http.stop();
+    },
+  };
 }
 
 export interface SeenRequest {

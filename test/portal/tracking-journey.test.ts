@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../support/server.js';
-import { TestDnsServer } from '../support/dns-server.js';
-import { Http01Responder } from '../support/http01-responder.js';
+import type { TestDnsServer } from '../support/dns-server.js';
+import type { Http01Responder } from '../support/http01-responder.js';
 import { openssl } from '../support/tools.js';
-import { launch, newPage, placeOrder, screenshots, signUp, startPortal, type SeenRequest } from './support.js';
+import { newPage, placeOrder, screenshots, signUp, type SeenRequest, validationWorld, type ValidationWorld } from './support.js';
 
 let server: RunningServer;
 let browser: Browser;
@@ -21,17 +21,14 @@ let dns: TestDnsServer;
 let http: Http01Responder;
 let dir: string;
 
+let world: ValidationWorld;
+
 beforeAll(async () => {
-  [dns, http, browser] = await Promise.all([TestDnsServer.start(), Http01Responder.start(), launch()]);
-  server = await startPortal({ EABGATE_VA_DNS_SERVER: dns.address, EABGATE_VA_HTTP_PORT: String(http.port), EABGATE_CAA_IDENTITIES: 'eabgate.test' });
+  world = await validationWorld();
+  ({ server, browser, dns, http } = world);
   dir = mkdtempSync(join(tmpdir(), 'eabgate-portal-track-'));
 });
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  await dns?.stop();
-  await http?.stop();
-});
+afterAll(() => world?.stop());
 
 async function download(page: Page, button: string, name: string): Promise<string> {
   const event = page.waitForEvent('download');

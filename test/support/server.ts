@@ -5,6 +5,7 @@ import { get as httpsGet } from 'node:https';
 import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopProcess } from './process.js';
 
 /**
  * How the real server is started: the build `npm start` runs (dist/node/server.mjs) when it is newer than
@@ -81,12 +82,6 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
     dataDir,
     proc,
     output: () => out,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) return resolve();
-        proc.once('exit', () => resolve());
-        proc.kill('SIGTERM');
-        setTimeout(() => proc.kill('SIGKILL'), 5000).unref();
-      }),
+    stop: () => stopProcess(proc, 5_000),
   };
 }

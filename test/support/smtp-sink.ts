@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './server.js';
+import { stopProcess } from './process.js';
 
 export interface SunkMail {
   mailFrom: string;
@@ -58,16 +59,10 @@ export async function startSmtpSink(): Promise<SmtpSink> {
         await new Promise((r) => setTimeout(r, 100));
       }
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        const done = () => {
-          rmSync(dir, { recursive: true, force: true });
-          resolve();
-        };
-        if (proc.exitCode !== null) return done();
-        proc.once('exit', done);
-        proc.stdin!.end();
-        setTimeout(() => proc.kill('SIGKILL'), 3000).unref();
-      }),
+    stop: async () => {
+      // The sink stops when its stdin closes.
+      await stopProcess(proc, 3_000, () => proc.stdin!.end());
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

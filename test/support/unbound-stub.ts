@@ -13,6 +13,7 @@ import { udpExchange } from '../../src/adapters/node/dns-udp.js';
 import { RRType, decodeMessage, encodeQuery } from '../../src/va/dns-wire.js';
 import { freeDnsPort } from './dns-port.js';
 import { serverConf, unboundBin } from './unbound.js';
+import { stopProcess } from './process.js';
 
 export interface StubResolver {
   /** "127.0.0.1:<port>" */
@@ -65,16 +66,9 @@ export async function startStubResolver(stubs: Record<string, string>): Promise<
   return {
     address: `127.0.0.1:${port}`,
     logs: () => log,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        const done = () => {
-          rmSync(dir, { recursive: true, force: true });
-          resolve();
-        };
-        if (proc.exitCode !== null || proc.signalCode !== null) return done();
-        proc.once('exit', done);
-        proc.kill('SIGTERM');
-        setTimeout(() => proc.kill('SIGKILL'), 3_000).unref();
-      }),
+    stop: async () => {
+      await stopProcess(proc);
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

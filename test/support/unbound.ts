@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { udpExchange } from '../../src/adapters/node/dns-udp.js';
 import { RRType, decodeMessage, encodeQuery } from '../../src/va/dns-wire.js';
 import { freeDnsPort } from './dns-port.js';
+import { stopProcess } from './process.js';
 
 export type ZoneName = 'signed' | 'bogus' | 'insecure';
 export type ResolverKind = 'validating' | 'validating-no-ede' | 'non-validating';
@@ -218,20 +219,7 @@ export class UnboundWorld {
 
   /** Stops every Unbound this world started and removes the temp dir. */
   async stop(removeDir = true): Promise<void> {
-    await Promise.all(
-      this.procs.map(
-        ({ proc }) =>
-          new Promise<void>((resolve) => {
-            if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-            const kill = setTimeout(() => proc.kill('SIGKILL'), 3000);
-            proc.once('exit', () => {
-              clearTimeout(kill);
-              resolve();
-            });
-            proc.kill('SIGTERM');
-          }),
-      ),
-    );
+    await Promise.all(this.procs.map(({ proc }) => stopProcess(proc)));
     this.procs.length = 0;
     if (removeDir) rmSync(this.dir, { recursive: true, force: true });
   }

@@ -13,6 +13,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../../support/server.js';
+import { stopProcess } from '../../../support/process.js';
 
 export const PEBBLE = '/usr/bin/pebble';
 
@@ -136,16 +137,9 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
       return (JSON.parse(r.body) as { Status: string }).Status;
     },
     output: () => out,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        const done = () => {
-          rmSync(dir, { recursive: true, force: true });
-          resolve();
-        };
-        if (proc.exitCode !== null || proc.signalCode !== null) return done();
-        proc.once('exit', done);
-        proc.kill('SIGTERM');
-        setTimeout(() => proc.kill('SIGKILL'), 3_000).unref();
-      }),
+    stop: async () => {
+      await stopProcess(proc);
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
