@@ -1,19 +1,12 @@
 /** EABGATE_DATABASE_URL / EABGATE_DATABASE_POOL_SIZE (issue 12): SQLite unless a postgres:// URL is given. */
 import { describe, it, expect } from 'vitest';
-import { loadConfig, ConfigError } from '../../src/core/config.js';
+import { loadConfig } from '../../src/core/config.js';
+import { configFault } from '../support/config.js';
 
 const KEY = 'a'.repeat(64);
 const URL_WITH_PASSWORD = 'postgres://eabgate:s3cret-pw@db.internal:5432/eabgate';
 
-function refusal(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('accepted');
-}
+const refusal = configFault;
 
 describe('database setting', () => {
   it('is SQLite when EABGATE_DATABASE_URL is unset or empty', () => {

@@ -1,19 +1,12 @@
 /** EABGATE_DELEGATION_ZONE and its companions: read once, validated at start, each fault naming its variable. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/core/config.js';
+import { loadConfig } from '../../src/core/config.js';
+import { configFault } from '../support/config.js';
 
 const UPSTREAM = { EABGATE_ISSUER: 'acme', EABGATE_UPSTREAM_DIRECTORY: 'https://acme.example/dir' };
 const ZONE_ID = '0123456789abcdef0123456789abcdef';
 
-function fault(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('no ConfigError');
-}
+const fault = configFault;
 
 describe('DNS delegation settings', () => {
   it('are off by default', () => {

@@ -1,16 +1,9 @@
 /** Mail settings: validated at start, each fault naming its variable, and never echoing the SMTP password. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/core/config.js';
+import { loadConfig } from '../../src/core/config.js';
+import { configFault } from '../support/config.js';
 
-const fault = (env: Record<string, string>) => {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('accepted');
-};
+const fault = configFault;
 
 describe('mail settings', () => {
   it('none: no mail', () => {

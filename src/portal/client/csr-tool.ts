@@ -8,21 +8,11 @@ import { buildCsr, generateKey, importPrivateKey, privateKeyPem, zipKey, CsrTool
 import { checkDomains, withWwwCounterparts } from '../../csr/names.js';
 import { DomainError } from '../../core/errors.js';
 import { cleanHostInput } from '../hosts.js';
+import { saveFile } from './save-file.js';
 import type { Organization } from '../../core/store/types.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T | null;
 
-function saveFile(data: Blob, filename: string): void {
-  const url = URL.createObjectURL(data);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  a.hidden = true;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
 
 const stemOf = (name: string) => name.replace(/^\*\./, 'wildcard.').replace(/[^a-z0-9.-]/gi, '_');
 

@@ -4,20 +4,9 @@
  */
 import { makePfx } from './pfx-core.js';
 import { CsrToolError } from './csr-core.js';
+import { saveFile } from './save-file.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T | null;
-
-function save(data: Uint8Array, filename: string): void {
-  const url = URL.createObjectURL(new Blob([data as BlobPart], { type: 'application/x-pkcs12' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  a.hidden = true;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
 
 function start(): void {
   const tool = $('pfx-tool');
@@ -46,7 +35,7 @@ function start(): void {
         passphrase: pass,
         friendlyName: tool.dataset.friendlyName ?? 'certificate',
       });
-      save(pfx, tool.dataset.filename ?? 'certificate.pfx');
+      saveFile(new Blob([pfx as BlobPart], { type: 'application/x-pkcs12' }), tool.dataset.filename ?? 'certificate.pfx');
       status.textContent = `Saved ${tool.dataset.filename ?? 'certificate.pfx'}. Import it into Windows or IIS with your passphrase.`;
     } catch (err) {
       fail(err instanceof CsrToolError ? err.message : 'The .pfx file could not be made in this browser. Use the openssl command below.');
