@@ -292,6 +292,8 @@ interface Phase {
   p50: number;
   p99: number;
   cpuPerFlowMs: number;
+  /** Of cpuPerFlowMs, the part of the process's main thread (for node: the event loop; the rest is GC helpers, libuv's pool). */
+  mainThreadPerFlowMs: number;
   peakRssMb: number;
 }
 
@@ -347,8 +349,10 @@ async function runFlows(server: Server, prepared: Prepared[], concurrency: numbe
 async function phase(server: Server, mode: Mode, prepared: Prepared[], concurrency: number, accounts?: Account[]): Promise<Phase> {
   resetPeak(server.pid);
   const cpu0 = cpuMs(server.pid);
+  const main0 = cpuMs(server.pid, server.pid);
   const r = await runFlows(server, prepared, concurrency, PHASE_SECONDS, accounts);
   const cpu1 = cpuMs(server.pid);
+  const main1 = cpuMs(server.pid, server.pid);
   const completed = r.latencies.length;
   return {
     server: server.name,
@@ -363,6 +367,7 @@ async function phase(server: Server, mode: Mode, prepared: Prepared[], concurren
     p50: quantile(r.latencies, 0.5),
     p99: quantile(r.latencies, 0.99),
     cpuPerFlowMs: completed ? (cpu1 - cpu0) / completed : NaN,
+    mainThreadPerFlowMs: completed ? (main1 - main0) / completed : NaN,
     peakRssMb: statusMb(server.pid, 'VmHWM'),
   };
 }
@@ -473,6 +478,13 @@ async function main(): Promise<void> {
         );
       }
     }
+    console.log(
+      `\neabgate CPU ms per flow on its main thread (the event loop) / on other threads (V8's GC and compiler helpers, libuv's pool: WebCrypto): ` +
+        MODES.flatMap((mode) => [1, 16].map((c) => cell('eabgate', mode, c)))
+          .filter((r): r is Phase => r !== undefined)
+          .map((r) => `${r.mode} C=${r.concurrency} ${f1(r.mainThreadPerFlowMs)} / ${f1(r.cpuPerFlowMs - r.mainThreadPerFlowMs)}`)
+          .join('; '),
+    );
     const e = servers[0]!;
     const p = pebbleIdle;
     console.log('\n| | eabgate | Pebble | ratio |');

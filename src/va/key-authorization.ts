@@ -2,12 +2,13 @@
  * Key authorizations (RFC 8555 §8.1) and the values derived from them for dns-01 (§8.4) and tls-alpn-01
  * (RFC 8737 §3). WebCrypto only.
  */
-import { calculateJwkThumbprint, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import { toBase64Url, utf8 } from '../core/encoding.js';
+import { jwkThumbprint } from '../core/jwk-thumbprint.js';
 
 /** token || "." || base64url(SHA-256 JWK thumbprint of the account key, RFC 7638). */
 export async function keyAuthorization(token: string, accountJwk: JWK): Promise<string> {
-  return `${token}.${await calculateJwkThumbprint(accountJwk, 'sha256')}`;
+  return `${token}.${jwkThumbprint(accountJwk)}`;
 }
 
 export async function sha256(data: string | Uint8Array): Promise<Uint8Array> {

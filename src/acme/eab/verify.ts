@@ -14,7 +14,8 @@
  * The HMAC key: we issue it as unpadded base64url of ≥ 32 random bytes; clients (certbot, lego, acme.sh,
  * acme-client) decode that text to bytes and MAC with the bytes. The resolver hands us the raw bytes.
  */
-import { calculateJwkThumbprint, errors, flattenedVerify, type JWK } from 'jose';
+import { errors, flattenedVerify, type JWK } from 'jose';
+import { jwkThumbprint } from '../../core/jwk-thumbprint.js';
 import { acmeProblems, type Problem } from '../../core/problem.js';
 import { decodeBase64UrlJson, decodeFlattenedJws, quoted, type FlattenedJws } from '../jws/flattened.js';
 import { checkPublicJwk } from '../jws/keys.js';
@@ -145,7 +146,8 @@ export async function verifyExternalAccountBinding<B>(input: EabInput<B>): Promi
   const payload = payloadBytes.length > 0 ? decodeBase64UrlJson(jws.payload) : undefined;
   if (payload === undefined) throw acmeProblems.malformed(`${WHAT} payload must be the account's public JWK, as JSON.`);
   const boundJwk = checkPublicJwk(payload, `${WHAT} payload`);
-  const [bound, outer] = await Promise.all([calculateJwkThumbprint(boundJwk, 'sha256'), calculateJwkThumbprint(input.accountJwk, 'sha256')]);
+  const bound = jwkThumbprint(boundJwk);
+  const outer = jwkThumbprint(input.accountJwk);
   if (bound !== outer) {
     throw acmeProblems.unauthorized(
       `${WHAT} binds a different key (thumbprint ${bound}) than the one that signed this request (${outer}).`,

@@ -2,7 +2,7 @@
  * Accounts (RFC 8555 §7.3): newAccount with the External Account Binding this server requires, the
  * account resource (read, contact update, deactivation §7.3.6) and its orders list (§7.1.2.1).
  */
-import { calculateJwkThumbprint } from 'jose';
+import { jwkThumbprint } from '../../core/jwk-thumbprint.js';
 import { acmeProblems } from '../../core/problem.js';
 import { newId } from '../../core/secrets/tokens.js';
 import type { AcmeAccountRecord } from '../../core/store/acme.js';
@@ -56,7 +56,7 @@ export async function newAccount(c: AcmeContext): Promise<Response> {
   const onlyReturnExisting = optionalBoolean(payload, 'onlyReturnExisting');
   const termsAgreed = optionalBoolean(payload, 'termsOfServiceAgreed');
 
-  const thumbprint = await calculateJwkThumbprint(jws.jwk, 'sha256');
+  const thumbprint = jwkThumbprint(jws.jwk);
   const existing = await s.store.acme.accounts.byThumbprint(thumbprint);
   if (existing) return acmeJson(accountView(l, usable(existing)), 200, { location: l.account(existing.id) });
   if (onlyReturnExisting) {

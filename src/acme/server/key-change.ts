@@ -3,7 +3,7 @@
  * is an inner JWS signed by the new key (`jwk`, no nonce, same `url`) whose payload names the account and
  * the old key. Steps numbered as in the RFC.
  */
-import { calculateJwkThumbprint } from 'jose';
+import { jwkThumbprint } from '../../core/jwk-thumbprint.js';
 import { acmeProblems } from '../../core/problem.js';
 import { quoted } from '../jws/flattened.js';
 import { checkPublicJwk } from '../jws/keys.js';
@@ -34,11 +34,11 @@ export async function keyChange(c: AcmeContext): Promise<Response> {
   }
   // 6. `oldKey` is the account's current key.
   const oldKey = checkPublicJwk(change.oldKey, 'keyChange "oldKey"');
-  if ((await calculateJwkThumbprint(oldKey, 'sha256')) !== account.thumbprint) {
+  if (jwkThumbprint(oldKey) !== account.thumbprint) {
     throw acmeProblems.unauthorized('keyChange "oldKey" is not the current key of the account.');
   }
   // 7. The new key belongs to no account yet (409 + Location of the one that has it).
-  const newThumbprint = await calculateJwkThumbprint(inner.jwk, 'sha256');
+  const newThumbprint = jwkThumbprint(inner.jwk);
   if (newThumbprint === account.thumbprint) throw acmeProblems.malformed('The new key is the account\'s current key.');
   const holder = await s.store.acme.accounts.byThumbprint(newThumbprint);
   const conflict = (id: string) =>

@@ -47,8 +47,10 @@ const NONCE_TEXT = new RegExp(`^[A-Za-z0-9_-]{${NONCE_LENGTH}}$`);
 
 const MAC_PURPOSE = 'acme-nonce';
 
-function macOf(keyring: Keyring, body: Uint8Array): Uint8Array {
-  return keyring.lookupMac(MAC_PURPOSE, toBase64Url(body)).subarray(0, MAC_BYTES);
+/** The MAC over the nonce's body; with a replay store's `scope` (AcmeNonceStore.scope), good only where that store is. */
+function macOf(keyring: Keyring, body: Uint8Array, scope: string | undefined): Uint8Array {
+  const text = scope === undefined ? toBase64Url(body) : `${scope}:${toBase64Url(body)}`;
+  return keyring.lookupMac(MAC_PURPOSE, text).subarray(0, MAC_BYTES);
 }
 
 export interface NonceDeps {
@@ -57,8 +59,8 @@ export interface NonceDeps {
   replays: AcmeNonceStore;
 }
 
-/** A fresh nonce: stateless, nothing is stored. */
-export async function issueNonce(deps: Pick<NonceDeps, 'keyring' | 'clock'>): Promise<string> {
+/** A fresh nonce: stateless, nothing is stored. `scope`: the replay store's (AcmeNonceStore.scope). */
+export async function issueNonce(deps: Pick<NonceDeps, 'keyring' | 'clock'> & { scope?: string }): Promise<string> {
   const bytes = new Uint8Array(NONCE_BYTES);
   let t = deps.clock.now().getTime();
   for (let i = TIME_BYTES - 1; i >= 0; i--) {
@@ -66,7 +68,7 @@ export async function issueNonce(deps: Pick<NonceDeps, 'keyring' | 'clock'>): Pr
     t = Math.floor(t / 256);
   }
   crypto.getRandomValues(bytes.subarray(TIME_BYTES, BODY_BYTES));
-  bytes.set(macOf(deps.keyring, bytes.subarray(0, BODY_BYTES)), BODY_BYTES);
+  bytes.set(macOf(deps.keyring, bytes.subarray(0, BODY_BYTES), deps.scope), BODY_BYTES);
   return toBase64Url(bytes);
 }
 
@@ -74,11 +76,11 @@ export async function issueNonce(deps: Pick<NonceDeps, 'keyring' | 'clock'>): Pr
  * When `nonce` was issued, if it is one of ours (right length, canonical base64url, MAC verifies);
  * undefined otherwise. Touches no store.
  */
-export async function nonceIssuedAt(keyring: Keyring, nonce: string): Promise<number | undefined> {
+export async function nonceIssuedAt(keyring: Keyring, nonce: string, scope?: string): Promise<number | undefined> {
   if (!NONCE_TEXT.test(nonce)) return undefined;
   const bytes = fromBase64Url(nonce);
   if (bytes.length !== NONCE_BYTES) return undefined;
-  const mac = macOf(keyring, bytes.subarray(0, BODY_BYTES));
+  const mac = macOf(keyring, bytes.subarray(0, BODY_BYTES), scope);
   if (!timingSafeEqual(mac, bytes.subarray(BODY_BYTES))) return undefined;
   let t = 0;
   for (let i = 0; i < TIME_BYTES; i++) t = t * 256 + bytes[i]!;
@@ -87,7 +89,7 @@ export async function nonceIssuedAt(keyring: Keyring, nonce: string): Promise<nu
 
 /** Consumes `nonce`: true exactly once, for a genuine nonce within its window, across instances. */
 export async function consumeNonce(deps: NonceDeps, nonce: string): Promise<boolean> {
-  const issuedAt = await nonceIssuedAt(deps.keyring, nonce);
+  const issuedAt = await nonceIssuedAt(deps.keyring, nonce, deps.replays.scope);
   if (issuedAt === undefined) return false;
   // Only the age is checked: a nonce stamped ahead of this clock (another instance's clock runs ahead, or
   // this one was set back) is ours all the same, and its replay record outlives its window either way.
@@ -99,7 +101,7 @@ export async function consumeNonce(deps: NonceDeps, nonce: string): Promise<bool
 export function nonceStore(s: Pick<AcmeServices, 'keyring' | 'clock' | 'store'>): NonceStore {
   const deps: NonceDeps = { keyring: s.keyring, clock: s.clock, replays: s.store.acme.nonces };
   return {
-    issue: () => issueNonce(deps),
+    issue: () => issueNonce({ ...deps, scope: deps.replays.scope }),
     consume: (nonce) => consumeNonce(deps, nonce),
   };
 }

@@ -64,6 +64,9 @@ async function upstreamIssuer(
   return new RoutedIssuer(fallback, Object.fromEntries(routes.map(([r, u]) => [r, make(u, `upstream-account-${r}.sealed`)])));
 }
 import { httpMailer } from '../workers/http-mailer.js';
+import { MemoryNonceStore } from '../../core/store/memory-nonces.js';
+import { NONCE_CLOCK_SKEW_MS, NONCE_TTL_MS } from '../../acme/server/nonces.js';
+import type { Store } from '../../core/store/types.js';
 import type { Mailer } from '../../mail/mailer.js';
 
 export interface NodeDeps extends AppDeps {
@@ -106,7 +109,12 @@ export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: L
     config.database.kind === 'postgres'
       ? await (await import('./postgres.js')).openPostgresStore(config.database, logger)
       : openSqliteStore(opts.dbFile ?? join(config.dataDir, 'eabgate.db'));
-  const store = database.store;
+  // One process on its SQLite file: consumed ACME nonces are remembered in memory, not written per request
+  // (src/core/store/memory-nonces.ts); a shared PostgreSQL keeps them in its table for every instance.
+  const store: Store =
+    database.kind === 'sqlite'
+      ? { ...database.store, acme: { ...database.store.acme, nonces: new MemoryNonceStore(NONCE_TTL_MS + NONCE_CLOCK_SKEW_MS) } }
+      : database.store;
   const keyring = await Keyring.fromSecret(loadOrCreateSecretKey(config.dataDir, config.secretKey));
   // On a shared database the first instance creates the CA (insert-if-absent); the others load its row.
   const ca = await loadOrCreateEmbeddedCa({ store, keyring, clock, config });

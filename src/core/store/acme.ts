@@ -89,6 +89,12 @@ export interface AcmeChallengeRecord {
  */
 export interface AcmeNonceStore {
   /**
+   * Set by a store that only this process sees (memory-nonces.ts): nonces carry it in their MAC, so a
+   * nonce handed out by another process, or by an earlier run of this one, fails its MAC here instead of
+   * being accepted a second time. Undefined for a shared database: any instance's nonce is good on all.
+   */
+  readonly scope?: string;
+  /**
    * Records `nonce` as used until `expiresAt`, in one insert-or-fail statement: true the first time,
    * false when it was recorded already (a replay), on whichever instance shares the store.
    */

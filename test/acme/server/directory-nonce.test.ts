@@ -114,7 +114,7 @@ describe('nonces', () => {
     }
   });
 
-  it('are single use across instances sharing the store (recorded as used with insert-or-fail)', async () => {
+  it('are never accepted twice by two processes on one SQLite file: the other process refuses them (badNonce)', async () => {
     const other = await nodeDeps(w.h.deps.config, { clock: w.h.clock, logger: { info() {}, error() {} } });
     const app2 = createApp(other);
     try {
@@ -122,10 +122,11 @@ describe('nonces', () => {
       const body = JSON.stringify(await c.jws(c.kid!, '', { nonce }));
       const init = { method: 'POST', headers: { 'content-type': 'application/jose+json' }, body };
       const onSecond = await app2.request(c.kid!, init);
-      expect(onSecond.status, await onSecond.clone().text()).toBe(200);
+      expect(onSecond.status).toBe(400);
+      expect(((await onSecond.json()) as { type: string }).type).toBe('urn:ietf:params:acme:error:badNonce');
       const onFirst = await w.fetch(c.kid!, init);
-      expect(onFirst.status).toBe(400);
-      expect(((await onFirst.json()) as { type: string }).type).toBe('urn:ietf:params:acme:error:badNonce');
+      expect(onFirst.status, await onFirst.clone().text()).toBe(200);
+      expect((await w.fetch(c.kid!, init)).status).toBe(400);
     } finally {
       other.sqlite.close();
     }

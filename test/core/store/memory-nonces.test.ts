@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryNonceStore } from '../../../src/core/store/memory-nonces.js';
+
+const WINDOW = 11 * 60_000;
+const start = Date.now();
+/** A nonce's expiresAt when it was issued `ms` after `start`. */
+const issuedAt = (ms: number) => new Date(start + ms + WINDOW);
+
+describe('MemoryNonceStore', () => {
+  it('accepts a nonce once, then refuses it', async () => {
+    const s = new MemoryNonceStore(WINDOW);
+    expect(await s.markUsed('a', issuedAt(5))).toBe(true);
+    expect(await s.markUsed('a', issuedAt(5))).toBe(false);
+    expect(await s.markUsed('b', issuedAt(5))).toBe(true);
+  });
+
+  it('has a scope of its own (random per store), for the nonces’ MAC', () => {
+    const a = new MemoryNonceStore(WINDOW);
+    const b = new MemoryNonceStore(WINDOW);
+    expect(a.scope).toMatch(/^[0-9a-f]{24}$/);
+    expect(a.scope).not.toBe(b.scope);
+  });
+
+  it('stays bounded: a dropped nonce is never accepted again, and neither is an older unused one', async () => {
+    const s = new MemoryNonceStore(WINDOW, 3);
+    for (const [n, t] of [['n1', 10], ['n2', 20], ['n3', 30], ['n4', 40]] as const) expect(await s.markUsed(n, issuedAt(t))).toBe(true);
+    expect(s.size).toBe(3);
+    expect(await s.markUsed('n1', issuedAt(10))).toBe(false); // dropped to make room: refused by the floor
+    expect(await s.markUsed('unused-older', issuedAt(9))).toBe(false);
+    expect(await s.markUsed('unused-newer', issuedAt(11))).toBe(true);
+    for (const n of ['n2', 'n3', 'n4']) expect(await s.markUsed(n, issuedAt(Number(n.slice(1)) * 10))).toBe(false);
+  });
+
+  it('lets expired entries go as newer nonces arrive, and on purgeExpired', async () => {
+    const s = new MemoryNonceStore(WINDOW);
+    await s.markUsed('early', issuedAt(0));
+    await s.markUsed('later', issuedAt(60_000));
+    expect(s.size).toBe(2);
+    // A nonce issued after "early" expired: "early" can go (past its window, it is refused by age anyway).
+    await s.markUsed('much-later', issuedAt(WINDOW + 1));
+    expect(s.size).toBe(2);
+    expect(await s.purgeExpired(issuedAt(60_000))).toBe(1);
+    expect(s.size).toBe(1);
+  });
+});
