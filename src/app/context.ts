@@ -1,4 +1,5 @@
 /** What every request handler receives: the services, built once per app, and the authenticated customer. */
+import type { JwsSignatureVerifier } from '../acme/jws/signatures.js';
 import type { Context } from 'hono';
 import type { Config } from '../core/config.js';
 import type { Clock } from '../core/clock.js';
@@ -47,6 +48,8 @@ export interface AppDeps {
   keyPool?: KeyPool;
   /** Sends the outbox's mails (SMTP on Node, an HTTP mail API on Workers); absent without mail settings. */
   mailer?: Mailer;
+  /** How ACME requests' signatures are checked: node:crypto on Node; WebCrypto when absent. */
+  jwsSignatures?: JwsSignatureVerifier;
 }
 
 export interface Services extends AppDeps {
@@ -85,7 +88,10 @@ export type AppEnv = {
  * orders, authorizations and certificates), the EAB key look-up, the VA's challenge types and the keyring
  * (the MAC of stateless nonces). Not the customer-facing services.
  */
-export type AcmeServices = Pick<Services, 'config' | 'store' | 'clock' | 'keyring' | 'logger' | 'ra' | 'eabKeys' | 'va' | 'limits' | 'clientAddress'>;
+export type AcmeServices = Pick<
+  Services,
+  'config' | 'store' | 'clock' | 'keyring' | 'logger' | 'ra' | 'eabKeys' | 'va' | 'limits' | 'clientAddress' | 'jwsSignatures'
+>;
 export type AcmeEnv = { Variables: { services: AcmeServices } };
 
 /** What the portal's handlers may use: the customer-facing services, never the store or the RA directly. */

@@ -6,7 +6,7 @@
  *   2. parse          (parse.ts)          stateless: shape, header members, alg allow-list, embedded key
  *   3. key mode       (policy)            stateless: jwk only where the resource allows it
  *   4. key lookup     (resolver)          read-only: the account's key for `kid`
- *   5. signature      (jose)              proves the sender holds the key
+ *   5. signature      (signatures.ts)     proves the sender holds the key
  *   6. url            (caller's URL)      an authentic request meant for another resource is refused
  *   7. payload        (JSON object)       stateless
  *   8. nonce          (NonceStore)        the one step that changes state, so it runs last
@@ -16,39 +16,11 @@
  * the server would otherwise act on spends one. A replay of a request that was accepted still fails at
  * step 8, because its nonce is already spent.
  */
-import {
-  EmbeddedJWK,
-  errors,
-  flattenedVerify,
-  importJWK,
-  type CryptoKey,
-  type FlattenedJWSInput,
-  type JWK,
-  type JWSHeaderParameters,
-} from 'jose';
-
-/**
- * Imported account keys, by algorithm and key: importing a JWK costs more than verifying one signature,
- * and an account signs every request with the same key. Public keys only, bounded, per instance; a
- * changed key (keyChange) has a different entry.
- */
-const ACCOUNT_KEY_CACHE_SIZE = 1000;
-const accountKeys = new Map<string, Promise<CryptoKey>>();
-
-function importAccountKey(jwk: PublicJwk, alg: string): Promise<CryptoKey> {
-  const id = `${alg}|${JSON.stringify(jwk, Object.keys(jwk).sort())}`;
-  let key = accountKeys.get(id);
-  if (!key) {
-    key = importJWK(jwk, alg) as Promise<CryptoKey>;
-    key.catch(() => accountKeys.delete(id));
-    if (accountKeys.size >= ACCOUNT_KEY_CACHE_SIZE) accountKeys.delete(accountKeys.keys().next().value!);
-    accountKeys.set(id, key);
-  }
-  return key;
-}
 import { acmeProblems } from '../../core/problem.js';
 import { checkJoseContentType } from './content-type.js';
 import { decodePayloadObject, quoted, type FlattenedJws } from './flattened.js';
+import { UnusableKeyError, webCryptoJwsSignatures, type JwsSignatureVerifier } from './signatures.js';
+import { fromBase64Url, utf8 } from '../../core/encoding.js';
 import { checkAlgorithmMatchesKey, checkPublicJwk, type PublicJwk } from './keys.js';
 import { parseAcmeJws, type AcmeProtectedHeader, type ParsedAcmeJws } from './parse.js';
 
@@ -72,7 +44,7 @@ export interface NonceStore {
  * It may throw a Problem of its own, e.g. `acmeProblems.unauthorized` for a deactivated account
  * (RFC 8555 §7.3.6); it propagates unchanged.
  */
-export type AccountKeyResolver = (kid: string) => Promise<JWK | undefined>;
+export type AccountKeyResolver = (kid: string) => Promise<unknown>;
 
 /**
  * Which key reference a resource accepts: `jwk` for newAccount, `either` for revokeCert (the account key
@@ -89,6 +61,8 @@ export interface VerifyContext extends KeyPolicy {
   resolveAccountKey?: AccountKeyResolver;
   /** Needed when the JWS carries a nonce (every outer request). */
   nonces?: NonceStore;
+  /** How signatures are checked (step 5); WebCrypto unless the runtime brings a cheaper way. */
+  signatures?: JwsSignatureVerifier;
 }
 
 interface VerifiedCommon {
@@ -119,10 +93,10 @@ export interface AcmeRequest {
 export interface AcmeRequestDeps {
   nonces: NonceStore;
   resolveAccountKey: AccountKeyResolver;
+  signatures?: JwsSignatureVerifier;
 }
 
-/** Raised by a key function so a key that cannot be imported is told apart from a bad signature. */
-class UnusableKey extends Error {}
+const defaultSignatures = webCryptoJwsSignatures();
 
 /** The whole pipeline for one POST: steps 1–8 above. */
 export async function verifyAcmeRequest(
@@ -161,27 +135,21 @@ export async function verifyParsedJws(parsed: ParsedAcmeJws, ctx: VerifyContext)
     checkAlgorithmMatchesKey(header.alg, jwk);
   }
 
-  // 5. Signature: jose verifies with the embedded key (EmbeddedJWK) or the account's key, `alg` pinned.
-  const getKey =
-    key.mode === 'jwk'
-      ? (h: JWSHeaderParameters, t: FlattenedJWSInput): Promise<CryptoKey> =>
-          EmbeddedJWK(h, t).catch((cause: unknown) => Promise.reject(new UnusableKey('embedded', { cause })))
-      : (): Promise<CryptoKey> =>
-          importAccountKey(jwk, header.alg).catch((cause: unknown) => Promise.reject(new UnusableKey('account', { cause })));
-  let payloadBytes: Uint8Array;
+  // 5. Signature, over ASCII(protected "." payload) (RFC 7515 §5.2); alg and key were matched in steps 2 and 4.
+  let valid: boolean;
   try {
-    ({ payload: payloadBytes } = await flattenedVerify(parsed.jws, getKey, { algorithms: [header.alg] }));
+    valid = await (ctx.signatures ?? defaultSignatures).verify(
+      header.alg,
+      jwk,
+      utf8.encode(`${parsed.jws.protected}.${parsed.jws.payload}`),
+      fromBase64Url(parsed.jws.signature),
+    );
   } catch (err) {
-    if (err instanceof UnusableKey) {
-      throw acmeProblems.badPublicKey(
-        key.mode === 'jwk' ? 'JWS "jwk" is not a usable public key.' : 'The account key cannot be used to verify.',
-      );
-    }
-    if (err instanceof errors.JWSSignatureVerificationFailed) {
-      throw acmeProblems.malformed(`JWS signature does not verify with the ${key.mode === 'jwk' ? 'embedded "jwk"' : 'account key'}.`);
-    }
-    if (err instanceof errors.JOSEError) throw acmeProblems.malformed(`JWS rejected: ${err.message}.`);
-    throw err;
+    if (!(err instanceof UnusableKeyError)) throw err;
+    throw acmeProblems.badPublicKey(key.mode === 'jwk' ? 'JWS "jwk" is not a usable public key.' : 'The account key cannot be used to verify.');
+  }
+  if (!valid) {
+    throw acmeProblems.malformed(`JWS signature does not verify with the ${key.mode === 'jwk' ? 'embedded "jwk"' : 'account key'}.`);
   }
 
   // 6. url (RFC 8555 §6.4: mismatch → unauthorized).
@@ -192,7 +160,7 @@ export async function verifyParsedJws(parsed: ParsedAcmeJws, ctx: VerifyContext)
   }
 
   // 7. Payload.
-  const payload = decodePayloadObject(payloadBytes);
+  const payload = decodePayloadObject(fromBase64Url(parsed.jws.payload));
 
   // 8. Nonce: consumed only now.
   if (header.nonce !== undefined) {

@@ -25,7 +25,7 @@ export async function keyChange(c: AcmeContext): Promise<Response> {
   if (parsed.key.mode !== 'jwk') {
     throw acmeProblems.malformed('The inner JWS of keyChange must carry the new key in "jwk", not "kid".');
   }
-  const inner = await verifyParsedJws(parsed, { keyMode: 'jwk', url: jws.header.url });
+  const inner = await verifyParsedJws(parsed, { keyMode: 'jwk', url: jws.header.url, signatures: services(c).jwsSignatures });
   const change = payloadObject(inner, 'The inner JWS of keyChange');
 
   // 5. `account` is the account of the outer JWS.

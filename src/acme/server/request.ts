@@ -34,6 +34,7 @@ async function verify(c: AcmeContext, policy: KeyPolicy): Promise<{ jws: Verifie
     policy,
     {
       nonces: nonceStore(s),
+      signatures: s.jwsSignatures,
       resolveAccountKey: async (kid) => {
         const id = l.accountId(kid);
         const found = id ? await s.store.acme.accounts.byId(id) : undefined;

@@ -65,6 +65,7 @@ async function upstreamIssuer(
 }
 import { httpMailer } from '../workers/http-mailer.js';
 import { MemoryNonceStore } from '../../core/store/memory-nonces.js';
+import { nodeJwsSignatures } from './jws-signatures.js';
 import { NONCE_CLOCK_SKEW_MS, NONCE_TTL_MS } from '../../acme/server/nonces.js';
 import type { Store } from '../../core/store/types.js';
 import type { Mailer } from '../../mail/mailer.js';
@@ -155,6 +156,7 @@ export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: L
     // Filled only once the server starts it (src/entry/node.ts): tests and the CLI generate per order.
     keyPool: new KeyPool(config.autoCsrKeyPool, generateRsaKeyPair),
     mailer: await nodeMailer(config),
+    jwsSignatures: nodeJwsSignatures(),
     // The socket peer, or X-Forwarded-For when the peer is a trusted proxy (EABGATE_TRUSTED_PROXIES).
     clientAddress: (c) => {
       const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
