@@ -18,8 +18,13 @@
 import { children, oidToStringStrict, parse, TAG, type Tlv } from '../core/der.js';
 
 export interface Pkcs10Key {
-  /** The SubjectPublicKeyInfo TLV, for crypto.subtle.importKey('spki', …). */
+  /** The SubjectPublicKeyInfo TLV. */
   spki: Uint8Array;
+  /**
+   * The key as WebCrypto imports it fastest: an RSA key's modulus and exponent (magnitudes), an EC key's
+   * point (the subjectPublicKey bits, for importKey('raw', …)).
+   */
+  material: { n: Uint8Array; e: Uint8Array } | { point: Uint8Array };
   /** As @peculiar/x509's `publicKey.algorithm`: what src/core/subscriber-key.ts judges. */
   algorithm:
     | { name: 'RSASSA-PKCS1-v1_5'; modulusLength: number; publicExponent: Uint8Array }
@@ -180,12 +185,17 @@ function keyOf(spki: Tlv): Pkcs10Key {
       const publicExponent = positiveInteger(e);
       // @peculiar/x509's modulusLength: the modulus's octets (without the sign octet) times 8.
       const modulusLength = (modulus[0] === 0 ? modulus.length - 1 : modulus.length) * 8;
-      return { spki: spki.bytes, algorithm: { name: 'RSASSA-PKCS1-v1_5', modulusLength, publicExponent } };
+      const magnitude = (i: Uint8Array) => (i[0] === 0 ? i.subarray(1) : i);
+      return {
+        spki: spki.bytes,
+        material: { n: magnitude(modulus), e: magnitude(publicExponent) },
+        algorithm: { name: 'RSASSA-PKCS1-v1_5', modulusLength, publicExponent },
+      };
     }
     case OID.ecPublicKey: {
       const curve = oid(params);
       need(curve === OID.p256 || curve === OID.p384);
-      return { spki: spki.bytes, algorithm: { name: 'ECDSA', namedCurve: curve === OID.p256 ? 'P-256' : 'P-384' } };
+      return { spki: spki.bytes, material: { point: keyBits }, algorithm: { name: 'ECDSA', namedCurve: curve === OID.p256 ? 'P-256' : 'P-384' } };
     }
     default:
       throw new NotRead();
