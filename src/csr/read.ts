@@ -52,14 +52,30 @@ function pemText(input: string): string {
   return withoutNewCsrLabel(text);
 }
 
+/** The DER of a PEM text in the plain layout (after trimming and the "NEW" label), else undefined. */
+function plainPemDer(text: string): Uint8Array<ArrayBuffer> | undefined {
+  const m = PEM_PLAIN.exec(text.replace(/\r/g, ''));
+  const b64 = m?.[1]!.replace(/\n/g, '');
+  return b64 !== undefined && BASE64.test(b64) ? fromBase64(b64) : undefined;
+}
+
+/**
+ * For the CA (src/ca/leaf.ts) when a CSR was not checked in this process: its SPKI and key, when the lean
+ * reader reads it and its signature verifies; else undefined (never throws), and the CA reads it with
+ * @peculiar/x509 as before.
+ */
+export async function readVerifiedKeyFast(pem: string): Promise<{ spki: Uint8Array; publicKey: { readonly algorithm: Algorithm } } | undefined> {
+  const der = plainPemDer(withoutNewCsrLabel(pem.trim()));
+  const req = der && readPkcs10(der);
+  if (!req || (await verifyPkcs10(req)) !== true) return undefined;
+  return { spki: req.key.spki, publicKey: { algorithm: req.key.algorithm as Algorithm } };
+}
+
 /** The lean reader: the CSR read and its signature verified, or undefined to leave it to @peculiar/x509. */
 export async function readCsrFast(input: string): Promise<ReadCsr | undefined> {
-  const m = PEM_PLAIN.exec(pemText(input).replace(/\r/g, ''));
-  const b64 = m?.[1]!.replace(/\n/g, '');
-  if (b64 === undefined || !BASE64.test(b64)) return undefined;
-  const der = fromBase64(b64);
-  const req = readPkcs10(der);
-  if (!req) return undefined;
+  const der = plainPemDer(pemText(input));
+  const req = der && readPkcs10(der);
+  if (!der || !req) return undefined;
   // @peculiar/x509 builds a class for each requested extension it knows (key usage, basic constraints…)
   // and fails on one it cannot read: the same check on those few bytes, so such a CSR fails as before.
   for (const ext of req.otherExtensions) {

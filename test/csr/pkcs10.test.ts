@@ -17,7 +17,7 @@ import { children, concat, ecdsaSignatureToDer, oidToDer, parse, tlv, TAG } from
 import { checkCsr, checkCsrWith, type CheckCsrOptions } from '../../src/csr/check.js';
 import { readPkcs10 } from '../../src/csr/pkcs10.js';
 import { ecdsaSignatureToP1363, verifyPkcs10 } from '../../src/csr/pkcs10-signature.js';
-import { readCsrFast, readCsrWithX509, type ReadCsr } from '../../src/csr/read.js';
+import { readCsrFast, readCsrWithX509, readVerifiedKeyFast, type ReadCsr } from '../../src/csr/read.js';
 import { openssl } from '../support/tools.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'eabgate-pkcs10-'));
@@ -189,6 +189,10 @@ describe('the lean PKCS#10 reader gives what @peculiar/x509 gives', () => {
       expect(req.signature).toEqual(new Uint8Array(csr.signature));
       expect(req.key.spki).toEqual(new Uint8Array(csr.publicKey.rawData));
       expect(await verifyPkcs10(req)).toBe(true);
+      // What the CA reads when the CSR was not checked in this process (src/ca/leaf.ts).
+      const forCa = (await readVerifiedKeyFast(pem))!;
+      expect(forCa.spki).toEqual(new Uint8Array(csr.publicKey.rawData));
+      expect({ ...forCa.publicKey.algorithm }).toEqual({ ...csr.publicKey.algorithm });
 
       const result = await sameCheck(pem, domains, opts);
       if ('ok' in result) expect(verifiedCsrKey(pem)).toEqual(subscriberKeyOf(old.publicKey));
@@ -215,6 +219,7 @@ describe('what the lean reader does not read goes to @peculiar/x509, judged as b
     it(label, async () => {
       const pem = makeCsr(spec);
       expect(await readCsrFast(pem)).toBeUndefined();
+      expect(await readVerifiedKeyFast(pem)).toBeUndefined();
       await sameCheck(pem, domains);
     });
   }
