@@ -9,7 +9,7 @@
 import { x509 } from '../core/x509.js';
 import { withoutNewCsrLabel } from '../core/pem.js';
 import { domainErrors } from '../core/errors.js';
-import { fromBase64, toBase64 } from '../core/encoding.js';
+import { fromBase64 } from '../core/encoding.js';
 import { OID, readPkcs10, type GeneralNameText } from './pkcs10.js';
 import { verifyPkcs10 } from './pkcs10-signature.js';
 import type { CsrRule } from './check.js';
@@ -34,11 +34,11 @@ const LABEL = 'CERTIFICATE REQUEST';
 const PEM_TEXT = /^-----BEGIN (NEW )?CERTIFICATE REQUEST-----[\s\S]+-----END (NEW )?CERTIFICATE REQUEST-----$/;
 /** One block in the layout @peculiar/x509's PEM reader takes (no headers, base64 lines): the lean reader's input. */
 const PEM_PLAIN = /^-----BEGIN CERTIFICATE REQUEST-----\n((?:[A-Za-z0-9+/=]+\n)+)-----END CERTIFICATE REQUEST-----$/;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** Base64 as toBase64 writes it: padded, and the bits that padding leaves over are zero (A, Q, g, w before "=="). */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$/;
 
 /** The PEM text @peculiar/x509's PemConverter writes: BEGIN, 64-character lines, END, no final newline. */
-export function csrPem(der: Uint8Array): string {
-  const b64 = toBase64(der);
+function pemOfBase64(b64: string): string {
   const lines = [`-----BEGIN ${LABEL}-----`];
   for (let i = 0; i < b64.length; i += 64) lines.push(b64.substring(i, i + 64));
   lines.push(`-----END ${LABEL}-----`);
@@ -52,11 +52,14 @@ function pemText(input: string): string {
   return withoutNewCsrLabel(text);
 }
 
-/** The DER of a PEM text in the plain layout (after trimming and the "NEW" label), else undefined. */
-function plainPemDer(text: string): Uint8Array<ArrayBuffer> | undefined {
+/**
+ * The DER of a PEM text in the plain layout (after trimming and the "NEW" label) and its base64, which is
+ * then exactly toBase64(der); else undefined.
+ */
+function plainPem(text: string): { der: Uint8Array<ArrayBuffer>; b64: string } | undefined {
   const m = PEM_PLAIN.exec(text.replace(/\r/g, ''));
   const b64 = m?.[1]!.replace(/\n/g, '');
-  return b64 !== undefined && BASE64.test(b64) ? fromBase64(b64) : undefined;
+  return b64 !== undefined && BASE64.test(b64) ? { der: fromBase64(b64), b64 } : undefined;
 }
 
 /**
@@ -65,7 +68,7 @@ function plainPemDer(text: string): Uint8Array<ArrayBuffer> | undefined {
  * @peculiar/x509 as before.
  */
 export async function readVerifiedKeyFast(pem: string): Promise<{ spki: Uint8Array; publicKey: { readonly algorithm: Algorithm } } | undefined> {
-  const der = plainPemDer(withoutNewCsrLabel(pem.trim()));
+  const der = plainPem(withoutNewCsrLabel(pem.trim()))?.der;
   const req = der && readPkcs10(der);
   if (!req || (await verifyPkcs10(req)) !== true) return undefined;
   return { spki: req.key.spki, publicKey: { algorithm: req.key.algorithm as Algorithm } };
@@ -73,9 +76,9 @@ export async function readVerifiedKeyFast(pem: string): Promise<{ spki: Uint8Arr
 
 /** The lean reader: the CSR read and its signature verified, or undefined to leave it to @peculiar/x509. */
 export async function readCsrFast(input: string): Promise<ReadCsr | undefined> {
-  const der = plainPemDer(pemText(input));
-  const req = der && readPkcs10(der);
-  if (!der || !req) return undefined;
+  const plain = plainPem(pemText(input));
+  const req = plain && readPkcs10(plain.der);
+  if (!plain || !req) return undefined;
   // @peculiar/x509 builds a class for each requested extension it knows (key usage, basic constraints…)
   // and fails on one it cannot read: the same check on those few bytes, so such a CSR fails as before.
   for (const ext of req.otherExtensions) {
@@ -89,7 +92,7 @@ export async function readCsrFast(input: string): Promise<ReadCsr | undefined> {
   if ((await verifyPkcs10(req)) !== true) return undefined;
   const sans = req.subjectAltNames ?? [];
   return {
-    pem: csrPem(der),
+    pem: pemOfBase64(plain.b64),
     publicKey: { algorithm: req.key.algorithm as Algorithm },
     commonNames: req.commonNames,
     subjectAltNames: () => sans,

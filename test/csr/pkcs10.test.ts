@@ -254,6 +254,17 @@ describe('what the lean reader does not read goes to @peculiar/x509, judged as b
       `-----BEGIN CERTIFICATE REQUEST-----\nProc-Type: 4,ENCRYPTED\n\n${body}\n-----END CERTIFICATE REQUEST-----`,
     ];
     for (const v of variants) await sameCheck(v, ['shop.example.com']);
+    // Base64 whose padding leaves bits set: the same DER, the PEM written anew (x509 re-encodes it).
+    let padded = pem;
+    for (let i = 0; i < 30 && !/=\n-----END/.test(padded); i++) padded = makeCsr({ key: 'p-256', subject: '/CN=shop.example.com' });
+    expect(padded).toMatch(/=\n-----END/);
+    const loose = padded.replace(/([A-Za-z0-9+/])(=+)\n-----END/, (_, c: string, pad: string) => {
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+      return `${alphabet[alphabet.indexOf(c) | 1]}${pad}\n-----END`;
+    });
+    expect(loose).not.toBe(padded);
+    expect(await readCsrFast(loose)).toBeUndefined();
+    expect((await sameCheck(loose, ['shop.example.com'])).ok).toMatchObject({ pem: padded.trim() });
     expect(await readCsrFast(variants[0]!)).toBeDefined();
     expect(await readCsrFast(variants[1]!)).toBeDefined();
   });
