@@ -12,6 +12,7 @@ import { problems } from '../core/problem.js';
 import { CA_SIGNATURE_ALGORITHM } from './algorithms.js';
 import type { LoadedCa } from './hierarchy.js';
 import { subscriberKeyOf, type SubscriberKey } from '../core/subscriber-key.js';
+import { readVerifiedKeyFast } from '../csr/read.js';
 import { POLICY_OIDS } from './policies.js';
 import { newSerialHex } from './serial.js';
 import { leafSubject } from './subject.js';
@@ -160,8 +161,9 @@ function sharedParts(ca: LoadedCa, urls: CaUrls): SharedParts {
 
 /**
  * The CSR's public key and its checked key type. One parse per request: a CSR that src/csr/check.ts
- * verified in this process (the finalize request) is not read or verified again; any other is, with
- * @peculiar/x509 as before.
+ * verified in this process (the finalize request) is not read or verified again; any other is, by the lean
+ * reader (src/csr/read.ts) when it can, else with @peculiar/x509 as before. The two agree: a CSR the lean
+ * reader verifies is one @peculiar/x509 parses and verifies too, so only the key check can refuse it, alike.
  */
 async function csrKey(pem: string): Promise<{ spki: Uint8Array; key: SubscriberKey }> {
   const known = verifiedCsrKey(pem);
@@ -172,6 +174,8 @@ async function csrKey(pem: string): Promise<{ spki: Uint8Array; key: SubscriberK
       /* not readable after all: the full parse below says why */
     }
   }
+  const fast = await readVerifiedKeyFast(pem);
+  if (fast) return { spki: fast.spki, key: subscriberKeyOf(fast.publicKey) };
   const csr = parseCsr(pem);
   const key = subscriberKeyOf(csr.publicKey);
   await verifyCsr(csr);

@@ -3,7 +3,9 @@
  * mending what the library writes (CRL entries, the CRL number, ECDSA signatures from WebCrypto), turning
  * the legacy private-key PEMs into PKCS#8 in the browser, and the acmeIdentifier OCTET STRING of
  * tls-alpn-01. Web APIs only (no Buffer): it runs on Node, Workers and in the portal's browser bundle.
- * Only low tag numbers and definite lengths of up to four octets are read.
+ * Only low tag numbers and definite lengths of up to four octets are read. With `strict`, the reader also
+ * refuses lengths not in their shortest form (DER, X.690 §10.1), for readers such as src/csr/pkcs10.ts that
+ * must accept only the one encoding of a value.
  */
 
 export const TAG = {
@@ -24,8 +26,8 @@ export interface Tlv {
   content: Uint8Array;
 }
 
-/** The TLV that starts at `at` (it may be followed by more bytes). */
-export function readTlv(buf: Uint8Array, at = 0): Tlv {
+/** The TLV that starts at `at` (it may be followed by more bytes); `strict`: DER lengths only. */
+export function readTlv(buf: Uint8Array, at = 0, strict = false): Tlv {
   const tag = buf[at];
   if (tag === undefined || (tag & 0x1f) === 0x1f) throw new Error('DER: unsupported or missing tag');
   let len = buf[at + 1];
@@ -34,8 +36,10 @@ export function readTlv(buf: Uint8Array, at = 0): Tlv {
   if (len & 0x80) {
     const n = len & 0x7f;
     if (n === 0 || n > 4) throw new Error('DER: unsupported length');
+    if (strict && buf[at + 2] === 0) throw new Error('DER: length not in its shortest form');
     len = 0;
     for (let i = 0; i < n; i++) len = len * 256 + (buf[at + 2 + i] ?? NaN);
+    if (strict && len < 0x80) throw new Error('DER: length not in its shortest form');
     header += n;
   }
   const end = at + header + len;
@@ -44,10 +48,10 @@ export function readTlv(buf: Uint8Array, at = 0): Tlv {
 }
 
 /** The TLVs inside a constructed value's content. */
-export function children(content: Uint8Array): Tlv[] {
+export function children(content: Uint8Array, strict = false): Tlv[] {
   const out: Tlv[] = [];
   for (let at = 0; at < content.length; ) {
-    const t = readTlv(content, at);
+    const t = readTlv(content, at, strict);
     out.push(t);
     at += t.bytes.length;
   }
@@ -55,8 +59,8 @@ export function children(content: Uint8Array): Tlv[] {
 }
 
 /** The single TLV a buffer holds (no trailing bytes). */
-export function parse(buf: Uint8Array): Tlv {
-  const t = readTlv(buf, 0);
+export function parse(buf: Uint8Array, strict = false): Tlv {
+  const t = readTlv(buf, 0, strict);
   if (t.bytes.length !== buf.length) throw new Error('DER: trailing bytes');
   return t;
 }
@@ -111,6 +115,19 @@ export function oidToString(content: Uint8Array): string {
     }
   }
   return arcs.join('.');
+}
+
+/**
+ * Dotted form of an OBJECT IDENTIFIER's content bytes when they are its DER encoding (X.690 §8.19: no
+ * empty content, each subidentifier in its shortest form and complete), else undefined.
+ */
+export function oidToStringStrict(content: Uint8Array): string | undefined {
+  if (content.length === 0 || (content[content.length - 1]! & 0x80) !== 0) return undefined;
+  for (let i = 0; i < content.length; i++) {
+    const starts = i === 0 || (content[i - 1]! & 0x80) === 0;
+    if (starts && content[i] === 0x80) return undefined;
+  }
+  return oidToString(content);
 }
 
 /** The OBJECT IDENTIFIER TLV of a dotted OID (arcs up to 2^53). */

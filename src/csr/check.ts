@@ -4,15 +4,14 @@
  * RFC 8555 §7.4) or, for REST and portal orders (`fewerNames`), some of the order's: the certificate carries
  * the order's validated names whatever the CSR lists (the CA takes names and subject from the order).
  * Faults are `badCsr` domain errors (field "csr") whose `rule` extension says which check failed:
- * unparseable, bad-signature, weak-key or names.
+ * unparseable, bad-signature, weak-key or names. The CSR is read once (src/csr/read.ts: a lean DER reader and
+ * WebCrypto for the usual CSRs, @peculiar/x509 for the rest).
  */
-import { x509 } from '../core/x509.js';
-import { withoutNewCsrLabel } from '../core/pem.js';
-import { domainErrors } from '../core/errors.js';
 import { subscriberKeyLabel, subscriberKeyOf } from '../core/subscriber-key.js';
 import { rememberVerifiedCsr } from '../core/verified-csr.js';
 import { normalizeName, sameNames } from '../core/hostname.js';
 import { canonicalIp } from '../core/ip.js';
+import { csrFault as fault, readCsr, type ReadCsr } from './read.js';
 
 export interface CheckedCsr {
   pem: string;
@@ -39,30 +38,14 @@ export interface CheckCsrOptions {
 
 export type CsrRule = 'unparseable' | 'bad-signature' | 'weak-key' | 'names';
 
-const fault = (rule: CsrRule, detail: string) => domainErrors.badCsr(`csr: ${detail}`, { field: 'csr', extensions: { rule } });
-
-function parse(input: string): x509.Pkcs10CertificateRequest {
-  const text = input.trim();
-  if (!/^-----BEGIN (NEW )?CERTIFICATE REQUEST-----[\s\S]+-----END (NEW )?CERTIFICATE REQUEST-----$/.test(text)) {
-    throw fault('unparseable', 'not a PEM-encoded PKCS#10 certificate request (BEGIN CERTIFICATE REQUEST)');
-  }
-  try {
-    return new x509.Pkcs10CertificateRequest(withoutNewCsrLabel(text));
-  } catch {
-    throw fault('unparseable', 'the PEM block does not hold a valid PKCS#10 certificate request');
-  }
-}
-
-function namesOf(csr: x509.Pkcs10CertificateRequest, opts: CheckCsrOptions): { cn: string | undefined; names: string[]; ips: string[] } {
-  const cns = csr.subjectName.getField('CN');
+function namesOf(csr: ReadCsr, opts: CheckCsrOptions): { cn: string | undefined; names: string[]; ips: string[] } {
+  const cns = csr.commonNames;
   if (cns.length > 1) throw fault('names', 'more than one subject common name');
   // A CN holding an address (as some clients write it) is compared in canonical form too.
   const cn = cns[0] !== undefined ? ((opts.ipAddresses ? canonicalIp(cns[0].trim()) : undefined) ?? normalizeName(cns[0])) : undefined;
-  const ext = csr.getExtension('2.5.29.17');
-  const san = ext ? new x509.SubjectAlternativeNameExtension(ext.rawData) : undefined;
   const names: string[] = [];
   const ips: string[] = [];
-  for (const gn of san?.names.items ?? []) {
+  for (const gn of csr.subjectAltNames()) {
     if (gn.type === 'ip' && opts.ipAddresses) {
       const ip = canonicalIp(gn.value);
       if (!ip) throw fault('names', `an iPAddress subject alternative name that is not an IPv4 or IPv6 address`);
@@ -82,14 +65,21 @@ function namesOf(csr: x509.Pkcs10CertificateRequest, opts: CheckCsrOptions): { c
 }
 
 export async function checkCsr(input: string, orderDomains: string[], opts: CheckCsrOptions = {}): Promise<CheckedCsr> {
-  const csr = parse(input);
-  let signatureOk = false;
-  try {
-    signatureOk = await csr.verify();
-  } catch {
-    signatureOk = false;
-  }
-  if (!signatureOk) throw fault('bad-signature', 'the signature does not verify with the public key it carries');
+  return checkCsrWith(readCsr, input, orderDomains, opts);
+}
+
+/**
+ * The checks on a CSR read by `read` (src/csr/read.ts): parsed and its signature verified, with unparseable
+ * or bad-signature faults. checkCsr reads with the lean reader when it can; tests pass readCsrWithX509 to
+ * compare with @peculiar/x509 alone.
+ */
+export async function checkCsrWith(
+  read: (input: string) => Promise<ReadCsr>,
+  input: string,
+  orderDomains: string[],
+  opts: CheckCsrOptions = {},
+): Promise<CheckedCsr> {
+  const csr = await read(input);
   const subscriberKey = subscriberKeyOf(csr.publicKey);
   const key = subscriberKeyLabel(subscriberKey);
   const { cn, names, ips } = namesOf(csr, opts);
@@ -107,7 +97,7 @@ export async function checkCsr(input: string, orderDomains: string[], opts: Chec
   } else if (!sameNames(names, orderDomains)) {
     throw fault('names', `names in the CSR (${names.join(', ') || 'none'}) differ from the order's domains (${orderDomains.join(', ')})`);
   }
-  const pem = csr.toString('pem');
+  const pem = csr.pem;
   // The CA signing from this CSR next need not read and verify it again (src/ca/leaf.ts).
   rememberVerifiedCsr(pem, subscriberKey);
   return { pem, commonName: cn, names, ipAddresses: ips, key };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { children, ecdsaSignatureToDer, oidToDer, oidToString, parse, readTlv, tlv, TAG, unsignedInteger } from '../../src/core/der.js';
+import { children, ecdsaSignatureToDer, oidToDer, oidToString, oidToStringStrict, parse, readTlv, tlv, TAG, unsignedInteger } from '../../src/core/der.js';
 
 describe('core/der', () => {
   it('writes and reads back nested TLVs, long lengths included', () => {
@@ -18,6 +18,27 @@ describe('core/der', () => {
     expect(Array.from(unsignedInteger(new Uint8Array([0, 0])))).toEqual([2, 1, 0]);
     const sig = ecdsaSignatureToDer(new Uint8Array([0x80, 1, 0, 2]));
     expect(Array.from(sig)).toEqual([0x30, 8, 2, 3, 0, 0x80, 1, 2, 1, 2]);
+  });
+
+  it('strict: refuses lengths not in their shortest form (DER), which the lenient reader takes', () => {
+    const lenient = [
+      [0x04, 0x81, 0x01, 0x07], // 1 written in long form
+      [0x04, 0x82, 0x00, 0x01, 0x07], // with a leading zero octet
+    ].map((b) => new Uint8Array(b));
+    for (const b of lenient) {
+      expect(parse(b).content).toEqual(new Uint8Array([7]));
+      expect(() => parse(b, true)).toThrow(/shortest form/);
+    }
+    const long = tlv(TAG.OCTET_STRING, new Uint8Array(200));
+    expect(parse(long, true).content.length).toBe(200);
+    expect(children(parse(tlv(TAG.SEQUENCE, long, long), true).content, true)).toHaveLength(2);
+  });
+
+  it('strict OIDs: the DER encoding only', () => {
+    expect(oidToStringStrict(readTlv(oidToDer('1.2.840.113549.1.9.14')).content)).toBe('1.2.840.113549.1.9.14');
+    expect(oidToStringStrict(new Uint8Array([0x55, 0x1d, 0x80, 0x11]))).toBeUndefined(); // 0x80: a padded subidentifier
+    expect(oidToStringStrict(new Uint8Array([0x55, 0x1d, 0x91]))).toBeUndefined(); // incomplete
+    expect(oidToStringStrict(new Uint8Array([]))).toBeUndefined();
   });
 
   it('converts OIDs both ways', () => {
