@@ -115,15 +115,23 @@ export async function readCsrWithX509(input: string): Promise<ReadCsr> {
     signatureOk = false;
   }
   if (!signatureOk) throw csrFault('bad-signature', 'the signature does not verify with the public key it carries');
+  // Read now, not when asked: @peculiar/x509 builds every requested extension it knows and throws a plain
+  // error on one it cannot read (a key usage that is no BIT STRING, a garbled SAN): that is bad input.
+  let commonNames: string[];
+  let sans: GeneralNameText[];
+  try {
+    commonNames = csr.subjectName.getField('CN');
+    const ext = csr.getExtension(OID.subjectAltName);
+    const san = ext ? new x509.SubjectAlternativeNameExtension(ext.rawData) : undefined;
+    sans = (san?.names.items ?? []).map((gn) => ({ type: gn.type, value: gn.value }));
+  } catch {
+    throw csrFault('unparseable', 'the request carries a subject or a requested extension that cannot be read');
+  }
   return {
     pem: csr.toString('pem'),
     publicKey: csr.publicKey,
-    commonNames: csr.subjectName.getField('CN'),
-    subjectAltNames() {
-      const ext = csr.getExtension(OID.subjectAltName);
-      const san = ext ? new x509.SubjectAlternativeNameExtension(ext.rawData) : undefined;
-      return (san?.names.items ?? []).map((gn) => ({ type: gn.type, value: gn.value }));
-    },
+    commonNames,
+    subjectAltNames: () => sans,
   };
 }
 
