@@ -5,11 +5,12 @@
  * 126 random bits, always 32 hex digits.
  */
 import { toHex } from '../core/encoding.js';
+import { randomBytes } from '../core/random.js';
 
 export const SERIAL_BYTES = 16;
 
 export function newSerialHex(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(SERIAL_BYTES));
+  const bytes = randomBytes(SERIAL_BYTES);
   bytes[0] = (bytes[0]! & 0x7f) | 0x40;
   return toHex(bytes);
 }

@@ -33,6 +33,7 @@ import {
   type ExtendedDnsError,
 } from './dns-wire.js';
 import { normalizeName } from '../core/hostname.js';
+import { randomBytes } from '../core/random.js';
 import { excerpt } from './untrusted.js';
 import type { CaaRecord, DnsFailureReason, DnsLookup, DnsResolver, DnssecStatus } from './ports.js';
 
@@ -116,7 +117,7 @@ export class WireDnsResolver implements DnsResolver {
 
   /** One query with DO and AD set (and CD when asked); the decoded answer, or why there is none. */
   private async ask(qname: string, type: number, checkingDisabled = false): Promise<DnsMessage | Failed> {
-    const id = this.opts.randomId === false ? 0 : crypto.getRandomValues(new Uint16Array(1))[0]!;
+    const id = this.opts.randomId === false ? 0 : new DataView(randomBytes(2).buffer).getUint16(0);
     const query = encodeQuery(id, qname, type, { dnssec: true, checkingDisabled });
     const where = this.where;
 

@@ -26,6 +26,7 @@ import type { Clock } from '../../core/clock.js';
 import type { AcmeNonceStore } from '../../core/store/acme.js';
 import { fromBase64Url, timingSafeEqual, toBase64Url } from '../../core/encoding.js';
 import type { NonceStore } from '../jws/verify.js';
+import { randomBytes } from '../../core/random.js';
 
 /** How long a nonce is accepted after it was issued. */
 export const NONCE_TTL_MS = 10 * 60 * 1000;
@@ -67,7 +68,7 @@ export async function issueNonce(deps: Pick<NonceDeps, 'keyring' | 'clock'> & { 
     bytes[i] = t % 256;
     t = Math.floor(t / 256);
   }
-  crypto.getRandomValues(bytes.subarray(TIME_BYTES, BODY_BYTES));
+  randomBytes(RANDOM_BYTES, bytes.subarray(TIME_BYTES, BODY_BYTES));
   bytes.set(macOf(deps.keyring, bytes.subarray(0, BODY_BYTES), deps.scope), BODY_BYTES);
   return toBase64Url(bytes);
 }
