@@ -28,7 +28,7 @@ export async function finalize(c: AcmeContext): Promise<Response> {
   );
 
   const done = await s.ra.acmeIssuance.finalize(account, o, csr, l.account(account.id));
-  const authzs = await s.ra.acmeOrders.authorizations(done.order);
+  const authzs = done.authorizations ?? (await s.ra.acmeOrders.authorizations(done.order));
   return acmeJson(orderView(l, done.order, authzs.map((a) => a.id)), 200, {
     location: l.order(done.order.id),
     ...retryAfter(done.order, done.retryAfterSeconds),

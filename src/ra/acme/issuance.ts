@@ -16,7 +16,7 @@
 import { x509 } from '../../core/x509.js';
 import { DAY_MS } from '../../core/clock.js';
 import { domainErrors, toDoc, DomainError } from '../../core/errors.js';
-import type { AcmeAccountRecord, AcmeOrderRecord } from '../../core/store/acme.js';
+import type { AcmeAccountRecord, AcmeAuthorizationRecord, AcmeOrderRecord } from '../../core/store/acme.js';
 import type { IssueResult } from '../../ca/issuer.js';
 import { certificateRecord } from '../certificate-record.js';
 import { caaError, caaRefusals } from '../caa.js';
@@ -36,6 +36,8 @@ export interface FinalizeCsr {
 
 export interface Outcome {
   order: AcmeOrderRecord;
+  /** The order's authorizations, when the step read them anyway (finalize): the edge need not read them again. */
+  authorizations?: AcmeAuthorizationRecord[];
   /** For a processing order: seconds until the client should look again. */
   retryAfterSeconds?: number;
 }
@@ -67,7 +69,8 @@ export class AcmeIssuance {
     // 1.
     let o = (await this.current(order)).order;
     if (o.status !== 'ready') throw notReady(o);
-    const lapsed = await this.orders.authorizationsLapsed(o);
+    const authzs = await this.orders.authorizations(o);
+    const lapsed = await this.orders.authorizationsLapsed(o, authzs);
     if (lapsed) {
       await this.orders.invalidate(o, toDoc(lapsed));
       throw lapsed;
@@ -93,7 +96,6 @@ export class AcmeIssuance {
       }
     }
     // 3. CAA (RFC 8659) is a property of DNS names only: IP addresses have no CAA records.
-    const authzs = await this.orders.authorizations(o);
     const challenges = await d.store.acme.challenges.forAuthorizations(authzs.map((a) => a.id));
     const refusals = await caaRefusals(
       d.va,
@@ -119,7 +121,7 @@ export class AcmeIssuance {
     }
     o = { ...o, ...claim };
     // 5. and 6.
-    return this.issue(o, account.subscriptionId, csr.commonName);
+    return { ...(await this.issue(o, account.subscriptionId, csr.commonName)), authorizations: authzs };
   }
 
   /** Reserves the plan's certificate, submits the stored CSR and settles the answer. */

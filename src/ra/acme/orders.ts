@@ -142,9 +142,9 @@ export class AcmeOrders {
    * Why the order's authorizations do not back issuance now (expired, deactivated, or validated longer ago
    * than the Baseline Requirements allow to reuse), or undefined when they do.
    */
-  async authorizationsLapsed(o: AcmeOrderRecord): Promise<DomainError | undefined> {
+  async authorizationsLapsed(o: AcmeOrderRecord, authorizations?: AcmeAuthorizationRecord[]): Promise<DomainError | undefined> {
     const now = this.d.clock.now();
-    for (const a of await this.authorizations(o)) {
+    for (const a of authorizations ?? (await this.authorizations(o))) {
       const current = await this.currentAuthorization(a);
       if (current.validatedAt && !domainValidationReusable(current.validatedAt, now)) {
         return domainErrors.notAuthorized(
