@@ -14,6 +14,7 @@
  *      orders (pool dry most of the time), each against the same count of the operator's pipeline
  *      (openssl req -newkey rsa:2048, then 7-Zip AES-256 ZIP), run right after.
  * Every order's answer is checked to carry its ZIP. Exits non-zero only on a setup error; ends by itself.
+ * BENCH_PROFILE_DIR writes a V8 CPU profile of the server.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -126,7 +127,9 @@ async function main(): Promise<void> {
   mkdirSync(pipeDir);
   const port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
-  const server: ChildProcess = spawn(process.execPath, ['dist/node/server.mjs'], {
+  // BENCH_PROFILE_DIR: a V8 CPU profile of the server (read it with bench/profile/top.ts).
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const server: ChildProcess = spawn(process.execPath, [...profile, 'dist/node/server.mjs'], {
     env: {
       ...process.env,
       EABGATE_HOST: '127.0.0.1',
