@@ -11,7 +11,7 @@
  * the result with openssl and @peculiar/x509.
  */
 import { sha1 } from '@noble/hashes/legacy.js';
-import { children, ecdsaSignatureToDer, parse, tlv, TAG } from '../core/der.js';
+import { children, ecdsaSignatureToDer, GENERAL_NAME, parse, tlv, TAG } from '../core/der.js';
 import { fromBase64, utf8 } from '../core/encoding.js';
 import { parseIpAddress } from '../core/ip.js';
 import { x509 } from '../core/x509.js';
@@ -24,13 +24,6 @@ export const ECDSA_WITH_SHA384 = new Uint8Array([0x30, 0x0a, 0x06, 0x08, 0x2a, 0
 const OID_SAN = new Uint8Array([0x06, 0x03, 0x55, 0x1d, 0x11]);
 const OID_SKI = new Uint8Array([0x06, 0x03, 0x55, 0x1d, 0x0e]);
 const OID_CN = new Uint8Array([0x06, 0x03, 0x55, 0x04, 0x03]);
-const UTC_TIME = 0x17;
-const GENERALIZED_TIME = 0x18;
-const UTF8_STRING = 0x0c;
-const EXTENSIONS = 0xa3;
-/** GeneralName [2] dNSName and [7] iPAddress, implicitly tagged (RFC 5280 §4.2.1.6). */
-const DNS_NAME = 0x82;
-const IP_ADDRESS = 0x87;
 
 /** The DER of the intermediate's subject, exactly as in its certificate: the leaves' issuer. */
 export function subjectDerOf(cert: x509.X509Certificate): Uint8Array {
@@ -57,7 +50,7 @@ function time(d: Date): Uint8Array {
   const iso = d.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
   const digits = iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10) + iso.slice(11, 13) + iso.slice(14, 16) + iso.slice(17, 19);
   const year = d.getUTCFullYear();
-  return year < 2050 ? tlv(UTC_TIME, utf8.encode(`${digits.slice(2)}Z`)) : tlv(GENERALIZED_TIME, utf8.encode(`${digits}Z`));
+  return year < 2050 ? tlv(TAG.UTC_TIME, utf8.encode(`${digits.slice(2)}Z`)) : tlv(TAG.GENERALIZED_TIME, utf8.encode(`${digits}Z`));
 }
 
 function extension(oid: Uint8Array, critical: boolean, value: Uint8Array): Uint8Array {
@@ -67,11 +60,11 @@ function extension(oid: Uint8Array, critical: boolean, value: Uint8Array): Uint8
 /** subjectAltName: DNS names then IP addresses; critical when the subject is empty (RFC 5280 §4.2.1.6). */
 export function sanExtension(dnsNames: string[], ips: string[], critical: boolean): Uint8Array {
   const names = [
-    ...dnsNames.map((n) => tlv(DNS_NAME, utf8.encode(n))),
+    ...dnsNames.map((n) => tlv(GENERAL_NAME.dNSName, utf8.encode(n))),
     ...ips.map((ip) => {
       const parsed = parseIpAddress(ip);
       if (!parsed) throw new Error(`not an IP address: ${ip}`);
-      return tlv(IP_ADDRESS, parsed.bytes);
+      return tlv(GENERAL_NAME.iPAddress, parsed.bytes);
     }),
   ];
   return extension(OID_SAN, critical, tlv(TAG.SEQUENCE, ...names));
@@ -86,7 +79,7 @@ export function skiExtension(spki: Uint8Array): Uint8Array {
 
 /** A subject of one CN (DV): RDNSequence { SET { AttributeTypeAndValue { cn, UTF8String } } }. */
 function cnOnlySubject(cn: string): Uint8Array {
-  return tlv(TAG.SEQUENCE, tlv(TAG.SET, tlv(TAG.SEQUENCE, OID_CN, tlv(UTF8_STRING, utf8.encode(cn)))));
+  return tlv(TAG.SEQUENCE, tlv(TAG.SET, tlv(TAG.SEQUENCE, OID_CN, tlv(TAG.UTF8_STRING, utf8.encode(cn)))));
 }
 
 /** The subject's DER: empty, a CN alone (written here), or anything else through @peculiar/x509's Name. */
@@ -119,7 +112,7 @@ export function tbsCertificate(t: LeafTbs): Uint8Array<ArrayBuffer> {
     tlv(TAG.SEQUENCE, time(t.notBefore), time(t.notAfter)),
     t.subject,
     t.spki,
-    tlv(EXTENSIONS, tlv(TAG.SEQUENCE, ...t.extensions)),
+    tlv(TAG.CTX3, tlv(TAG.SEQUENCE, ...t.extensions)),
   );
 }
 

@@ -9,15 +9,28 @@
  */
 
 export const TAG = {
+  BOOLEAN: 0x01,
   INTEGER: 0x02,
   BIT_STRING: 0x03,
   OCTET_STRING: 0x04,
   NULL: 0x05,
   OID: 0x06,
+  UTF8_STRING: 0x0c,
+  PRINTABLE_STRING: 0x13,
+  TELETEX_STRING: 0x14,
+  IA5_STRING: 0x16,
+  UTC_TIME: 0x17,
+  GENERALIZED_TIME: 0x18,
+  BMP_STRING: 0x1e,
   SEQUENCE: 0x30,
   SET: 0x31,
   CTX0: 0xa0,
+  /** A certificate's [3] extensions. */
+  CTX3: 0xa3,
 } as const;
+
+/** GeneralName choices (RFC 5280 §4.2.1.6), implicitly tagged. */
+export const GENERAL_NAME = { rfc822Name: 0x81, dNSName: 0x82, uri: 0x86, iPAddress: 0x87 } as const;
 
 export interface Tlv {
   tag: number;

@@ -15,7 +15,7 @@
  * rfc822Name and URI (ASCII), at most one such extension, critical flag absent or TRUE.
  * Strings are decoded exactly as asn1js decodes them, so the values equal what @peculiar/x509 returns.
  */
-import { children, oidToStringStrict, parse, TAG, type Tlv } from '../core/der.js';
+import { children, GENERAL_NAME, oidToStringStrict, parse, TAG, type Tlv } from '../core/der.js';
 
 export interface Pkcs10Key {
   /** The SubjectPublicKeyInfo TLV. */
@@ -72,14 +72,6 @@ export const SIGNATURE_ALGORITHMS: Record<string, { name: 'RSASSA-PKCS1-v1_5' | 
   '1.2.840.10045.4.3.4': { name: 'ECDSA', hash: 'SHA-512' },
 };
 
-const UTF8_STRING = 0x0c;
-const PRINTABLE_STRING = 0x13;
-const TELETEX_STRING = 0x14;
-const IA5_STRING = 0x16;
-const BMP_STRING = 0x1e;
-const BOOLEAN = 0x01;
-const CTX0_CONSTRUCTED = TAG.CTX0;
-const GN = { rfc822Name: 0x81, dNSName: 0x82, uri: 0x86, iPAddress: 0x87 } as const;
 
 /** Thrown inside the reader for a shape it does not read; never leaves this module. */
 class NotRead extends Error {}
@@ -127,17 +119,17 @@ const utf8Fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  */
 function directoryString(t: Tlv): string {
   switch (t.tag) {
-    case PRINTABLE_STRING:
-    case TELETEX_STRING:
-    case IA5_STRING:
+    case TAG.PRINTABLE_STRING:
+    case TAG.TELETEX_STRING:
+    case TAG.IA5_STRING:
       return byteChars(t.content);
-    case UTF8_STRING:
+    case TAG.UTF8_STRING:
       try {
         return utf8Fatal.decode(t.content);
       } catch {
         throw new NotRead();
       }
-    case BMP_STRING: {
+    case TAG.BMP_STRING: {
       need(t.content.length % 2 === 0);
       let s = '';
       for (let i = 0; i < t.content.length; i += 2) s += String.fromCharCode((t.content[i]! << 8) | t.content[i + 1]!);
@@ -235,14 +227,14 @@ function generalNames(extnValue: Uint8Array): GeneralNameText[] {
   need(names.length > 0);
   return names.map((gn): GeneralNameText => {
     switch (gn.tag) {
-      case GN.dNSName:
+      case GENERAL_NAME.dNSName:
         return { type: 'dns', value: ascii(gn.content) };
-      case GN.iPAddress:
+      case GENERAL_NAME.iPAddress:
         need(gn.content.length === 4 || gn.content.length === 16);
         return { type: 'ip', value: gn.content.length === 4 ? Array.from(gn.content).join('.') : ipv6Text(gn.content) };
-      case GN.rfc822Name:
+      case GENERAL_NAME.rfc822Name:
         return { type: 'email', value: ascii(gn.content) };
-      case GN.uri:
+      case GENERAL_NAME.uri:
         return { type: 'url', value: ascii(gn.content) };
       default:
         throw new NotRead();
@@ -252,7 +244,7 @@ function generalNames(extnValue: Uint8Array): GeneralNameText[] {
 
 /** attributes [0]: nothing, or one extensionRequest attribute holding one Extensions value. */
 function extensionsOf(attributes: Tlv): { san: GeneralNameText[] | undefined; others: { oid: string; der: Uint8Array }[] } {
-  need(attributes.tag === CTX0_CONSTRUCTED);
+  need(attributes.tag === TAG.CTX0);
   const attrs = strictChildren(attributes);
   need(attrs.length <= 1);
   const others: { oid: string; der: Uint8Array }[] = [];
@@ -272,7 +264,7 @@ function extensionsOf(attributes: Tlv): { san: GeneralNameText[] | undefined; ot
     const extnId = oid(parts[0]);
     if (parts.length === 3) {
       // DER leaves out a FALSE critical flag (DEFAULT): present, it is TRUE written as 0xFF.
-      need(parts[1]!.tag === BOOLEAN && parts[1]!.content.length === 1 && parts[1]!.content[0] === 0xff);
+      need(parts[1]!.tag === TAG.BOOLEAN && parts[1]!.content.length === 1 && parts[1]!.content[0] === 0xff);
     }
     const value = parts[parts.length - 1]!;
     need(value.tag === TAG.OCTET_STRING);
