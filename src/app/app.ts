@@ -3,9 +3,9 @@
  * keyring, password hasher and clock; the services are built once (services.ts) and every edge (REST
  * routes, portal, ACME server) is mounted here.
  *
- * The REST API (/api/…, /openapi.json) is an application of its own (api-app.ts), imported on its first
- * request: its schema library is most of the code a start would otherwise compile. /healthz answers
- * without it.
+ * The REST API (/api/…, /openapi.json) and the portal (/, /portal/…) are applications of their own
+ * (api-app.ts, portal-app.ts), each imported on its first request: a start compiles neither (the API's
+ * schema library alone was most of the code a start compiled). /healthz answers without them.
  */
 import { Hono, type Context } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
@@ -14,9 +14,7 @@ import { buildServices } from './services.js';
 import { onError, notFound } from '../api/errors.js';
 import { healthz } from '../api/health-check.js';
 import { caRoutes } from '../api/routes/ca.js';
-import { portalRoutes } from '../portal/index.js';
 import { acmeRoutes } from '../acme/server/routes.js';
-import type { ApiApp } from './api-app.js';
 
 export { buildServices };
 
@@ -29,20 +27,29 @@ function executionCtxOf(c: Context<AppEnv>) {
   }
 }
 
+interface SubApp {
+  fetch(request: Request, env?: unknown, executionCtx?: unknown): Response | Promise<Response>;
+}
+
+/**
+ * A handler that passes the request to an application made on first use (by a dynamic import), once per
+ * app; a failed import is not kept, so the next request tries again.
+ */
+function lazyApp(make: () => Promise<SubApp>) {
+  let made: Promise<SubApp> | undefined;
+  return async (c: Context<AppEnv>) => {
+    made ??= make().catch((err: unknown) => {
+      made = undefined;
+      throw err;
+    });
+    return (await made).fetch(c.req.raw, c.env, executionCtxOf(c));
+  };
+}
+
 export function createApp(deps: AppDeps, services: Services = buildServices(deps)) {
   const app = new Hono<AppEnv>();
-
-  let api: Promise<ApiApp> | undefined;
-  // Once per app; a failed import is not kept, so the next request tries again.
-  const apiApp = () =>
-    (api ??= import('./api-app.js').then(
-      (m) => m.createApiApp(deps, services),
-      (err: unknown) => {
-        api = undefined;
-        throw err;
-      },
-    ));
-  const toApi = async (c: Context<AppEnv>) => (await apiApp()).fetch(c.req.raw, c.env, executionCtxOf(c));
+  const toApi = lazyApp(async () => (await import('./api-app.js')).createApiApp(deps, services));
+  const toPortal = lazyApp(async () => (await import('./portal-app.js')).createPortalApp(services));
 
   app.use('*', async (c, next) => {
     c.set('services', services);
@@ -59,7 +66,9 @@ export function createApp(deps: AppDeps, services: Services = buildServices(deps
   app.all('/api/*', toApi);
   app.get('/openapi.json', toApi);
   app.route('/', caRoutes);
-  app.route('/', portalRoutes);
+  app.get('/', toPortal);
+  app.all('/portal', toPortal);
+  app.all('/portal/*', toPortal);
   app.route('/acme', acmeRoutes);
 
   app.onError(onError);
