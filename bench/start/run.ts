@@ -2,7 +2,8 @@
  * `npm run bench:start`: how the compiled server starts. Builds dist/node (scripts/build-server.mjs), then
  * starts `node dist/node/server.mjs` BENCH_START_RUNS times (default 5) on a fresh SQLite data dir and once
  * more on that data dir as it was left (the usual restart: keys, CA and database exist), and the same number
- * of times a bare node:http server started the same way (node called directly, so the PID is the server's). Per run: wall time from spawn to the first 200 on /healthz, the process's CPU (utime+stime
+ * of times a bare node:http server started the same way (node called directly, so the PID is the server's),
+ * eabgate with the node flags of its package.json "start". Per run: wall time from spawn to the first 200 on /healthz, the process's CPU (utime+stime
  * from /proc/<pid>/stat) at that moment, and VmRSS after 2 s idle. Prints medians and the ratio
  * eabgate/bare within this run (the machine is shared: compare ratios, not absolute times).
  * BENCH_START_COMPARE=<checkout with its own dist/node> also starts that build, interleaved, as a third
@@ -18,6 +19,11 @@ import { cpuMs, statusMb as rssMb } from '../lib/proc.js';
 
 const RUNS = Number(process.env.BENCH_START_RUNS ?? 5);
 const IDLE_MS = 2000;
+/** The node flags of a checkout's `npm start` (package.json "start": `node <flags> <script>`), for its server. */
+function startFlags(cwd: string): string[] {
+  const start = (JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.trim().split(/\s+/);
+  return start[0] === 'node' ? start.slice(1).filter((w) => w.startsWith('-')) : [];
+}
 const BARE = "require('http').createServer((q,s)=>s.end('ok')).listen(Number(process.env.EABGATE_PORT),'127.0.0.1')";
 
 interface Sample {
@@ -81,8 +87,9 @@ const otherAgain: Sample[] = [];
 async function twice(cwd: string, first: Sample[], again: Sample[]): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'eabgate-bench-start-'));
   try {
-    first.push(await startOnce(['dist/node/server.mjs'], ADMIN, cwd, dataDir, true));
-    again.push(await startOnce(['dist/node/server.mjs'], ADMIN, cwd, dataDir, true));
+    const args = [...startFlags(cwd), 'dist/node/server.mjs'];
+    first.push(await startOnce(args, ADMIN, cwd, dataDir, true));
+    again.push(await startOnce(args, ADMIN, cwd, dataDir, true));
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
