@@ -12,7 +12,9 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
-ENV NODE_ENV=production EABGATE_HOST=0.0.0.0 EABGATE_PORT=8080 EABGATE_DATA_DIR=/data
+# MALLOC_ARENA_MAX=2: glibc keeps one malloc arena per thread that allocates (crypto and V8's worker
+# threads); two arenas held about 6 MB less under the ACME bench. Only the environment can set it.
+ENV NODE_ENV=production EABGATE_HOST=0.0.0.0 EABGATE_PORT=8080 EABGATE_DATA_DIR=/data MALLOC_ARENA_MAX=2
 # better-sqlite3's native module stays in node_modules; everything else is in the bundle.
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
@@ -25,4 +27,6 @@ RUN mkdir -m 0700 /data && chown node:node /data
 USER node
 VOLUME /data
 EXPOSE 8080
-CMD ["node", "--enable-source-maps", "dist/node/server.mjs"]
+# The node flags of `npm start` (package.json "start"; README "Build"). Stack traces in TypeScript terms:
+# docker run -e NODE_OPTIONS=--enable-source-maps … (the source map costs memory and start time).
+CMD ["node", "--max-semi-space-size=2", "dist/node/server.mjs"]

@@ -8,34 +8,24 @@
  * source is newer than the build: an unchanged checkout starts at once.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { copyFileSync, existsSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { ASSETS, BUILD_MODE, OUT, OUTPUTS, ROOT, portalStale, serverStale } from './build-fresh.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const OUT = join(ROOT, 'dist', 'node');
 const ENTRIES = { server: 'src/entry/node.ts', cli: 'src/entry/cli.ts' };
-const OUTPUTS = Object.keys(ENTRIES).map((name) => join(OUT, `${name}.mjs`));
+const force = process.argv.includes('--force');
 
-function newest(path) {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return readdirSync(path).reduce((m, f) => Math.max(m, newest(join(path, f))), st.mtimeMs);
-}
-
-const ASSETS = join(ROOT, 'dist', 'portal', 'assets.js');
-if (!existsSync(ASSETS) || !existsSync(join(ROOT, 'dist', 'portal', 'asset-paths.js')) || newest(join(ROOT, 'src', 'portal', 'client')) > statSync(ASSETS).mtimeMs || process.argv.includes('--force')) {
+if (force || portalStale()) {
   const portal = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-portal.mjs')], { stdio: 'inherit' });
   if (portal.status !== 0) process.exit(portal.status ?? 1);
   // Unchanged content is not rewritten: mark the assets as checked so the next start skips this step.
   if (existsSync(ASSETS)) utimesSync(ASSETS, new Date(), new Date());
 }
 
-const inputs = [join(ROOT, 'src'), join(ROOT, 'dist', 'portal'), join(ROOT, 'package-lock.json'), join(ROOT, 'tsconfig.json')].filter(existsSync);
-const built = OUTPUTS.every(existsSync) ? Math.min(...OUTPUTS.map((f) => statSync(f).mtimeMs)) : 0;
-// --no-minify (for CPU profiles: readable names, module paths as comments) always rebuilds.
+// --no-minify (for CPU profiles: readable names, module paths as comments) always rebuilds, and the next
+// plain run rebuilds minified (dist/node/BUILD records the mode).
 const minify = !process.argv.includes('--no-minify');
-if (built > 0 && inputs.every((p) => newest(p) <= built) && !process.argv.includes('--force') && minify) process.exit(0);
+if (!force && minify && !serverStale()) process.exit(0);
 
 let esbuild;
 try {
@@ -83,4 +73,5 @@ await esbuild.build({
 });
 // Worker-thread entry points load by URL next to the module that starts them: copied beside the bundle.
 for (const worker of ['src/adapters/node/argon2-worker.mjs']) copyFileSync(join(ROOT, worker), join(OUT, basename(worker)));
+writeFileSync(BUILD_MODE, minify ? 'minify\n' : 'no-minify\n');
 console.error(`build-server: dist/node built in ${Date.now() - started} ms`);

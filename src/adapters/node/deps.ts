@@ -22,7 +22,7 @@ import { nodeDnsResolver } from './dns-resolver.js';
 import { createHttp01Getter } from './http01-getter.js';
 import { createTlsAlpnProber } from './tls-alpn-prober.js';
 import type { UpstreamAcmeIssuer } from './upstream-acme.js';
-import { DelegationDnsServer } from './delegation-dns.js';
+import type { DelegationDnsServer } from './delegation-dns.js';
 import { RoutedIssuer } from '../../ca/routed-issuer.js';
 import type { Issuer } from '../../ca/issuer.js';
 
@@ -30,7 +30,7 @@ import type { Issuer } from '../../ca/issuer.js';
  * Modules that only some settings need are loaded by dynamic import() when the setting asks for them, so a
  * default start neither compiles nor evaluates them (the build splits them into chunks of their own):
  * acme-client with node-forge and axios (EABGATE_ISSUER=acme), pg (EABGATE_DATABASE_URL), nodemailer
- * (EABGATE_SMTP_URL).
+ * (EABGATE_SMTP_URL), the delegation zone's DNS server with dns-packet (EABGATE_DNS_LISTEN).
  *
  * The upstream issuer: one per distinct upstream (directory and EAB key id), each with its own sealed account
  * key; with upstreams per product (EABGATE_UPSTREAM_<DV|OV|EV|CAAS>_*) a RoutedIssuer in front of them.
@@ -136,7 +136,7 @@ export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: L
   });
   const delegationDns =
     config.delegation?.dnsListen && config.issuer === 'acme'
-      ? new DelegationDnsServer({ zone: config.delegation.zone, nsName: config.delegation.nsName, ...config.delegation.dnsListen, logger })
+      ? new (await import('./delegation-dns.js')).DelegationDnsServer({ zone: config.delegation.zone, nsName: config.delegation.nsName, ...config.delegation.dnsListen, logger })
       : undefined;
   return {
     va,
