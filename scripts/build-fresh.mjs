@@ -6,7 +6,9 @@
  * - The portal assets (dist/portal/assets.js, asset-paths.js) are stale when missing or older than a file
  *   under src/portal/client/.
  * - The server build (dist/node/server.mjs, cli.mjs) is stale when missing, older than a file under src/,
- *   dist/portal/, package-lock.json or tsconfig.json, or made with --no-minify (dist/node/BUILD says so).
+ *   dist/portal/, package-lock.json or tsconfig.json, or made in the other mode (dist/node/BUILD says which):
+ *   minified, unless EABGATE_BUILD=no-minify asks for readable names (CPU profiles: the benches set it with
+ *   BENCH_PROFILE_DIR).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -18,6 +20,8 @@ export const OUTPUTS = ['server', 'cli'].map((name) => join(OUT, `${name}.mjs`))
 export const ASSETS = join(ROOT, 'dist', 'portal', 'assets.js');
 /** Written by build-server.mjs beside the bundle: "minify" or "no-minify". */
 export const BUILD_MODE = join(OUT, 'BUILD');
+/** The mode a build must have to be current. */
+export const WANTED_MODE = process.env.EABGATE_BUILD === 'no-minify' ? 'no-minify' : 'minify';
 const CLIENT = join(ROOT, 'src', 'portal', 'client');
 
 /** Newest mtime under a path (the path itself included); 0 when it does not exist. */
@@ -49,7 +53,7 @@ export function portalStale() {
 export function serverStale() {
   const times = OUTPUTS.map(mtime);
   if (times.includes(0)) return true;
-  if (!existsSync(BUILD_MODE) || readFileSync(BUILD_MODE, 'utf8').trim() !== 'minify') return true;
+  if (!existsSync(BUILD_MODE) || readFileSync(BUILD_MODE, 'utf8').trim() !== WANTED_MODE) return true;
   const built = Math.min(...times);
   return [join(ROOT, 'src'), join(ROOT, 'dist', 'portal'), join(ROOT, 'package-lock.json'), join(ROOT, 'tsconfig.json')].some((p) => newest(p) > built);
 }

@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { ASSETS, BUILD_MODE, OUT, OUTPUTS, ROOT, portalStale, serverStale } from './build-fresh.mjs';
+import { ASSETS, BUILD_MODE, OUT, OUTPUTS, ROOT, WANTED_MODE, portalStale, serverStale } from './build-fresh.mjs';
 
 const ENTRIES = { server: 'src/entry/node.ts', cli: 'src/entry/cli.ts' };
 const force = process.argv.includes('--force');
@@ -23,9 +23,10 @@ if (force || portalStale()) {
 }
 
 // --no-minify (for CPU profiles: readable names, module paths as comments) always rebuilds, and the next
-// plain run rebuilds minified (dist/node/BUILD records the mode).
-const minify = !process.argv.includes('--no-minify');
-if (!force && minify && !serverStale()) process.exit(0);
+// plain run rebuilds minified (dist/node/BUILD records the mode). EABGATE_BUILD=no-minify makes the
+// readable build the current one, for this script and for `npm start` (build-fresh.mjs).
+const minify = !process.argv.includes('--no-minify') && WANTED_MODE === 'minify';
+if (!force && !process.argv.includes('--no-minify') && !serverStale()) process.exit(0);
 
 let esbuild;
 try {

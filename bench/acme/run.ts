@@ -43,6 +43,8 @@ import { toBase64Url } from '../../src/core/encoding.js';
 import { openTarget, prepare, Session, type Account, type Prepared, type Target } from './client.js';
 import { CLK_TCK, cpuMs, envInt, statusMb } from '../lib/proc.js';
 
+// A CPU profile needs readable names: the build and the server's own freshness check then use the unminified build.
+if (process.env.BENCH_PROFILE_DIR) process.env.EABGATE_BUILD = 'no-minify';
 const FLOWS = { 1: envInt('BENCH_FLOWS_C1', 40), 16: envInt('BENCH_FLOWS_C16', 320) } as const;
 const WARMUP = envInt('BENCH_WARMUP', 200);
 /** The whole run's bound: past it, the bench reports what it has and exits. */

@@ -26,6 +26,8 @@ import { freePort } from '../../test/support/server.js';
 import { newUnlockCode } from '../../src/core/secrets/tokens.js';
 import { cpuMs as procCpuMs, envInt } from '../lib/proc.js';
 
+// A CPU profile needs readable names: the build and the server's own freshness check then use the unminified build.
+if (process.env.BENCH_PROFILE_DIR) process.env.EABGATE_BUILD = 'no-minify';
 const POOL = envInt('BENCH_POOL', 8);
 const DRY = envInt('BENCH_DRY', 8);
 const SUSTAINED = envInt('BENCH_SUSTAINED', 24);
