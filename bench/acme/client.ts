@@ -6,6 +6,8 @@
  * One flow = [newAccount (ES256, EAB HS256), unless an account is reused] → newOrder (one name) → authorization → http-01 challenge
  * (answered by the loopback responder) → finalize → certificate download.
  */
+import { setMaxListeners } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
 import { x509 } from '../../src/core/x509.js';
@@ -182,4 +184,68 @@ export class Session {
     if (!cert.body.includes('BEGIN CERTIFICATE')) throw new Error(`${t.name}: no certificate in the download`);
     return cert.body;
   }
+}
+
+/** The q-quantile of `xs` (nearest rank); NaN when empty. */
+export const quantile = (xs: number[], q: number): number => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
+};
+
+export interface FlowRun {
+  latencies: number[];
+  failed: number;
+  firstError?: string;
+  /** No flow completed for `stallS` seconds: the server stopped answering (Pebble 2.4 does under load). */
+  stalled: boolean;
+  wallS: number;
+}
+
+/**
+ * Runs `prepared` through `concurrency` workers for at most `budgetS` seconds. With `accounts`, worker i
+ * places all its orders on accounts[i] (account reused); otherwise each flow starts with a new account.
+ * A server that completes no flow for `stallS` seconds is given up on; the run then counts up to its last
+ * completed flow (the wait for the watchdog is no work).
+ */
+export async function runFlows(
+  target: Target,
+  prepared: Prepared[],
+  concurrency: number,
+  opts: { budgetS: number; stallS: number; accounts?: Account[] },
+): Promise<FlowRun> {
+  const abort = new AbortController();
+  setMaxListeners(concurrency * 4, abort.signal);
+  const latencies: number[] = [];
+  let next = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  let stalled = false;
+  let lastDone = performance.now();
+  const started = performance.now();
+  const watchdog = setInterval(() => {
+    if (performance.now() - lastDone > opts.stallS * 1000) {
+      stalled = true;
+      abort.abort();
+    }
+  }, 250);
+  const worker = async (i: number) => {
+    const session = new Session(target, abort.signal);
+    while (!abort.signal.aborted && next < prepared.length && performance.now() - started < opts.budgetS * 1000) {
+      const p = prepared[next++]!;
+      const t0 = performance.now();
+      try {
+        await session.flow(p, opts.accounts?.[i]);
+        latencies.push(performance.now() - t0);
+      } catch (err) {
+        if (abort.signal.aborted) break;
+        failed++;
+        firstError ??= (err as Error).message;
+      }
+      lastDone = performance.now();
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, (_, i) => worker(i)));
+  clearInterval(watchdog);
+  return { latencies, failed, firstError, stalled, wallS: ((stalled ? lastDone : performance.now()) - started) / 1000 };
 }

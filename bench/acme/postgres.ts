@@ -10,13 +10,12 @@
  * processes' (utime+stime from /proc) and, for PostgreSQL, its server processes' (postmaster and
  * backends). BENCH_PG_SINGLE=1 adds one instance on PostgreSQL. Every setup goes through the balancer
  * (one instance: a plain extra hop), which runs in this process and is not counted. Bounded by BENCH_PG_FLOWS_C1,
- * BENCH_PG_FLOWS_C16, BENCH_PG_WARMUP and BENCH_PG_PHASE_SECONDS. Asserts nothing; ends by itself.
+ * BENCH_PG_FLOWS_C16, BENCH_PG_WARMUP, BENCH_PG_PHASE_SECONDS and BENCH_PG_STALL_SECONDS (a setup that completes no
+ * flow for that long is given up on for the cell). Asserts nothing; ends by itself.
  */
 import { readdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import { cpus, loadavg } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { Agent } from 'undici';
 import { startServer, type RunningServer } from '../../test/support/server.js';
 import { TestDnsServer } from '../../test/support/dns-server.js';
@@ -24,13 +23,15 @@ import { Http01Responder } from '../../test/support/http01-responder.js';
 import { RoundRobin } from '../../test/support/round-robin.js';
 import { startPostgres, type TestPostgres } from '../../test/support/postgres.js';
 import { provision } from '../../test/support/acme.js';
-import { openTarget, prepare, Session, type Prepared, type Target } from './client.js';
+import { openTarget, prepare, quantile, runFlows, type Prepared, type Target } from './client.js';
 import { CLK_TCK, envInt, procStat as stat } from '../lib/proc.js';
 
 const FLOWS = { 1: envInt('BENCH_PG_FLOWS_C1', 30), 16: envInt('BENCH_PG_FLOWS_C16', 200) } as const;
 /** Warm-up flows per setup before measuring (two instances share theirs: each gets half). */
 const WARMUP = envInt('BENCH_PG_WARMUP', 40);
 const PHASE_SECONDS = envInt('BENCH_PG_PHASE_SECONDS', 90);
+/** A setup that completes no flow for this long is given up on for that cell. */
+const STALL_SECONDS = envInt('BENCH_PG_STALL_SECONDS', 30);
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 
 /**
@@ -87,38 +88,6 @@ async function setup(name: string, dns: TestDnsServer, http: Http01Responder, db
   return { name, servers, db, target, lb, agent };
 }
 
-const quantile = (xs: number[], q: number) => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
-};
-
-async function runFlows(target: Target, prepared: Prepared[], concurrency: number) {
-  const abort = new AbortController();
-  setMaxListeners(concurrency * 4, abort.signal);
-  const latencies: number[] = [];
-  let next = 0;
-  let failed = 0;
-  let firstError: string | undefined;
-  const started = performance.now();
-  const worker = async () => {
-    const session = new Session(target, abort.signal);
-    while (next < prepared.length && performance.now() - started < PHASE_SECONDS * 1000) {
-      const p = prepared[next++]!;
-      const t0 = performance.now();
-      try {
-        await session.flow(p);
-        latencies.push(performance.now() - t0);
-      } catch (err) {
-        failed++;
-        firstError ??= (err as Error).message;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return { latencies, failed, firstError, wallS: (performance.now() - started) / 1000 };
-}
-
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '—');
 const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '—');
 
@@ -141,7 +110,7 @@ async function main(): Promise<void> {
       prepared.set(s.name, await prepare(names));
     }
     for (const s of setups) {
-      const warm = await runFlows(s.target, prepared.get(s.name)!.slice(0, WARMUP), 4);
+      const warm = await runFlows(s.target, prepared.get(s.name)!.slice(0, WARMUP), 4, { budgetS: PHASE_SECONDS, stallS: STALL_SECONDS });
       if (warm.failed) throw new Error(`${s.name} warm-up failed: ${warm.firstError}`);
     }
     const rows: string[] = [];
@@ -152,7 +121,7 @@ async function main(): Promise<void> {
         const gw0 = s.servers.reduce((t, x) => t + (stat(x.proc.pid!)?.cpuMs ?? 0), 0);
         const db0 = s.db ? treeCpuMs(s.db.postmasterPid()) : 0;
         const req0 = [...s.lb.served.values()].reduce((x, y) => x + y, 0);
-        const r = await runFlows(s.target, prepared.get(s.name)!.slice(from, from + FLOWS[c]), c);
+        const r = await runFlows(s.target, prepared.get(s.name)!.slice(from, from + FLOWS[c]), c, { budgetS: PHASE_SECONDS, stallS: STALL_SECONDS });
         const gw = s.servers.reduce((t, x) => t + (stat(x.proc.pid!)?.cpuMs ?? 0), 0) - gw0;
         const dbCpu = s.db ? treeCpuMs(s.db.postmasterPid()) - db0 : 0;
         const requests = [...s.lb.served.values()].reduce((x, y) => x + y, 0) - req0;
@@ -160,7 +129,7 @@ async function main(): Promise<void> {
         const perSecond = n / r.wallS;
         results.set(`${s.name}|${c}`, { perSecond, cpu: (gw + dbCpu) / n });
         rows.push(
-          `${s.name.padEnd(12)} ${String(c).padStart(4)} ${String(n).padStart(6)} ${f1(perSecond).padStart(8)} ${f1(quantile(r.latencies, 0.5)).padStart(7)} ${f1(quantile(r.latencies, 0.99)).padStart(7)} ${f2(gw / n).padStart(14)} ${(s.db ? f2(dbCpu / n) : '—').padStart(10)} ${f1(requests / n).padStart(9)}  ${r.failed ? `${r.failed} failed: ${r.firstError}` : ''}`,
+          `${s.name.padEnd(12)} ${String(c).padStart(4)} ${String(n).padStart(6)} ${f1(perSecond).padStart(8)} ${f1(quantile(r.latencies, 0.5)).padStart(7)} ${f1(quantile(r.latencies, 0.99)).padStart(7)} ${f2(gw / n).padStart(14)} ${(s.db ? f2(dbCpu / n) : '—').padStart(10)} ${f1(requests / n).padStart(9)}  ${r.failed ? `${r.failed} failed: ${r.firstError}` : ''}${r.stalled ? ` stalled: no flow for ${STALL_SECONDS} s` : ''}`,
         );
         console.error(`  ${s.name} c=${c}: ${n} flows in ${f1(r.wallS)} s`);
       }

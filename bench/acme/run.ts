@@ -40,7 +40,7 @@ import { TestDnsServer } from '../../test/support/dns-server.js';
 import { Http01Responder } from '../../test/support/http01-responder.js';
 import { provision } from '../../test/support/acme.js';
 import { toBase64Url } from '../../src/core/encoding.js';
-import { openTarget, prepare, Session, type Account, type Prepared, type Target } from './client.js';
+import { openTarget, prepare, quantile, runFlows, Session, type Account, type Prepared, type Target } from './client.js';
 import { CLK_TCK, cpuMs, envInt, statusMb } from '../lib/proc.js';
 
 // A CPU profile needs readable names: the build and the server's own freshness check then use the unminified build.
@@ -300,60 +300,11 @@ interface Phase {
   peakRssMb: number;
 }
 
-const quantile = (xs: number[], q: number) => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
-};
-
-/**
- * Runs `prepared` through `concurrency` workers. With `accounts`, worker i places all its orders on
- * accounts[i] (account reused); otherwise each flow starts with a new account.
- */
-async function runFlows(server: Server, prepared: Prepared[], concurrency: number, budgetS: number, accounts?: Account[]) {
-  const abort = new AbortController();
-  setMaxListeners(concurrency * 4, abort.signal);
-  const latencies: number[] = [];
-  let next = 0;
-  let failed = 0;
-  let firstError: string | undefined;
-  let stalled = false;
-  let lastDone = performance.now();
-  const started = performance.now();
-  const watchdog = setInterval(() => {
-    if (performance.now() - lastDone > STALL_SECONDS * 1000) {
-      stalled = true;
-      abort.abort();
-    }
-  }, 250);
-  const worker = async (i: number) => {
-    const session = new Session(server.target, abort.signal);
-    while (!abort.signal.aborted && next < prepared.length && performance.now() - started < budgetS * 1000) {
-      const p = prepared[next++]!;
-      const t0 = performance.now();
-      try {
-        await session.flow(p, accounts?.[i]);
-        latencies.push(performance.now() - t0);
-        lastDone = performance.now();
-      } catch (err) {
-        if (abort.signal.aborted) break;
-        failed++;
-        firstError ??= (err as Error).message;
-        lastDone = performance.now();
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, (_, i) => worker(i)));
-  clearInterval(watchdog);
-  // A stalled cell counts up to its last completed flow (the wait for the watchdog is no work).
-  return { latencies, failed, firstError, stalled, wallS: ((stalled ? lastDone : performance.now()) - started) / 1000 };
-}
-
 async function phase(server: Server, mode: Mode, prepared: Prepared[], concurrency: number, accounts?: Account[]): Promise<Phase> {
   resetPeak(server.pid);
   const cpu0 = cpuMs(server.pid);
   const main0 = cpuMs(server.pid, server.pid);
-  const r = await runFlows(server, prepared, concurrency, PHASE_SECONDS, accounts);
+  const r = await runFlows(server.target, prepared, concurrency, { budgetS: PHASE_SECONDS, stallS: STALL_SECONDS, accounts });
   const cpu1 = cpuMs(server.pid);
   const main1 = cpuMs(server.pid, server.pid);
   const completed = r.latencies.length;
@@ -421,7 +372,7 @@ async function main(): Promise<void> {
     const restarts: string[] = [];
     try {
       for (const s of servers) {
-        const warm = await runFlows(s, prepared.get(s.name)!.slice(0, WARMUP), 4, 60);
+        const warm = await runFlows(s.target, prepared.get(s.name)!.slice(0, WARMUP), 4, { budgetS: 60, stallS: STALL_SECONDS });
         if (warm.failed || warm.stalled) throw new SetupError(`${s.name} warm-up failed: ${warm.firstError ?? 'stalled'}`);
       }
       setupDone = true;
