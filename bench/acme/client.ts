@@ -118,7 +118,11 @@ export class Session {
   }
 
   private async nextNonce(): Promise<string> {
-    if (!this.nonce) await this.send(this.t.dir.newNonce, 'HEAD');
+    // GET, not HEAD (RFC 8555 §7.2 allows both): undici closes the connection after every HEAD request
+    // (client-h1.js, "close after a HEAD request to interop with misbehaving servers"), which would cost both
+    // servers a TLS handshake per flow that keep-alive clients (certbot's requests, lego, acme-client's
+    // agent) do not make.
+    if (!this.nonce) await this.send(this.t.dir.newNonce, 'GET');
     const n = this.nonce!;
     this.nonce = undefined;
     return n;

@@ -32,8 +32,32 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
   const { customers, sessions, throttles, orders, unlockCodes, caMaterial, domainValidations, certificates } = s.t;
   const transitionOrder = conditionalUpdates<OrderRecord>(s, orders as unknown as StatusTable);
   const updateValidation = conditionalUpdates<DomainValidationRecord>(s, domainValidations as unknown as StatusTable);
-  const certificateByIssuance = async (issuanceId: string) =>
-    (await db.select().from(certificates).where(eq(certificates.issuanceId, issuanceId)).limit(1))[0];
+  // Prepared once: the certificate reads of ACME issuance and download (as ./store/acme.ts does for its queries).
+  const ph = (name: string) => sql.placeholder(name);
+  const certificateQuery = {
+    byIssuance: s.prepare('cert_byIssuance', db.select().from(certificates).where(eq(certificates.issuanceId, ph('id'))).limit(1)),
+    byId: s.prepare('cert_byId', db.select().from(certificates).where(eq(certificates.id, ph('id'))).limit(1)),
+    byAcmeOrder: s.prepare('cert_byAcmeOrder', db.select().from(certificates).where(eq(certificates.acmeOrderId, ph('id'))).limit(1)),
+  };
+  type CertificateRow = typeof certificates.$inferSelect;
+  // A rate-limit hit, prepared (newAccount counts two). SET expressions all read the row as it was, so both
+  // CASEs see the old window start.
+  const windowOver = lte(throttles.windowStart, sql.param(ph('windowStartedBefore'), throttles.windowStart));
+  const throttleHit = s.prepare(
+    'throttle_hit',
+    db
+      .insert(throttles)
+      .values({ key: ph('key'), failures: 1, windowStart: ph('now'), blockedUntil: null } as never)
+      .onConflictDoUpdate({
+        target: throttles.key,
+        set: {
+          failures: sql`CASE WHEN ${windowOver} THEN 1 ELSE ${throttles.failures} + 1 END`,
+          windowStart: sql`CASE WHEN ${windowOver} THEN ${sql.param(ph('now'), throttles.windowStart)} ELSE ${throttles.windowStart} END`,
+        },
+      })
+      .returning({ count: throttles.failures, windowStart: throttles.windowStart }),
+  );
+  const certificateByIssuance = async (issuanceId: string) => (await certificateQuery.byIssuance.get({ id: issuanceId })) as CertificateRow | undefined;
   return {
     customers: {
       async create(c) {
@@ -87,19 +111,10 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
         return gone.length;
       },
       async hit(key, now, windowMs) {
-        // SET expressions all read the row as it was, so both CASEs see the old window start.
-        const expired = lte(throttles.windowStart, new Date(now.getTime() - windowMs));
-        const rows = await db
-          .insert(throttles)
-          .values({ key, failures: 1, windowStart: now, blockedUntil: null })
-          .onConflictDoUpdate({
-            target: throttles.key,
-            set: {
-              failures: sql`CASE WHEN ${expired} THEN 1 ELSE ${throttles.failures} + 1 END`,
-              windowStart: sql`CASE WHEN ${expired} THEN ${sql.param(now, throttles.windowStart)} ELSE ${throttles.windowStart} END`,
-            },
-          })
-          .returning({ count: throttles.failures, windowStart: throttles.windowStart });
+        const rows = (await throttleHit.all({ key, now, windowStartedBefore: new Date(now.getTime() - windowMs) })) as {
+          count: number;
+          windowStart: Date;
+        }[];
         const row = rows[0]!;
         return { count: row.count, windowStart: row.windowStart };
       },
@@ -202,11 +217,13 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
       },
       async createForIssuance(c) {
         try {
-          await db.insert(certificates).values(c).onConflictDoNothing({ target: certificates.issuanceId });
+          const inserted = await db.insert(certificates).values(c).onConflictDoNothing({ target: certificates.issuanceId }).returning();
+          if (inserted[0]) return inserted[0];
         } catch (err) {
           // A unique serial clash cannot be another attempt's certificate: let it surface.
           if (!isUniqueViolation(err)) throw err;
         }
+        // Another attempt of this issuance stored its certificate first: that one is the certificate.
         const stored = await certificateByIssuance(c.issuanceId);
         if (!stored) throw new Error('createForIssuance: the certificate was neither stored nor found');
         return stored;
@@ -223,7 +240,7 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
         return (await db.select().from(certificates).where(eq(certificates.serialHex, serialHex)).limit(1))[0];
       },
       async byId(id) {
-        return (await db.select().from(certificates).where(eq(certificates.id, id)).limit(1))[0];
+        return (await certificateQuery.byId.get({ id })) as CertificateRow | undefined;
       },
       async latestForOrder(orderId) {
         return (
@@ -231,7 +248,7 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
         )[0];
       },
       async forAcmeOrder(acmeOrderId) {
-        return (await db.select().from(certificates).where(eq(certificates.acmeOrderId, acmeOrderId)).limit(1))[0];
+        return (await certificateQuery.byAcmeOrder.get({ id: acmeOrderId })) as CertificateRow | undefined;
       },
       async revoke(id, at, reason, replacedBy) {
         const rows = await db

@@ -19,6 +19,8 @@ import type {
 } from '../../core/store/acme.js';
 
 const ph = (name: string) => sql.placeholder(name);
+/** A placeholder compared with `col` in WHERE: its value goes through the column's encoder (timestamps, booleans). */
+const phFor = (col: Parameters<typeof sql.param>[1], name: string) => sql.param(ph(name), col);
 
 export function acmeStore(store: StoreDb): AcmeStore {
   const { db } = store;
@@ -56,6 +58,27 @@ export function acmeStore(store: StoreDb): AcmeStore {
       .where(eq(acmeOrderAuthorizations.orderId, ph('orderId')))
       .orderBy(acmeAuthorizations.id)
       ,
+    reusableAuthz: db
+      .select()
+      .from(acmeAuthorizations)
+      .where(
+        and(
+          eq(acmeAuthorizations.accountId, ph('accountId')),
+          eq(acmeAuthorizations.identifierType, ph('identifierType')),
+          eq(acmeAuthorizations.identifierValue, ph('identifierValue')),
+          eq(acmeAuthorizations.wildcard, phFor(acmeAuthorizations.wildcard, 'wildcard')),
+          eq(acmeAuthorizations.status, 'valid'),
+          gt(acmeAuthorizations.expires, phFor(acmeAuthorizations.expires, 'now')),
+          gte(acmeAuthorizations.validatedAt, phFor(acmeAuthorizations.validatedAt, 'validatedSince')),
+        ),
+      )
+      .orderBy(desc(acmeAuthorizations.validatedAt))
+      .limit(1),
+    ordersUsingAuthz: db
+      .select({ o: acmeOrders })
+      .from(acmeOrderAuthorizations)
+      .innerJoin(acmeOrders, eq(acmeOrders.id, acmeOrderAuthorizations.orderId))
+      .where(eq(acmeOrderAuthorizations.authzId, ph('authzId'))),
     challengeById: db.select().from(acmeChallenges).where(eq(acmeChallenges.id, ph('id'))).limit(1),
     challengesOfAuthz: db.select().from(acmeChallenges).where(eq(acmeChallenges.authzId, ph('authzId'))).orderBy(acmeChallenges.id),
     // One statement: the order becomes ready when it is pending and none of the authorizations it uses is not valid.
@@ -145,11 +168,15 @@ export function acmeStore(store: StoreDb): AcmeStore {
 
     orders: {
       async create(o, authorizations, challenges, reusedAuthzIds = []) {
-        await db.insert(acmeOrders).values(o);
-        if (authorizations.length) await db.insert(acmeAuthorizations).values(authorizations);
-        if (challenges.length) await db.insert(acmeChallenges).values(challenges);
+        // One atomic unit: an order is never seen without its authorizations, and SQLite commits once.
         const links = [...authorizations.map((a) => a.id), ...reusedAuthzIds].map((authzId) => ({ orderId: o.id, authzId }));
-        if (links.length) await db.insert(acmeOrderAuthorizations).values(links);
+        // (RETURNING: StoreDb.atomically runs each statement as a query.)
+        await store.atomically((tx) => [
+          tx.insert(acmeOrders).values(o).returning({ id: acmeOrders.id }),
+          ...(authorizations.length ? [tx.insert(acmeAuthorizations).values(authorizations).returning({ id: acmeAuthorizations.id })] : []),
+          ...(challenges.length ? [tx.insert(acmeChallenges).values(challenges).returning({ id: acmeChallenges.id })] : []),
+          ...(links.length ? [tx.insert(acmeOrderAuthorizations).values(links).returning({ id: acmeOrderAuthorizations.authzId })] : []),
+        ]);
       },
       async byId(id) {
         return (await q.orderById.get({ id })) as AcmeOrderRecord | undefined;
@@ -172,12 +199,8 @@ export function acmeStore(store: StoreDb): AcmeStore {
         return (await q.orderReady.all({ id })).length === 1;
       },
       async usingAuthorization(authzId) {
-        const rows = await db
-          .select({ o: acmeOrders })
-          .from(acmeOrderAuthorizations)
-          .innerJoin(acmeOrders, eq(acmeOrders.id, acmeOrderAuthorizations.orderId))
-          .where(eq(acmeOrderAuthorizations.authzId, authzId));
-        return rows.map((r) => r.o as AcmeOrderRecord);
+        const rows = (await q.ordersUsingAuthz.all({ authzId })) as { o: AcmeOrderRecord }[];
+        return rows.map((r) => r.o);
       },
       async needingRecovery(cutoff, limit) {
         return (await db
@@ -205,23 +228,14 @@ export function acmeStore(store: StoreDb): AcmeStore {
         return ((await q.authzForOrder.all({ orderId })) as { a: AcmeAuthorizationRecord }[]).map((r) => r.a);
       },
       async reusable(accountId, identifier, now, validatedSince) {
-        const rows = await db
-          .select()
-          .from(acmeAuthorizations)
-          .where(
-            and(
-              eq(acmeAuthorizations.accountId, accountId),
-              eq(acmeAuthorizations.identifierType, identifier.type),
-              eq(acmeAuthorizations.identifierValue, identifier.value),
-              eq(acmeAuthorizations.wildcard, identifier.wildcard),
-              eq(acmeAuthorizations.status, 'valid'),
-              gt(acmeAuthorizations.expires, now),
-              gte(acmeAuthorizations.validatedAt, validatedSince),
-            ),
-          )
-          .orderBy(desc(acmeAuthorizations.validatedAt))
-          .limit(1);
-        return rows[0] as AcmeAuthorizationRecord | undefined;
+        return (await q.reusableAuthz.get({
+          accountId,
+          identifierType: identifier.type,
+          identifierValue: identifier.value,
+          wildcard: identifier.wildcard,
+          now,
+          validatedSince,
+        })) as AcmeAuthorizationRecord | undefined;
       },
       async validForAccount(accountId, now) {
         return db

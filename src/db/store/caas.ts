@@ -1,8 +1,14 @@
-/** CaasStore over Drizzle (better-sqlite3, D1 and PostgreSQL alike): one atomic statement per write. */
+/**
+ * CaasStore over Drizzle (better-sqlite3, D1 and PostgreSQL alike): one atomic statement per write. The reads
+ * of the ACME path (the plan's subscription at newOrder and finalize, the EAB key at newAccount) are prepared
+ * once per store, as in ./acme.ts.
+ */
 import { and, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { subscriptions as sqliteSubscriptions } from '../schema/index.js';
 import type { StoreDb } from './db.js';
 import type { CaasStore, SubscriptionRecord } from '../../core/store/caas.js';
+
+const ph = (name: string) => sql.placeholder(name);
 
 const toSubscription = (r: { s: typeof sqliteSubscriptions.$inferSelect; issued: number }): SubscriptionRecord => ({
   ...r.s,
@@ -17,13 +23,21 @@ export function caasStore(store: StoreDb): CaasStore {
     s: subscriptions,
     issued: sql<number>`(select count(*) from ${planReservations} where ${planReservations.subscriptionId} = ${subscriptions.id})`,
   };
+  const q = {
+    subscriptionById: store.prepare('caas_subscriptionById', db.select(withCount).from(subscriptions).where(eq(subscriptions.id, ph('id'))).limit(1)),
+    credentialByKid: store.prepare('caas_credentialByKid', db.select().from(eabCredentials).where(eq(eabCredentials.kid, ph('kid'))).limit(1)),
+    accountsBoundTo: store.prepare(
+      'caas_accountsBoundTo',
+      db.select({ n: sql<number>`count(*)` }).from(acmeAccounts).where(eq(acmeAccounts.eabKid, ph('kid'))),
+    ),
+  };
   return {
     async createSubscription(s) {
       const { certificatesIssued: _count, ...row } = s;
       await db.insert(subscriptions).values(row);
     },
     async subscription(id) {
-      const r = (await db.select(withCount).from(subscriptions).where(eq(subscriptions.id, id)).limit(1))[0];
+      const r = (await q.subscriptionById.get({ id })) as Parameters<typeof toSubscription>[0] | undefined;
       return r && toSubscription(r);
     },
     async subscriptionsOf(customerId) {
@@ -66,7 +80,7 @@ export function caasStore(store: StoreDb): CaasStore {
       await db.insert(eabCredentials).values(c);
     },
     async credential(kid) {
-      return (await db.select().from(eabCredentials).where(eq(eabCredentials.kid, kid)).limit(1))[0];
+      return (await q.credentialByKid.get({ kid })) as Awaited<ReturnType<CaasStore['credential']>>;
     },
     async credentialsOf(subscriptionId) {
       return db
@@ -93,8 +107,8 @@ export function caasStore(store: StoreDb): CaasStore {
     },
 
     async accountsBoundTo(kid) {
-      const rows = await db.select({ n: sql<number>`count(*)` }).from(acmeAccounts).where(eq(acmeAccounts.eabKid, kid));
-      return Number(rows[0]?.n ?? 0);
+      const row = (await q.accountsBoundTo.get({ kid })) as { n: number } | undefined;
+      return Number(row?.n ?? 0);
     },
     async accountsOfSubscription(subscriptionId) {
       const rows = await db

@@ -24,6 +24,7 @@ import { DEFAULT_PROFILE, PROFILES } from '../profiles.js';
 import { giveUpMs, leaseMs, type RaDeps } from '../deps.js';
 import { authorizationName, type AcmeOrders } from './orders.js';
 import { delegationTargets } from './delegation.js';
+import type { PlanAllowance } from '../../caas/acme-policy.js';
 import { isWildcard } from '../../core/hostname.js';
 
 /** What a client is told to wait between polls of a processing order when the issuer gives no hint. */
@@ -77,8 +78,9 @@ export class AcmeIssuance {
     }
     // 2.
     const names = o.identifiers.map((i) => i.value);
+    let allowance: PlanAllowance;
     try {
-      await d.plans.check(account.subscriptionId, {
+      allowance = await d.plans.check(account.subscriptionId, {
         names,
         wildcard: names.some(isWildcard),
         validityDays: requestedDays(o, d.clock.now()),
@@ -121,11 +123,14 @@ export class AcmeIssuance {
     }
     o = { ...o, ...claim };
     // 5. and 6.
-    return { ...(await this.issue(o, account.subscriptionId, csr.commonName)), authorizations: authzs };
+    return { ...(await this.issue(o, account.subscriptionId, csr.commonName, allowance.maxValidityDays)), authorizations: authzs };
   }
 
-  /** Reserves the plan's certificate, submits the stored CSR and settles the answer. */
-  private async issue(o: AcmeOrderRecord, subscriptionId: string, commonName: string | undefined): Promise<Outcome> {
+  /**
+   * Reserves the plan's certificate, submits the stored CSR and settles the answer. `planMaxDays`: the plan's
+   * longest validity when the caller has just read the plan (finalize), else it is read here.
+   */
+  private async issue(o: AcmeOrderRecord, subscriptionId: string, commonName: string | undefined, planMaxDays?: number): Promise<Outcome> {
     const d = this.d;
     try {
       await d.plans.reserve(subscriptionId, o.id);
@@ -148,7 +153,7 @@ export class AcmeIssuance {
         csrPem: o.csrPem!,
         delegation: await delegationTargets(d, subscriptionId, dnsNames),
         caas: true,
-        validityDays: requestedDays(o, d.clock.now()) ?? (await d.plans.maxValidityDays(subscriptionId)),
+        validityDays: requestedDays(o, d.clock.now()) ?? planMaxDays ?? (await d.plans.maxValidityDays(subscriptionId)),
       });
     } catch (err) {
       // Kept processing: recovery submits the stored CSR again after the lease, and gives up later.
