@@ -4,6 +4,8 @@
  * DoH adapters check our own codec against the same answers.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createSocket, type Socket } from 'node:dgram';
+import type { AddressInfo } from 'node:net';
 import { TestDnsServer } from '../support/dns-server.js';
 import { createUdpResolver } from '../../src/adapters/node/dns-udp.js';
 import { createSystemResolver } from '../../src/adapters/node/dns-system.js';
@@ -97,6 +99,67 @@ describe('UDP adapter specifics', () => {
   it('reports nothing listening as a failure, not as "no records"', async () => {
     const res = await createUdpResolver({ server: '127.0.0.1:9', timeoutMs: 200, retries: 0 }).a('a.example');
     expect(res.status).toBe('failed');
+  });
+});
+
+/**
+ * A UDP front for `dns` on loopback: records each query's source port, holds the queries until `batch` have
+ * come, then sends first a datagram answering nobody (a wrong ID) and then the answers in reverse order.
+ */
+async function reorderingFront(batch: number, port = 0): Promise<{ socket: Socket; address: string; sourcePorts: number[] }> {
+  const socket = createSocket('udp4');
+  const sourcePorts: number[] = [];
+  let held: { msg: Uint8Array; port: number }[] = [];
+  socket.on('message', (msg, rinfo) => {
+    sourcePorts.push(rinfo.port);
+    held.push({ msg: new Uint8Array(msg), port: rinfo.port });
+    if (held.length < batch) return;
+    const out = held.reverse();
+    held = [];
+    const stray = dns.answer(out[0]!.msg, 'udp')!;
+    stray[0] ^= 0xff; // an ID no query in flight has
+    socket.send(stray, out[0]!.port, '127.0.0.1');
+    for (const q of out) socket.send(dns.answer(q.msg, 'udp')!, q.port, '127.0.0.1');
+  });
+  await new Promise<void>((resolve) => socket.bind(port, '127.0.0.1', resolve));
+  return { socket, address: `127.0.0.1:${(socket.address() as AddressInfo).port}`, sourcePorts };
+}
+
+describe('UDP adapter: one socket towards a loopback resolver', () => {
+  it('keeps many queries in flight on one socket, each matched to its own answer by ID, strays ignored', async () => {
+    const names = Array.from({ length: 20 }, (_, i) => `n${i}.example`);
+    names.forEach((n, i) => dns.set(n, 'A', [`192.0.2.${i + 1}`]));
+    const front = await reorderingFront(names.length);
+    try {
+      const r = createUdpResolver({ server: front.address, timeoutMs: 2000, retries: 0 });
+      const answers = await Promise.all(names.map((n) => r.a(n)));
+      expect(answers).toEqual(names.map((_, i) => ({ status: 'found', records: [`192.0.2.${i + 1}`] })));
+      expect(front.sourcePorts).toHaveLength(names.length);
+      expect(new Set(front.sourcePorts).size).toBe(1);
+      // Later queries use the same socket.
+      const first = front.sourcePorts[0];
+      front.sourcePorts.length = 0;
+      await Promise.all(names.map((n) => r.a(n)));
+      expect(new Set(front.sourcePorts)).toEqual(new Set([first]));
+    } finally {
+      front.socket.close();
+    }
+  });
+
+  it('fails the queries when nothing listens, then opens a new socket once the resolver is there', async () => {
+    const probe = createSocket('udp4');
+    await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const r = createUdpResolver({ server: `127.0.0.1:${port}`, timeoutMs: 300, retries: 0 });
+    // ICMP "port unreachable" on the connected socket: a network failure, at once rather than a timeout.
+    expect(await r.a('a.example')).toMatchObject({ status: 'failed', reason: 'network' });
+    const front = await reorderingFront(1, port);
+    try {
+      expect(await r.a('a.example')).toEqual({ status: 'found', records: ['127.0.0.1', '192.0.2.10'] });
+    } finally {
+      front.socket.close();
+    }
   });
 });
 
