@@ -183,10 +183,13 @@ async function startEabgate(dns: TestDnsServer, http: Http01Responder, tls: Tls)
   };
   const agent = new Agent({ keepAliveTimeout: 60_000, connections: 32, connect: { ca: tls.ca } });
   const health = `https://127.0.0.1:${port}/healthz`;
+  // BENCH_NODE_ARGS: extra node flags for the server (e.g. "--max-semi-space-size=32"), to try tunings. They go
+  // after the start script's own flags, so that they override them (V8 takes the last value of a flag).
+  const start = startArgs();
   const nodeArgs = [
-    // BENCH_NODE_ARGS: extra node flags for the server (e.g. "--max-semi-space-size=32"), to try tunings.
+    ...start.slice(0, -1),
     ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : []),
-    ...startArgs(),
+    ...start.slice(-1),
   ];
   const spawnServer = () => {
     const proc = spawn(process.execPath, nodeArgs, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
