@@ -2,8 +2,10 @@
  * The Store over Drizzle: one implementation for better-sqlite3 (Node), D1 (Workers) and PostgreSQL
  * through node-postgres (Node, EABGATE_DATABASE_URL), on the tables of ./schema (one description, both
  * dialects: ./schema/kinds.ts). Every query is awaited, which works for the synchronous and the
- * asynchronous drivers. No multi-statement transactions (D1 has none): each write is one atomic
- * statement, so it is as correct with many instances on one PostgreSQL as with one process on SQLite.
+ * asynchronous drivers. Each write is one atomic statement, or, where several rows must appear together
+ * (a new ACME order, a mail with its event), one atomic unit through StoreDb.atomically (a transaction on
+ * better-sqlite3 and PostgreSQL, a batch on D1), so it is as correct with many instances on one PostgreSQL
+ * as with one process on SQLite.
  */
 import { and, desc, eq, isNotNull, isNull, lte, lt, or, sql } from 'drizzle-orm';
 import type { Store, OrderRecord, CaMaterialRecord, DomainValidationRecord } from '../core/store/types.js';

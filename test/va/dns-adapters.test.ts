@@ -117,7 +117,7 @@ async function reorderingFront(batch: number, port = 0): Promise<{ socket: Socke
     const out = held.reverse();
     held = [];
     const stray = dns.answer(out[0]!.msg, 'udp')!;
-    stray[0] ^= 0xff; // an ID no query in flight has
+    stray[0] = stray[0]! ^ 0xff; // an ID no query in flight has
     socket.send(stray, out[0]!.port, '127.0.0.1');
     for (const q of out) socket.send(dns.answer(q.msg, 'udp')!, q.port, '127.0.0.1');
   });

@@ -1,6 +1,7 @@
 /**
  * Storage of the ACME server (RFC 8555): anti-replay nonces, accounts, orders, authorizations and
- * challenges. Every write is one atomic statement (D1 has no multi-statement transactions), and state
+ * challenges. Every write is one atomic statement or one atomic unit of statements (a new order with its
+ * authorizations: a transaction, a D1 batch), and state
  * changes that race (two finalizes, two challenge POSTs) are conditional on the state they start from:
  * the method returns false when another request got there first.
  */
@@ -123,8 +124,8 @@ export interface AcmeAccountStore {
 
 export interface AcmeOrderStore {
   /**
-   * The order, then its new authorizations and their challenges, then the links to the authorizations it
-   * uses (new and reused), order first: until the links exist the order is not ready, whatever happens.
+   * The order, its new authorizations and their challenges, and the links to the authorizations it uses
+   * (new and reused), as one atomic unit (StoreDb.atomically): all of them exist, or none.
    */
   create(o: AcmeOrderRecord, authorizations: AcmeAuthorizationRecord[], challenges: AcmeChallengeRecord[], reusedAuthzIds?: string[]): Promise<void>;
   byId(id: string): Promise<AcmeOrderRecord | undefined>;
