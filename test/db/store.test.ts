@@ -242,6 +242,54 @@ function conformance(name: string, open: () => Promise<Backend>, skip?: string) 
       expect(await be.b.acme.accounts.create(created, 2)).toBe('exists');
     });
 
+    it('stores an ACME order with its authorizations at once, and readies the pending orders using an authorization when all of theirs are valid', async () => {
+      const c = await customer(be.a);
+      const sub = await subscription(be.a, c.id, 10);
+      const acct = { id: id('acct'), thumbprint: id('tp'), jwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }, status: 'valid' as const, contact: [], eabKid: id('kid'), subscriptionId: sub.id, createdAt: at() };
+      expect(await be.a.acme.accounts.create(acct, null)).toBe('created');
+      const acmeOrder = (oid: string) => ({
+        id: oid, accountId: acct.id, status: 'pending' as const, identifiers: [{ type: 'dns', value: 'a.example' }, { type: 'dns', value: 'b.example' }],
+        notBefore: null, notAfter: null, expires: at(7 * 86_400_000), error: null, certificateId: null, issuerHandle: null, replaces: null,
+        profile: null, csrPem: null, processingStartedAt: null, leaseAt: null, createdAt: at(),
+      });
+      const o1 = acmeOrder(id('ao'));
+      const authz = (value: string) => ({ id: id('az'), orderId: o1.id, accountId: acct.id, identifierType: 'dns', identifierValue: value, wildcard: false, status: 'pending' as const, expires: at(7 * 86_400_000), validatedAt: null });
+      const [za, zb] = [authz('a.example'), authz('b.example')];
+      const chall = (authzId: string) => ({ id: id('ch'), authzId, type: 'http-01', token: id('tok'), status: 'pending' as const, validated: null, error: null, attemptedAt: null });
+      const challenges = [chall(za.id), chall(zb.id)];
+      await be.a.acme.orders.create(o1, [za, zb], challenges);
+      // A second order reusing a.example's authorization only (and its own, already valid, for b).
+      const o2 = acmeOrder(id('ao'));
+      const zb2 = { ...authz('b.example'), orderId: o2.id, status: 'valid' as const, validatedAt: at() };
+      await be.b.acme.orders.create(o2, [zb2], [], [za.id]);
+      expect((await be.b.acme.authorizations.forOrder(o1.id)).map((a) => a.id).sort()).toEqual([za.id, zb.id].sort());
+      expect(await be.b.acme.challenges.withAuthorization(challenges[1]!.id)).toEqual({ challenge: challenges[1], authorization: zb });
+      expect(await be.b.acme.challenges.withAuthorization(id('none'))).toBeUndefined();
+
+      // a.example valid: o2 (a valid, b valid) becomes ready, o1 (b still pending) does not.
+      expect(await be.a.acme.authorizations.update(za.id, { status: 'valid', validatedAt: at() }, ['pending'])).toBe(true);
+      expect(await be.b.acme.orders.readyUsingAuthorization(za.id)).toBe(1);
+      expect((await be.a.acme.orders.byId(o2.id))!.status).toBe('ready');
+      expect((await be.a.acme.orders.byId(o1.id))!.status).toBe('pending');
+      expect(await be.a.acme.orders.readyUsingAuthorization(za.id)).toBe(0);
+      expect(await be.a.acme.authorizations.update(zb.id, { status: 'valid', validatedAt: at() }, ['pending'])).toBe(true);
+      expect(await be.a.acme.orders.readyUsingAuthorization(zb.id)).toBe(1);
+      expect((await be.b.acme.orders.byId(o1.id))!.status).toBe('ready');
+
+      // Reuse: the newest valid authorization of the account for the name, validated since the cut-off.
+      const found = await be.a.acme.authorizations.reusable(acct.id, { type: 'dns', value: 'b.example', wildcard: false }, at(), at(-60_000));
+      expect([zb.id, zb2.id]).toContain(found?.id);
+      expect(await be.a.acme.authorizations.reusable(acct.id, { type: 'dns', value: 'b.example', wildcard: true }, at(), at(-60_000))).toBeUndefined();
+      expect(await be.a.acme.authorizations.reusable(acct.id, { type: 'dns', value: 'b.example', wildcard: false }, at(8 * 86_400_000), at(-60_000))).toBeUndefined();
+
+      // All or nothing: an order whose challenge clashes with an existing one leaves no order behind.
+      const o3 = acmeOrder(id('ao'));
+      const z3 = { ...authz('c.example'), orderId: o3.id };
+      await expect(be.a.acme.orders.create(o3, [z3], [{ ...challenges[0]!, authzId: z3.id }])).rejects.toThrow();
+      expect(await be.b.acme.orders.byId(o3.id)).toBeUndefined();
+      expect(await be.b.acme.authorizations.byId(z3.id)).toBeUndefined();
+    });
+
     it('finds closed orders still holding personal data (organization JSON members) and purges their validations', async () => {
       const c = await customer(be.a);
       const old = at(-40 * 86_400_000);

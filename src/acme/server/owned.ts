@@ -37,10 +37,8 @@ export async function ownedChallenge(
   id: string,
   account: AcmeAccountRecord,
 ): Promise<{ challenge: AcmeChallengeRecord; authorization: AcmeAuthorizationRecord }> {
-  const challenge = await s.store.acme.challenges.byId(id);
-  if (!challenge) throw notFound('challenge');
-  const authorization = await s.store.acme.authorizations.byId(challenge.authzId);
-  if (!authorization) throw notFound('challenge');
-  if (authorization.accountId !== account.id) throw notYours('challenge');
-  return { challenge, authorization };
+  const found = await s.store.acme.challenges.withAuthorization(id);
+  if (!found) throw notFound('challenge');
+  if (found.authorization.accountId !== account.id) throw notYours('challenge');
+  return found;
 }

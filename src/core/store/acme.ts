@@ -145,6 +145,11 @@ export interface AcmeOrderStore {
   ): Promise<boolean>;
   /** pending → ready in one statement, when none of the authorizations the order uses is other than valid. */
   readyIfAuthorized(id: string): Promise<boolean>;
+  /**
+   * readyIfAuthorized for every pending order using this authorization, in one statement (after the
+   * authorization became valid); returns how many became ready.
+   */
+  readyUsingAuthorization(authzId: string): Promise<number>;
   /** The orders that use this authorization (its own and those that reuse it). */
   usingAuthorization(authzId: string): Promise<AcmeOrderRecord[]>;
   /** Processing orders whose lease is at or before `cutoff`, oldest first. */
@@ -173,6 +178,8 @@ export interface AcmeAuthorizationStore {
 
 export interface AcmeChallengeStore {
   byId(id: string): Promise<AcmeChallengeRecord | undefined>;
+  /** The challenge with its authorization, in one read (a challenge POST needs both). */
+  withAuthorization(id: string): Promise<{ challenge: AcmeChallengeRecord; authorization: AcmeAuthorizationRecord } | undefined>;
   forAuthorizations(authzIds: string[]): Promise<AcmeChallengeRecord[]>;
   update(
     id: string,

@@ -79,6 +79,12 @@ export function acmeStore(store: StoreDb): AcmeStore {
       .from(acmeOrderAuthorizations)
       .innerJoin(acmeOrders, eq(acmeOrders.id, acmeOrderAuthorizations.orderId))
       .where(eq(acmeOrderAuthorizations.authzId, ph('authzId'))),
+    challengeWithAuthz: db
+      .select({ c: acmeChallenges, a: acmeAuthorizations })
+      .from(acmeChallenges)
+      .innerJoin(acmeAuthorizations, eq(acmeAuthorizations.id, acmeChallenges.authzId))
+      .where(eq(acmeChallenges.id, ph('id')))
+      .limit(1),
     challengeById: db.select().from(acmeChallenges).where(eq(acmeChallenges.id, ph('id'))).limit(1),
     challengesOfAuthz: db.select().from(acmeChallenges).where(eq(acmeChallenges.authzId, ph('authzId'))).orderBy(acmeChallenges.id),
     // One statement: the order becomes ready when it is pending and none of the authorizations it uses is not valid.
@@ -100,6 +106,27 @@ export function acmeStore(store: StoreDb): AcmeStore {
       )
       .returning({ id: acmeOrders.id })
       ,
+    // The same for every pending order that uses this authorization, in one statement.
+    ordersReadyUsingAuthz: db
+      .update(acmeOrders)
+      .set({ status: 'ready' })
+      .where(
+        and(
+          eq(acmeOrders.status, 'pending'),
+          inArray(
+            acmeOrders.id,
+            db.select({ id: acmeOrderAuthorizations.orderId }).from(acmeOrderAuthorizations).where(eq(acmeOrderAuthorizations.authzId, ph('authzId'))),
+          ),
+          notExists(
+            db
+              .select({ one: sql`1` })
+              .from(acmeOrderAuthorizations)
+              .innerJoin(acmeAuthorizations, eq(acmeAuthorizations.id, acmeOrderAuthorizations.authzId))
+              .where(and(eq(acmeOrderAuthorizations.orderId, acmeOrders.id), ne(acmeAuthorizations.status, 'valid'))),
+          ),
+        ),
+      )
+      .returning({ id: acmeOrders.id }),
   };
   const q = Object.fromEntries(Object.entries(queries).map(([name, query]) => [name, store.prepare(`acme_${name}`, query)])) as Record<
     keyof typeof queries,
@@ -198,6 +225,9 @@ export function acmeStore(store: StoreDb): AcmeStore {
       async readyIfAuthorized(id) {
         return (await q.orderReady.all({ id })).length === 1;
       },
+      async readyUsingAuthorization(authzId) {
+        return (await q.ordersReadyUsingAuthz.all({ authzId })).length;
+      },
       async usingAuthorization(authzId) {
         const rows = (await q.ordersUsingAuthz.all({ authzId })) as { o: AcmeOrderRecord }[];
         return rows.map((r) => r.o);
@@ -257,6 +287,10 @@ export function acmeStore(store: StoreDb): AcmeStore {
     challenges: {
       async byId(id) {
         return (await q.challengeById.get({ id })) as AcmeChallengeRecord | undefined;
+      },
+      async withAuthorization(id) {
+        const row = (await q.challengeWithAuthz.get({ id })) as { c: AcmeChallengeRecord; a: AcmeAuthorizationRecord } | undefined;
+        return row && { challenge: row.c, authorization: row.a };
       },
       async forAuthorizations(authzIds) {
         if (authzIds.length === 0) return [];

@@ -170,9 +170,7 @@ export class AcmeOrders {
 
   /** After an authorization became valid: each order using it is ready once all of its authorizations are. */
   async authorizationValidated(authzId: string): Promise<void> {
-    for (const o of await this.d.store.acme.orders.usingAuthorization(authzId)) {
-      if (o.status === 'pending') await this.d.store.acme.orders.readyIfAuthorized(o.id);
-    }
+    await this.d.store.acme.orders.readyUsingAuthorization(authzId);
   }
 
   /** After an authorization failed or was deactivated: each open order using it becomes invalid. */
