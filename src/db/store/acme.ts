@@ -197,12 +197,12 @@ export function acmeStore(store: StoreDb): AcmeStore {
       async create(o, authorizations, challenges, reusedAuthzIds = []) {
         // One atomic unit: an order is never seen without its authorizations, and SQLite commits once.
         const links = [...authorizations.map((a) => a.id), ...reusedAuthzIds].map((authzId) => ({ orderId: o.id, authzId }));
-        // (RETURNING: StoreDb.atomically runs each statement as a query.)
+        const rows = (r: object[]) => r as unknown as Record<string, unknown>[];
         await store.atomically((tx) => [
-          tx.insert(acmeOrders).values(o).returning({ id: acmeOrders.id }),
-          ...(authorizations.length ? [tx.insert(acmeAuthorizations).values(authorizations).returning({ id: acmeAuthorizations.id })] : []),
-          ...(challenges.length ? [tx.insert(acmeChallenges).values(challenges).returning({ id: acmeChallenges.id })] : []),
-          ...(links.length ? [tx.insert(acmeOrderAuthorizations).values(links).returning({ id: acmeOrderAuthorizations.authzId })] : []),
+          store.insertRows(tx, acmeOrders, rows([o])),
+          ...(authorizations.length ? [store.insertRows(tx, acmeAuthorizations, rows(authorizations))] : []),
+          ...(challenges.length ? [store.insertRows(tx, acmeChallenges, rows(challenges))] : []),
+          ...(links.length ? [store.insertRows(tx, acmeOrderAuthorizations, rows(links))] : []),
         ]);
       },
       async byId(id) {
