@@ -15,7 +15,7 @@ import { retentionStore } from './store/retention.js';
 import { upstreamOrderStore } from './store/upstream.js';
 import { mailStore } from './store/mail.js';
 import { conditionalUpdates, isUniqueViolation, type StatusTable } from './store/conditional.js';
-import { storeDb, type Db } from './store/db.js';
+import { insertShape, storeDb, type Db } from './store/db.js';
 import type { Dialect } from './schema/kinds.js';
 import type { Tables } from './schema/tables.js';
 import type { orders as sqliteOrders } from './schema/index.js';
@@ -42,6 +42,18 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
     byAcmeOrder: s.prepare('cert_byAcmeOrder', db.select().from(certificates).where(eq(certificates.acmeOrderId, ph('id'))).limit(1)),
   };
   type CertificateRow = typeof certificates.$inferSelect;
+  // The certificate of an issuance, prepared per shape (insertShape): one per ACME finalize.
+  const certificateInserts = new Map<string, ReturnType<typeof s.prepare>>();
+  const certificateInsert = (row: Record<string, unknown>) => {
+    const { shape, values } = insertShape(row);
+    let stmt = certificateInserts.get(shape);
+    if (!stmt) {
+      const query = db.insert(certificates).values(values as never).onConflictDoNothing({ target: certificates.issuanceId }).returning();
+      stmt = s.prepare(`cert_insert:${shape}`, query);
+      certificateInserts.set(shape, stmt);
+    }
+    return stmt.all(row);
+  };
   // A rate-limit hit, prepared (newAccount counts two). SET expressions all read the row as it was, so both
   // CASEs see the old window start.
   const windowOver = lte(throttles.windowStart, sql.param(ph('windowStartedBefore'), throttles.windowStart));
@@ -219,7 +231,7 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
       },
       async createForIssuance(c) {
         try {
-          const inserted = await db.insert(certificates).values(c).onConflictDoNothing({ target: certificates.issuanceId }).returning();
+          const inserted = (await certificateInsert(c as unknown as Record<string, unknown>)) as CertificateRow[];
           if (inserted[0]) return inserted[0];
         } catch (err) {
           // A unique serial clash cannot be another attempt's certificate: let it surface.

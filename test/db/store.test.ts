@@ -290,6 +290,25 @@ function conformance(name: string, open: () => Promise<Backend>, skip?: string) 
       expect(await be.b.acme.authorizations.byId(z3.id)).toBeUndefined();
     });
 
+    it("stores one certificate per issuance: a racing attempt gets the first one's row, a serial clash surfaces", async () => {
+      const issuanceId = id('iss');
+      const cert = (i: number) => ({
+        id: id('cert'), orderId: null, acmeOrderId: id('ao'), serialHex: id(`serial${i}`), certPem: `leaf ${i}`, chainPem: 'chain',
+        issuer: 'CN=Test', notBefore: at(), notAfter: at(86_400_000), revokedAt: null, revocationReason: null, replacedBy: null,
+        issuanceId, createdAt: at(),
+      });
+      const attempts = [cert(1), cert(2), cert(3), cert(4)];
+      const stored = await Promise.all(attempts.map((c, i) => (i % 2 ? be.a : be.b).certificates.createForIssuance(c)));
+      expect(new Set(stored.map((r) => r.id)).size).toBe(1);
+      const winner = attempts.find((c) => c.id === stored[0]!.id)!;
+      expect(stored[0]).toEqual(winner);
+      expect(await be.b.certificates.byId(winner.id)).toEqual(winner);
+      expect(await be.a.certificates.byIssuance(issuanceId)).toEqual(winner);
+      expect(await be.a.certificates.forAcmeOrder(winner.acmeOrderId)).toEqual(winner);
+      // Another issuance reusing the winner's serial is a fault, not a second certificate of that issuance.
+      await expect(be.a.certificates.createForIssuance({ ...cert(5), serialHex: winner.serialHex, issuanceId: id('iss') })).rejects.toThrow();
+    });
+
     it('finds closed orders still holding personal data (organization JSON members) and purges their validations', async () => {
       const c = await customer(be.a);
       const old = at(-40 * 86_400_000);

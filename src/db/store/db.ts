@@ -59,6 +59,19 @@ export interface Atomic {
   all(): unknown;
 }
 
+/**
+ * The VALUES of a row for an INSERT prepared once per shape: a placeholder per column given (named after it,
+ * so the row itself is the parameters), NULL written as NULL (a column's encoder takes no null); `shape`
+ * names the columns and which of them are NULL.
+ */
+export function insertShape(row: Record<string, unknown>): { shape: string; values: Record<string, unknown> } {
+  const columns = Object.keys(row).filter((k) => row[k] !== undefined).sort();
+  return {
+    shape: columns.map((c) => (row[c] === null ? `${c}=null` : c)).join(','),
+    values: Object.fromEntries(columns.map((c) => [c, row[c] === null ? sql`null` : sql.placeholder(c)])),
+  };
+}
+
 type SqlitePrepared = { all(p?: Record<string, unknown>): unknown; get(p?: Record<string, unknown>): unknown };
 type PgPrepared = { execute(p?: Record<string, unknown>): Promise<unknown[]> };
 
@@ -116,14 +129,12 @@ export function storeDb(db: unknown, dialect: Dialect = 'sqlite', tables?: Table
   /** One-row INSERTs prepared per table and column set (better-sqlite3 only): `shape` → statement. */
   const inserts = new Map<string, { run(p: Record<string, unknown>): unknown }>();
   const preparedInsert = (table: SQLiteTable, row: Record<string, unknown>) => {
-    // The shape: the columns given, and which of them are NULL (written as NULL: a column's encoder takes no null).
-    const columns = Object.keys(row).filter((k) => row[k] !== undefined).sort();
-    const shape = `${getTableName(table)}(${columns.map((c) => (row[c] === null ? `${c}=null` : c)).join(',')})`;
-    let stmt = inserts.get(shape);
+    const { shape, values } = insertShape(row);
+    const key = `${getTableName(table)}(${shape})`;
+    let stmt = inserts.get(key);
     if (!stmt) {
-      const values = Object.fromEntries(columns.map((c) => [c, row[c] === null ? sql`null` : sql.placeholder(c)]));
       stmt = (db as Db).insert(table).values(values as never).prepare() as unknown as { run(p: Record<string, unknown>): unknown };
-      inserts.set(shape, stmt);
+      inserts.set(key, stmt);
     }
     return stmt;
   };
