@@ -15,7 +15,7 @@ import { retentionStore } from './store/retention.js';
 import { upstreamOrderStore } from './store/upstream.js';
 import { mailStore } from './store/mail.js';
 import { conditionalUpdates, isUniqueViolation, type StatusTable } from './store/conditional.js';
-import { insertShape, storeDb, type Db } from './store/db.js';
+import { insertShape, ph, phFor, storeDb, type Db } from './store/db.js';
 import type { Dialect } from './schema/kinds.js';
 import type { Tables } from './schema/tables.js';
 import type { orders as sqliteOrders } from './schema/index.js';
@@ -35,7 +35,6 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
   const transitionOrder = conditionalUpdates<OrderRecord>(s, orders as unknown as StatusTable);
   const updateValidation = conditionalUpdates<DomainValidationRecord>(s, domainValidations as unknown as StatusTable);
   // Prepared once: the certificate reads of ACME issuance and download (as ./store/acme.ts does for its queries).
-  const ph = (name: string) => sql.placeholder(name);
   const certificateQuery = {
     byIssuance: s.prepare('cert_byIssuance', db.select().from(certificates).where(eq(certificates.issuanceId, ph('id'))).limit(1)),
     byId: s.prepare('cert_byId', db.select().from(certificates).where(eq(certificates.id, ph('id'))).limit(1)),
@@ -56,7 +55,7 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
   };
   // A rate-limit hit, prepared (newAccount counts two). SET expressions all read the row as it was, so both
   // CASEs see the old window start.
-  const windowOver = lte(throttles.windowStart, sql.param(ph('windowStartedBefore'), throttles.windowStart));
+  const windowOver = lte(throttles.windowStart, phFor(throttles.windowStart, 'windowStartedBefore'));
   const throttleHit = s.prepare(
     'throttle_hit',
     db
@@ -66,7 +65,7 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
         target: throttles.key,
         set: {
           failures: sql`CASE WHEN ${windowOver} THEN 1 ELSE ${throttles.failures} + 1 END`,
-          windowStart: sql`CASE WHEN ${windowOver} THEN ${sql.param(ph('now'), throttles.windowStart)} ELSE ${throttles.windowStart} END`,
+          windowStart: sql`CASE WHEN ${windowOver} THEN ${phFor(throttles.windowStart, 'now')} ELSE ${throttles.windowStart} END`,
         },
       })
       .returning({ count: throttles.failures, windowStart: throttles.windowStart }),

@@ -9,7 +9,7 @@
 export { isUniqueViolation };
 import { and, desc, eq, gt, gte, inArray, isNull, lte, ne, notExists, or, sql } from 'drizzle-orm';
 import { conditionalUpdates, isUniqueViolation, type StatusTable } from './conditional.js';
-import type { StoreDb } from './db.js';
+import { ph, phFor, type StoreDb } from './db.js';
 import type {
   AcmeStore,
   AcmeAccountRecord,
@@ -18,9 +18,6 @@ import type {
   AcmeOrderRecord,
 } from '../../core/store/acme.js';
 
-const ph = (name: string) => sql.placeholder(name);
-/** A placeholder compared with `col` in WHERE: its value goes through the column's encoder (timestamps, booleans). */
-const phFor = (col: Parameters<typeof sql.param>[1], name: string) => sql.param(ph(name), col);
 
 export function acmeStore(store: StoreDb): AcmeStore {
   const { db } = store;

@@ -5,10 +5,8 @@
  */
 import { and, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { subscriptions as sqliteSubscriptions } from '../schema/index.js';
-import type { StoreDb } from './db.js';
+import { ph, type StoreDb } from './db.js';
 import type { CaasStore, SubscriptionRecord } from '../../core/store/caas.js';
-
-const ph = (name: string) => sql.placeholder(name);
 
 const toSubscription = (r: { s: typeof sqliteSubscriptions.$inferSelect; issued: number }): SubscriptionRecord => ({
   ...r.s,

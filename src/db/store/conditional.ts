@@ -7,9 +7,7 @@
  */
 import { and, eq, getTableName, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import type { StoreDb } from './db.js';
-
-const ph = (name: string) => sql.placeholder(name);
+import { ph, type StoreDb } from './db.js';
 
 export type StatusTable = SQLiteTable & { id: SQLiteColumn; status: SQLiteColumn };
 

@@ -59,6 +59,11 @@ export interface Atomic {
   all(): unknown;
 }
 
+/** A named placeholder of a prepared statement. */
+export const ph = (name: string) => sql.placeholder(name);
+/** A placeholder compared with `col` in WHERE: its value goes through the column's encoder (timestamps, booleans). */
+export const phFor = (col: Parameters<typeof sql.param>[1], name: string) => sql.param(ph(name), col);
+
 /**
  * The VALUES of a row for an INSERT prepared once per shape: a placeholder per column given (named after it,
  * so the row itself is the parameters), NULL written as NULL (a column's encoder takes no null); `shape`
@@ -68,7 +73,7 @@ export function insertShape(row: Record<string, unknown>): { shape: string; valu
   const columns = Object.keys(row).filter((k) => row[k] !== undefined).sort();
   return {
     shape: columns.map((c) => (row[c] === null ? `${c}=null` : c)).join(','),
-    values: Object.fromEntries(columns.map((c) => [c, row[c] === null ? sql`null` : sql.placeholder(c)])),
+    values: Object.fromEntries(columns.map((c) => [c, row[c] === null ? sql`null` : ph(c)])),
   };
 }
 
