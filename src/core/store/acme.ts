@@ -143,11 +143,9 @@ export interface AcmeOrderStore {
     from?: AcmeOrderStatus[],
     match?: Partial<Pick<AcmeOrderRecord, 'leaseAt' | 'issuerHandle'>>,
   ): Promise<boolean>;
-  /** pending → ready in one statement, when none of the authorizations the order uses is other than valid. */
-  readyIfAuthorized(id: string): Promise<boolean>;
   /**
-   * readyIfAuthorized for every pending order using this authorization, in one statement (after the
-   * authorization became valid); returns how many became ready.
+   * pending → ready, in one statement, for every order using this authorization none of whose
+   * authorizations is other than valid (after the authorization became valid); returns how many.
    */
   readyUsingAuthorization(authzId: string): Promise<number>;
   /** The orders that use this authorization (its own and those that reuse it). */

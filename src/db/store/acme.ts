@@ -84,26 +84,8 @@ export function acmeStore(store: StoreDb): AcmeStore {
       .limit(1),
     challengeById: db.select().from(acmeChallenges).where(eq(acmeChallenges.id, ph('id'))).limit(1),
     challengesOfAuthz: db.select().from(acmeChallenges).where(eq(acmeChallenges.authzId, ph('authzId'))).orderBy(acmeChallenges.id),
-    // One statement: the order becomes ready when it is pending and none of the authorizations it uses is not valid.
-    orderReady: db
-      .update(acmeOrders)
-      .set({ status: 'ready' })
-      .where(
-        and(
-          eq(acmeOrders.id, ph('id')),
-          eq(acmeOrders.status, 'pending'),
-          notExists(
-            db
-              .select({ one: sql`1` })
-              .from(acmeOrderAuthorizations)
-              .innerJoin(acmeAuthorizations, eq(acmeAuthorizations.id, acmeOrderAuthorizations.authzId))
-              .where(and(eq(acmeOrderAuthorizations.orderId, ph('id')), ne(acmeAuthorizations.status, 'valid'))),
-          ),
-        ),
-      )
-      .returning({ id: acmeOrders.id })
-      ,
-    // The same for every pending order that uses this authorization, in one statement.
+    // One statement: every pending order using this authorization becomes ready when none of the
+    // authorizations it uses is not valid.
     ordersReadyUsingAuthz: db
       .update(acmeOrders)
       .set({ status: 'ready' })
@@ -219,9 +201,6 @@ export function acmeStore(store: StoreDb): AcmeStore {
         return db.select().from(acmeOrders).where(eq(acmeOrders.replaces, certId));
       },
       update: async (id, changes, from, match) => (await updateOrder(id, changes, from, match)).length === 1,
-      async readyIfAuthorized(id) {
-        return (await q.orderReady.all({ id })).length === 1;
-      },
       async readyUsingAuthorization(authzId) {
         return (await q.ordersReadyUsingAuthz.all({ authzId })).length;
       },
