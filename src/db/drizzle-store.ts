@@ -15,7 +15,7 @@ import { retentionStore } from './store/retention.js';
 import { upstreamOrderStore } from './store/upstream.js';
 import { mailStore } from './store/mail.js';
 import { conditionalUpdates, isUniqueViolation, type StatusTable } from './store/conditional.js';
-import { insertShape, ph, phFor, storeDb, type Db } from './store/db.js';
+import { rowShape, ph, phFor, storeDb, type Db } from './store/db.js';
 import type { Dialect } from './schema/kinds.js';
 import type { Tables } from './schema/tables.js';
 import type { orders as sqliteOrders } from './schema/index.js';
@@ -41,10 +41,10 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
     byAcmeOrder: s.prepare('cert_byAcmeOrder', db.select().from(certificates).where(eq(certificates.acmeOrderId, ph('id'))).limit(1)),
   };
   type CertificateRow = typeof certificates.$inferSelect;
-  // The certificate of an issuance, prepared per shape (insertShape): one per ACME finalize.
+  // The certificate of an issuance, prepared per shape (rowShape): one per ACME finalize.
   const certificateInserts = new Map<string, ReturnType<typeof s.prepare>>();
   const certificateInsert = (row: Record<string, unknown>) => {
-    const { shape, values } = insertShape(row);
+    const { shape, values } = rowShape(row);
     let stmt = certificateInserts.get(shape);
     if (!stmt) {
       const query = db.insert(certificates).values(values as never).onConflictDoNothing({ target: certificates.issuanceId }).returning();

@@ -5,9 +5,9 @@
  * allowed to start from, the columns matched) on first use: building SQL per request costs more CPU than
  * running it.
  */
-import { and, eq, getTableName, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, eq, getTableName, inArray, isNull, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { ph, type StoreDb } from './db.js';
+import { ph, phFor, rowShape, type StoreDb } from './db.js';
 
 export type StatusTable = SQLiteTable & { id: SQLiteColumn; status: SQLiteColumn };
 
@@ -34,40 +34,27 @@ export function conditionalUpdates<Row>(s: StoreDb, table: StatusTable) {
     from?: readonly string[],
     match: Record<string, unknown> = {},
   ): Promise<Row[]> => {
-    const keys = Object.keys(changes)
-      .filter((k) => changes[k] !== undefined)
-      .sort();
-    if (keys.length === 0) return [];
+    const set = rowShape(changes);
+    if (set.shape === '') return [];
     const matchKeys = Object.keys(match)
       .filter((k) => match[k] !== undefined)
       .sort();
-    const shape =
-      `${keys.map((k) => (changes[k] === null ? `${k}=null` : k)).join(',')}|${from?.join(',') ?? '*'}|` +
-      matchKeys.map((k) => (match[k] === null ? `${k}=null` : k)).join(',');
+    const shape = `${set.shape}|${from?.join(',') ?? '*'}|` + matchKeys.map((k) => (match[k] === null ? `${k}=null` : k)).join(',');
     let stmt = cache.get(shape);
     if (!stmt) {
-      const set: Record<string, unknown> = {};
-      for (const k of keys) set[k] = changes[k] === null ? sql`null` : ph(k);
       const conditions: SQL[] = [eq(table.id, ph('__id'))];
       if (from) conditions.push(inArray(table.status, [...from]));
       for (const k of matchKeys) {
         const col = columns[k];
         if (!col) throw new Error(`conditionalUpdates: no column ${k}`);
-        conditions.push(match[k] === null ? isNull(col) : eq(col, ph(`__m_${k}`)));
+        // A WHERE placeholder bound to its column, so its value goes through the column's encoder as SET values do.
+        conditions.push(match[k] === null ? isNull(col) : eq(col, phFor(col, `__m_${k}`)));
       }
-      stmt = s.prepare(`${tableName}:${shape}`, db.update(table).set(set as never).where(and(...conditions)).returning());
+      stmt = s.prepare(`${tableName}:${shape}`, db.update(table).set(set.values as never).where(and(...conditions)).returning());
       cache.set(shape, stmt);
     }
-    const params: Record<string, unknown> = { __id: id };
-    // Values set go through Drizzle's column encoders; placeholders in WHERE do not, so those are encoded here.
-    for (const k of keys) if (changes[k] !== null) params[k] = changes[k];
-    for (const k of matchKeys) if (match[k] !== null) params[`__m_${k}`] = toParam(columns[k], match[k]);
+    const params: Record<string, unknown> = { ...changes, __id: id };
+    for (const k of matchKeys) if (match[k] !== null) params[`__m_${k}`] = match[k];
     return (await stmt.all(params)) as Row[];
   };
-}
-
-/** A WHERE placeholder's value as the driver stores it (timestamps as milliseconds, JSON as text). */
-function toParam(col: SQLiteColumn | undefined, v: unknown): unknown {
-  if (!col) return v;
-  return (col as unknown as { mapToDriverValue(v: unknown): unknown }).mapToDriverValue(v);
 }

@@ -65,11 +65,11 @@ export const ph = (name: string) => sql.placeholder(name);
 export const phFor = (col: Parameters<typeof sql.param>[1], name: string) => sql.param(ph(name), col);
 
 /**
- * The VALUES of a row for an INSERT prepared once per shape: a placeholder per column given (named after it,
- * so the row itself is the parameters), NULL written as NULL (a column's encoder takes no null); `shape`
- * names the columns and which of them are NULL.
+ * The VALUES of an INSERT (or the SET of an UPDATE) of a row, for a statement prepared once per shape: a
+ * placeholder per column given (named after it, so the row itself is the parameters), NULL written as NULL
+ * (a column's encoder takes no null); `shape` names the columns and which of them are NULL.
  */
-export function insertShape(row: Record<string, unknown>): { shape: string; values: Record<string, unknown> } {
+export function rowShape(row: Record<string, unknown>): { shape: string; values: Record<string, unknown> } {
   const columns = Object.keys(row).filter((k) => row[k] !== undefined).sort();
   return {
     shape: columns.map((c) => (row[c] === null ? `${c}=null` : c)).join(','),
@@ -134,7 +134,7 @@ export function storeDb(db: unknown, dialect: Dialect = 'sqlite', tables?: Table
   /** One-row INSERTs prepared per table and column set (better-sqlite3 only): `shape` → statement. */
   const inserts = new Map<string, { run(p: Record<string, unknown>): unknown }>();
   const preparedInsert = (table: SQLiteTable, row: Record<string, unknown>) => {
-    const { shape, values } = insertShape(row);
+    const { shape, values } = rowShape(row);
     const key = `${getTableName(table)}(${shape})`;
     let stmt = inserts.get(key);
     if (!stmt) {
@@ -165,8 +165,7 @@ export function storeDb(db: unknown, dialect: Dialect = 'sqlite', tables?: Table
     rowsSerialized: async (_key, query) => (await (db as Db).all(query)) as Record<string, unknown>[],
     async atomically(build) {
       const queries = build(db as Db);
-      const batch = (db as { batch?: (q: unknown[]) => Promise<unknown[]> }).batch;
-      if (typeof batch === 'function') return (await batch.call(db, queries)) as unknown[][];
+      if (d1) return (await (db as { batch(q: unknown[]): Promise<unknown[]> }).batch(queries)) as unknown[][];
       return (db as Db).transaction(() => queries.map((q) => q.all() as unknown[])) as unknown as unknown[][];
     },
     time: (at) => sql`${at.getTime()}`,
