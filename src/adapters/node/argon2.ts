@@ -33,17 +33,27 @@ export interface Argon2PoolOptions {
   size: number;
   /** Jobs waiting for a thread; one more is refused (429 + Retry-After) instead of waiting for ever. */
   maxQueue: number;
+  /**
+   * How long a thread may sit idle before it is ended (ms; default IDLE_THREAD_MS). An idle thread is not
+   * free: its V8 isolate plus the WebAssembly memory argon2id grew to (m = 19 MiB, never shrunk) hold about
+   * 35 MB of RSS, for a hash the server needs at a sign-up or a log-in, not on the ACME path.
+   */
+  idleMs?: number;
 }
+
+/** Idle threads end after this long: a burst of log-ins reuses them, a quiet server gives the memory back. */
+export const IDLE_THREAD_MS = 5_000;
 
 export const defaultPoolSize = (): number => Math.max(1, Math.min(2, availableParallelism()));
 
 /**
  * argon2id on a bounded pool of worker threads: the event loop keeps answering (health checks, other
  * requests) while passwords are hashed. Same function, same parameters, same output as hashWasmArgon2id.
- * Threads start on first use and never keep the process alive when idle.
+ * Threads start on first use, never keep the process alive when idle, and end after idleMs without work.
  */
 export class Argon2Pool {
   private readonly idle: Worker[] = [];
+  private readonly idleTimers = new Map<Worker, ReturnType<typeof setTimeout>>();
   private readonly busy = new Map<Worker, Job>();
   private readonly queue: Job[] = [];
   private nextId = 1;
@@ -58,7 +68,7 @@ export class Argon2Pool {
     new Promise<Uint8Array>((resolve, reject) => {
       if (this.closed) return reject(new Error('Argon2Pool: closed'));
       const job: Job = { id: this.nextId++, password, salt, params, dkLen, resolve, reject };
-      const worker = this.idle.pop() ?? (this.busy.size < this.options.size ? this.spawn() : undefined);
+      const worker = this.takeIdle() ?? (this.busy.size < this.options.size ? this.spawn() : undefined);
       if (worker) return this.dispatch(worker, job);
       if (this.queue.length >= this.options.maxQueue) {
         return reject(domainErrors.rateLimited('The server is busy checking passwords; try again in a moment.', 1));
@@ -74,6 +84,8 @@ export class Argon2Pool {
   async close(): Promise<void> {
     this.closed = true;
     for (const job of this.queue.splice(0)) job.reject(new Error('Argon2Pool: closed'));
+    for (const timer of this.idleTimers.values()) clearTimeout(timer);
+    this.idleTimers.clear();
     const all = [...this.idle.splice(0), ...this.busy.keys()];
     await Promise.all(all.map((w) => w.terminate()));
   }
@@ -93,8 +105,7 @@ export class Argon2Pool {
     const lost = (err: Error) => {
       const job = this.busy.get(worker);
       this.busy.delete(worker);
-      const i = this.idle.indexOf(worker);
-      if (i >= 0) this.idle.splice(i, 1);
+      this.forgetIdle(worker);
       job?.reject(err);
       // A waiting job gets a fresh thread.
       if (!this.closed && this.queue.length) this.dispatch(this.spawn(), this.queue.shift()!);
@@ -118,6 +129,36 @@ export class Argon2Pool {
     if (next) return this.dispatch(worker, next);
     worker.unref();
     this.idle.push(worker);
+    const timer = setTimeout(() => this.retire(worker), this.options.idleMs ?? IDLE_THREAD_MS);
+    timer.unref?.();
+    this.idleTimers.set(worker, timer);
+  }
+
+  /** The most recently used idle thread, its idle timer stopped. */
+  private takeIdle(): Worker | undefined {
+    const worker = this.idle.pop();
+    if (worker) this.stopIdleTimer(worker);
+    return worker;
+  }
+
+  /** Ends a thread that stayed idle for idleMs; the next job starts a fresh one. */
+  private retire(worker: Worker): void {
+    this.idleTimers.delete(worker);
+    if (!this.idle.includes(worker)) return;
+    this.forgetIdle(worker);
+    void worker.terminate();
+  }
+
+  private forgetIdle(worker: Worker): void {
+    this.stopIdleTimer(worker);
+    const i = this.idle.indexOf(worker);
+    if (i >= 0) this.idle.splice(i, 1);
+  }
+
+  private stopIdleTimer(worker: Worker): void {
+    const timer = this.idleTimers.get(worker);
+    if (timer !== undefined) clearTimeout(timer);
+    this.idleTimers.delete(worker);
   }
 }
 

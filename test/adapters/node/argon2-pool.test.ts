@@ -35,6 +35,25 @@ describe('argon2id pool', () => {
     }
   });
 
+  it('ends a thread that stays idle for idleMs, reuses it within that time, and starts a fresh one after', async () => {
+    const small = new Argon2Pool({ size: 1, maxQueue: 1, idleMs: 300 });
+    try {
+      const hasher = argon2idHasher(small.argon2id);
+      const phc = await hasher.hash('correct horse battery staple');
+      expect(small.threads).toBe(1);
+      // Within idleMs the same thread takes the next job.
+      expect(await hasher.verify('correct horse battery staple', phc)).toBe(true);
+      expect(small.threads).toBe(1);
+      await new Promise((r) => setTimeout(r, 600));
+      expect(small.threads).toBe(0);
+      // A job after that gets a new thread and the same answer.
+      expect(await hasher.verify('correct horse battery staple', phc)).toBe(true);
+      expect(small.threads).toBe(1);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('leaves the event loop free: /healthz answers while sign-ups are being hashed', async () => {
     const h = await harness({ EABGATE_PASSWORD_HASH_THREADS: '2', EABGATE_LIMIT_SIGNUPS: 'off' });
     try {
