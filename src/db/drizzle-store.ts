@@ -38,7 +38,12 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
   const certificateQuery = {
     byIssuance: s.prepare('cert_byIssuance', db.select().from(certificates).where(eq(certificates.issuanceId, ph('id'))).limit(1)),
     byId: s.prepare('cert_byId', db.select().from(certificates).where(eq(certificates.id, ph('id'))).limit(1)),
-    byAcmeOrder: s.prepare('cert_byAcmeOrder', db.select().from(certificates).where(eq(certificates.acmeOrderId, ph('id'))).limit(1)),
+    // An ACME order's certificate carries the order's id as its issuance id (src/ra/acme/issuance.ts), so the
+    // unique index on issuance_id finds it; acme_order_id alone has no index and would scan the table.
+    byAcmeOrder: s.prepare(
+      'cert_byAcmeOrder',
+      db.select().from(certificates).where(and(eq(certificates.issuanceId, ph('id')), eq(certificates.acmeOrderId, ph('id')))).limit(1),
+    ),
   };
   type CertificateRow = typeof certificates.$inferSelect;
   // The certificate of an issuance, prepared per shape (rowShape): one per ACME finalize.

@@ -118,3 +118,9 @@ export async function startPostgres(): Promise<TestPostgres> {
     postmasterPid: () => Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]),
   };
 }
+
+/** How many migrations drizzle-pg/ holds: a database migrated once has exactly this many rows in drizzle.__drizzle_migrations. */
+export function pgMigrationCount(): number {
+  const journal = JSON.parse(readFileSync(new URL('../../drizzle-pg/meta/_journal.json', import.meta.url), 'utf8')) as { entries: unknown[] };
+  return journal.entries.length;
+}

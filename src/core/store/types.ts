@@ -234,6 +234,7 @@ export interface CertificateStore {
   byId(id: string): Promise<CertificateRecord | undefined>;
   /** The newest certificate of a tracking order. */
   latestForOrder(orderId: string): Promise<CertificateRecord | undefined>;
+  /** An ACME order's certificate: the one stored for the issuance named by the order's id, as ACME issuances are. */
   forAcmeOrder(acmeOrderId: string): Promise<CertificateRecord | undefined>;
   revoke(id: string, at: Date, reason: number, replacedBy?: string): Promise<boolean>;
   revoked(): Promise<CertificateRecord[]>;

@@ -212,7 +212,8 @@ export function acmeStore(store: StoreDb): AcmeStore {
         return (await db
           .select()
           .from(acmeOrders)
-          .where(and(eq(acmeOrders.status, 'processing'), or(isNull(acmeOrders.leaseAt), lte(acmeOrders.leaseAt, cutoff))))
+          // A literal, not a parameter: it must imply acme_orders_processing_idx's WHERE for the index to be used.
+          .where(and(sql`${acmeOrders.status} = 'processing'`, or(isNull(acmeOrders.leaseAt), lte(acmeOrders.leaseAt, cutoff))))
           .orderBy(acmeOrders.leaseAt)
           .limit(limit)) as AcmeOrderRecord[];
       },
