@@ -266,14 +266,22 @@ function conformance(name: string, open: () => Promise<Backend>, skip?: string) 
       expect(await be.b.acme.challenges.withAuthorization(challenges[1]!.id)).toEqual({ challenge: challenges[1], authorization: zb });
       expect(await be.b.acme.challenges.withAuthorization(id('none'))).toBeUndefined();
 
-      // a.example valid: o2 (a valid, b valid) becomes ready, o1 (b still pending) does not.
-      expect(await be.a.acme.authorizations.update(za.id, { status: 'valid', validatedAt: at() }, ['pending'])).toBe(true);
-      expect(await be.b.acme.orders.readyUsingAuthorization(za.id)).toBe(1);
+      // a.example validated (one unit: challenge, authorization, orders): o2 (a valid, b valid) becomes ready,
+      // o1 (b still pending) does not.
+      const [ca, cb] = challenges as [(typeof challenges)[0], (typeof challenges)[0]];
+      expect(await be.a.acme.challenges.update(ca.id, { status: 'processing', attemptedAt: at() }, ['pending'])).toBe(true);
+      expect(await be.b.acme.challenges.validated(ca.id, za.id, at(1000), at(7 * 86_400_000))).toBe(true);
+      expect(await be.a.acme.challenges.withAuthorization(ca.id)).toEqual({
+        challenge: { ...ca, status: 'valid', validated: at(1000), attemptedAt: at() },
+        authorization: { ...za, status: 'valid', validatedAt: at(1000), expires: at(7 * 86_400_000) },
+      });
       expect((await be.a.acme.orders.byId(o2.id))!.status).toBe('ready');
       expect((await be.a.acme.orders.byId(o1.id))!.status).toBe('pending');
-      expect(await be.a.acme.orders.readyUsingAuthorization(za.id)).toBe(0);
-      expect(await be.a.acme.authorizations.update(zb.id, { status: 'valid', validatedAt: at() }, ['pending'])).toBe(true);
-      expect(await be.a.acme.orders.readyUsingAuthorization(zb.id)).toBe(1);
+      // A second success for the same challenge (a racing validation) changes nothing.
+      expect(await be.a.acme.challenges.validated(ca.id, za.id, at(2000), at(8 * 86_400_000))).toBe(false);
+      expect((await be.b.acme.authorizations.byId(za.id))!.validatedAt).toEqual(at(1000));
+      expect(await be.a.acme.challenges.update(cb.id, { status: 'processing', attemptedAt: at() }, ['pending'])).toBe(true);
+      expect(await be.a.acme.challenges.validated(cb.id, zb.id, at(), at(7 * 86_400_000))).toBe(true);
       expect((await be.b.acme.orders.byId(o1.id))!.status).toBe('ready');
 
       // Reuse: the newest valid authorization of the account for the name, validated since the cut-off.
@@ -281,6 +289,19 @@ function conformance(name: string, open: () => Promise<Backend>, skip?: string) 
       expect([zb.id, zb2.id]).toContain(found?.id);
       expect(await be.a.acme.authorizations.reusable(acct.id, { type: 'dns', value: 'b.example', wildcard: true }, at(), at(-60_000))).toBeUndefined();
       expect(await be.a.acme.authorizations.reusable(acct.id, { type: 'dns', value: 'b.example', wildcard: false }, at(8 * 86_400_000), at(-60_000))).toBeUndefined();
+
+      // A failed validation (one unit): the challenge carries the problem, the authorization is invalid.
+      const o4 = acmeOrder(id('ao'));
+      const zd = { ...authz('d.example'), orderId: o4.id };
+      const cd = chall(zd.id);
+      await be.a.acme.orders.create(o4, [zd], [cd]);
+      expect(await be.a.acme.challenges.invalidated(cd.id, zd.id, { type: 'urn:ietf:params:acme:error:connection' })).toBe(false);
+      expect(await be.a.acme.challenges.update(cd.id, { status: 'processing', attemptedAt: at() }, ['pending'])).toBe(true);
+      expect(await be.b.acme.challenges.invalidated(cd.id, zd.id, { type: 'urn:ietf:params:acme:error:connection' })).toBe(true);
+      expect(await be.a.acme.challenges.withAuthorization(cd.id)).toEqual({
+        challenge: { ...cd, status: 'invalid', error: { type: 'urn:ietf:params:acme:error:connection' }, attemptedAt: at() },
+        authorization: { ...zd, status: 'invalid' },
+      });
 
       // All or nothing: an order whose challenge clashes with an existing one leaves no order behind.
       const o3 = acmeOrder(id('ao'));

@@ -143,11 +143,6 @@ export interface AcmeOrderStore {
     from?: AcmeOrderStatus[],
     match?: Partial<Pick<AcmeOrderRecord, 'leaseAt' | 'issuerHandle'>>,
   ): Promise<boolean>;
-  /**
-   * pending → ready, in one statement, for every order using this authorization none of whose
-   * authorizations is other than valid (after the authorization became valid); returns how many.
-   */
-  readyUsingAuthorization(authzId: string): Promise<number>;
   /** The orders that use this authorization (its own and those that reuse it). */
   usingAuthorization(authzId: string): Promise<AcmeOrderRecord[]>;
   /** Processing orders whose lease is at or before `cutoff`, oldest first. */
@@ -179,6 +174,19 @@ export interface AcmeChallengeStore {
   /** The challenge with its authorization, in one read (a challenge POST needs both). */
   withAuthorization(id: string): Promise<{ challenge: AcmeChallengeRecord; authorization: AcmeAuthorizationRecord } | undefined>;
   forAuthorizations(authzIds: string[]): Promise<AcmeChallengeRecord[]>;
+  /**
+   * A validation's success, as one atomic unit (a crash leaves all of it or none): the processing challenge
+   * becomes valid; its pending authorization valid, validated at `validated` and good until `authzExpires`;
+   * and each pending order using the authorization ready once all of its authorizations are valid.
+   * Answers whether the authorization moved.
+   */
+  validated(challengeId: string, authzId: string, validated: Date, authzExpires: Date): Promise<boolean>;
+  /**
+   * A validation's failure, as one atomic unit: the processing challenge becomes invalid with `error`, its
+   * pending authorization invalid. Answers whether the authorization moved (the caller then invalidates the
+   * orders using it).
+   */
+  invalidated(challengeId: string, authzId: string, error: StoredProblem): Promise<boolean>;
   update(
     id: string,
     changes: Partial<Omit<AcmeChallengeRecord, 'id' | 'authzId'>>,

@@ -7,15 +7,16 @@
  * Conditional updates come from ./conditional.ts.
  */
 export { isUniqueViolation };
-import { and, desc, eq, gt, gte, inArray, isNull, lte, ne, notExists, or, sql } from 'drizzle-orm';
+import { and, desc, eq, exists, gt, gte, inArray, isNull, lte, ne, notExists, or, sql } from 'drizzle-orm';
 import { conditionalUpdates, isUniqueViolation, type StatusTable } from './conditional.js';
-import { ph, phFor, type StoreDb } from './db.js';
+import { ph, phFor, type Db, type ParamRef, type StoreDb } from './db.js';
 import type {
   AcmeStore,
   AcmeAccountRecord,
   AcmeAuthorizationRecord,
   AcmeChallengeRecord,
   AcmeOrderRecord,
+  StoredProblem,
 } from '../../core/store/acme.js';
 
 
@@ -86,7 +87,10 @@ export function acmeStore(store: StoreDb): AcmeStore {
     challengesOfAuthz: db.select().from(acmeChallenges).where(eq(acmeChallenges.authzId, ph('authzId'))).orderBy(acmeChallenges.id),
     // One statement: every pending order using this authorization becomes ready when none of the
     // authorizations it uses is not valid.
-    ordersReadyUsingAuthz: db
+  };
+  /** Each pending order using the authorization `authzId` becomes ready once all of its authorizations are valid. */
+  function ordersReadyUsing(tx: Db, authzId: unknown) {
+    return tx
       .update(acmeOrders)
       .set({ status: 'ready' })
       .where(
@@ -94,10 +98,10 @@ export function acmeStore(store: StoreDb): AcmeStore {
           eq(acmeOrders.status, 'pending'),
           inArray(
             acmeOrders.id,
-            db.select({ id: acmeOrderAuthorizations.orderId }).from(acmeOrderAuthorizations).where(eq(acmeOrderAuthorizations.authzId, ph('authzId'))),
+            tx.select({ id: acmeOrderAuthorizations.orderId }).from(acmeOrderAuthorizations).where(eq(acmeOrderAuthorizations.authzId, authzId as string)),
           ),
           notExists(
-            db
+            tx
               .select({ one: sql`1` })
               .from(acmeOrderAuthorizations)
               .innerJoin(acmeAuthorizations, eq(acmeAuthorizations.id, acmeOrderAuthorizations.authzId))
@@ -105,8 +109,44 @@ export function acmeStore(store: StoreDb): AcmeStore {
           ),
         ),
       )
-      .returning({ id: acmeOrders.id }),
-  };
+      .returning({ id: acmeOrders.id });
+  }
+  /** The authorization moves only with a challenge of its own that reached `status` (this unit's first statement). */
+  function challengeIs(tx: Db, v: ParamRef, status: 'valid' | 'invalid') {
+    return exists(
+      tx
+        .select({ one: sql`1` })
+        .from(acmeChallenges)
+        .where(and(eq(acmeChallenges.id, v('challengeId') as string), eq(acmeChallenges.authzId, v('authzId') as string), eq(acmeChallenges.status, status))),
+    );
+  }
+  /** challenges.validated: challenge, authorization and the orders using it, in one unit. */
+  const validatedUnit = store.preparedAtomic((tx, v) => [
+    tx
+      .update(acmeChallenges)
+      .set({ status: 'valid', validated: v('validated') as Date })
+      .where(and(eq(acmeChallenges.id, v('challengeId') as string), eq(acmeChallenges.status, 'processing')))
+      .returning({ id: acmeChallenges.id }),
+    tx
+      .update(acmeAuthorizations)
+      .set({ status: 'valid', validatedAt: v('validated') as Date, expires: v('expires') as Date })
+      .where(and(eq(acmeAuthorizations.id, v('authzId') as string), eq(acmeAuthorizations.status, 'pending'), challengeIs(tx, v, 'valid')))
+      .returning({ id: acmeAuthorizations.id }),
+    ordersReadyUsing(tx, v('authzId')),
+  ]);
+  /** challenges.invalidated: challenge and authorization in one unit. */
+  const invalidatedUnit = store.preparedAtomic((tx, v) => [
+    tx
+      .update(acmeChallenges)
+      .set({ status: 'invalid', error: v('error') as StoredProblem })
+      .where(and(eq(acmeChallenges.id, v('challengeId') as string), eq(acmeChallenges.status, 'processing')))
+      .returning({ id: acmeChallenges.id }),
+    tx
+      .update(acmeAuthorizations)
+      .set({ status: 'invalid' })
+      .where(and(eq(acmeAuthorizations.id, v('authzId') as string), eq(acmeAuthorizations.status, 'pending'), challengeIs(tx, v, 'invalid')))
+      .returning({ id: acmeAuthorizations.id }),
+  ]);
   const q = Object.fromEntries(Object.entries(queries).map(([name, query]) => [name, store.prepare(`acme_${name}`, query)])) as Record<
     keyof typeof queries,
     ReturnType<StoreDb['prepare']>
@@ -201,9 +241,6 @@ export function acmeStore(store: StoreDb): AcmeStore {
         return db.select().from(acmeOrders).where(eq(acmeOrders.replaces, certId));
       },
       update: async (id, changes, from, match) => (await updateOrder(id, changes, from, match)).length === 1,
-      async readyUsingAuthorization(authzId) {
-        return (await q.ordersReadyUsingAuthz.all({ authzId })).length;
-      },
       async usingAuthorization(authzId) {
         const rows = (await q.ordersUsingAuthz.all({ authzId })) as { o: AcmeOrderRecord }[];
         return rows.map((r) => r.o);
@@ -273,6 +310,14 @@ export function acmeStore(store: StoreDb): AcmeStore {
         if (authzIds.length === 0) return [];
         if (authzIds.length === 1) return (await q.challengesOfAuthz.all({ authzId: authzIds[0] })) as AcmeChallengeRecord[];
         return db.select().from(acmeChallenges).where(inArray(acmeChallenges.authzId, authzIds)).orderBy(acmeChallenges.id);
+      },
+      async validated(challengeId, authzId, validated, authzExpires) {
+        const [, authz] = await validatedUnit({ challengeId, authzId, validated, expires: authzExpires });
+        return authz!.length === 1;
+      },
+      async invalidated(challengeId, authzId, error) {
+        const [, authz] = await invalidatedUnit({ challengeId, authzId, error });
+        return authz!.length === 1;
       },
       update: async (id, changes, from, match) => (await updateChallenge(id, changes, from, match)).length === 1,
     },

@@ -52,7 +52,18 @@ export interface StoreDb {
    * hot path (a new ACME order). D1 and PostgreSQL get the builder (a batch item, a query on the transaction).
    */
   insertRows(tx: Db, table: SQLiteTable, rows: Record<string, unknown>[]): Atomic;
+  /**
+   * Statements that run as one atomic unit with named parameters, for a hot path: better-sqlite3 prepares
+   * them once (`build` gets placeholders from `v`) and runs them synchronously between BEGIN and COMMIT;
+   * D1 (one batch) and PostgreSQL (one transaction) build them per call with the values. `v(name, col)`
+   * stands for the parameter `name`; give `col` where it is compared in WHERE, so that its value goes
+   * through the column's encoder (SET values always do). Answers each statement's rows.
+   */
+  preparedAtomic(build: (db: Db, v: ParamRef) => Atomic[]): (params: Record<string, unknown>) => Promise<unknown[][]>;
 }
+
+/** A named parameter of preparedAtomic: a placeholder when prepared, the value itself when built per call. */
+export type ParamRef = (name: string, col?: Parameters<typeof sql.param>[1]) => unknown;
 
 /** A query not run yet: `.all()` in a synchronous SQLite transaction, an item of a D1 batch, awaited on PostgreSQL. */
 export interface Atomic {
@@ -76,6 +87,12 @@ export function rowShape(row: Record<string, unknown>): { shape: string; values:
     values: Object.fromEntries(columns.map((c) => [c, row[c] === null ? sql`null` : ph(c)])),
   };
 }
+
+/** preparedAtomic's values when the statements are built per call: the parameter itself. */
+const valueOf =
+  (params: Record<string, unknown>): ParamRef =>
+  (name) =>
+    params[name];
 
 type SqlitePrepared = { all(p?: Record<string, unknown>): unknown; get(p?: Record<string, unknown>): unknown };
 type PgPrepared = { execute(p?: Record<string, unknown>): Promise<unknown[]> };
@@ -128,6 +145,9 @@ export function storeDb(db: unknown, dialect: Dialect = 'sqlite', tables?: Table
         }),
       time: (at) => sql`${at.toISOString()}::timestamptz`,
       insertRows: (tx, table, rows) => tx.insert(table).values(rows as never) as unknown as Atomic,
+      preparedAtomic(build) {
+        return (params) => this.atomically((tx) => build(tx, valueOf(params)));
+      },
     };
   }
   const d1 = typeof (db as { batch?: unknown }).batch === 'function';
@@ -167,6 +187,15 @@ export function storeDb(db: unknown, dialect: Dialect = 'sqlite', tables?: Table
       const queries = build(db as Db);
       if (d1) return (await (db as { batch(q: unknown[]): Promise<unknown[]> }).batch(queries)) as unknown[][];
       return (db as Db).transaction(() => queries.map((q) => q.all() as unknown[])) as unknown as unknown[][];
+    },
+    preparedAtomic(build) {
+      if (d1) return (params) => this.atomically((tx) => build(tx, valueOf(params)));
+      let stmts: SqlitePrepared[] | undefined;
+      return async (params) => {
+        stmts ??= build(db as Db, (name, col) => (col ? phFor(col, name) : ph(name))).map((q) => (q as unknown as { prepare(): SqlitePrepared }).prepare());
+        const prepared = stmts;
+        return (db as Db).transaction(() => prepared.map((stmt) => stmt.all(params) as unknown[])) as unknown as unknown[][];
+      };
     },
     time: (at) => sql`${at.getTime()}`,
   };

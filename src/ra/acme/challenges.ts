@@ -41,20 +41,17 @@ export async function answerChallenge(
     throw err;
   }
 
+  // The outcome is written as one unit (challenge, authorization and, on success, the orders it makes
+  // ready): a crash in between would leave a valid challenge under an authorization pending for good.
   if (result.valid) {
     const validated = d.clock.now();
-    await d.store.acme.challenges.update(ch.id, { status: 'valid', validated }, ['processing']);
-    ch = { ...ch, status: 'valid', validated };
-    if (await d.store.acme.authorizations.update(authz.id, { status: 'valid', validatedAt: validated, expires: orders.validExpiry(authz, validated) }, ['pending'])) {
-      await orders.authorizationValidated(authz.id);
-    }
-    return ch;
+    await d.store.acme.challenges.validated(ch.id, authz.id, validated, orders.validExpiry(authz, validated));
+    return { ...ch, status: 'valid', validated };
   }
   const p = result.problem;
   const error = { ...p.toJSON(), identifier: { type: authz.identifierType, value: name } };
-  await d.store.acme.challenges.update(ch.id, { status: 'invalid', error }, ['processing']);
   ch = { ...ch, status: 'invalid', error };
-  if (await d.store.acme.authorizations.update(authz.id, { status: 'invalid' }, ['pending'])) {
+  if (await d.store.acme.challenges.invalidated(ch.id, authz.id, error)) {
     const detail = `${ch.type} validation of ${name} failed: ${p.detail}`;
     await orders.authorizationLost(authz.id, new Problem(p.type, p.title, p.status, detail, { extensions: { identifier: error.identifier } }).toJSON());
   }

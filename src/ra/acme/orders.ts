@@ -168,11 +168,6 @@ export class AcmeOrders {
     return (await d.store.acme.orders.byId(o.id)) ?? o;
   }
 
-  /** After an authorization became valid: each order using it is ready once all of its authorizations are. */
-  async authorizationValidated(authzId: string): Promise<void> {
-    await this.d.store.acme.orders.readyUsingAuthorization(authzId);
-  }
-
   /** After an authorization failed or was deactivated: each open order using it becomes invalid. */
   async authorizationLost(authzId: string, error: StoredProblem): Promise<void> {
     for (const o of await this.d.store.acme.orders.usingAuthorization(authzId)) {
