@@ -17,7 +17,6 @@ import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { x509 } from '../../src/core/x509.js';
 import { systemClock } from '../../src/core/clock.js';
-import { CA_SIGNATURE_ALGORITHM } from '../../src/ca/algorithms.js';
 import { createHierarchy, loadCa } from '../../src/ca/hierarchy.js';
 import { signLeaf, type LeafContext } from '../../src/ca/leaf.js';
 import { envInt } from '../lib/proc.js';
@@ -71,7 +70,7 @@ async function main(): Promise<void> {
   const tbs = crypto.getRandomValues(new Uint8Array(1024));
 
   const ops: Record<string, () => Promise<unknown>> = {
-    'bare ECDSA P-384 sign (CA key)': () => crypto.subtle.sign(CA_SIGNATURE_ALGORITHM, ca.signingKey, tbs),
+    [`bare ECDSA ${ca.signing.curve} sign (CA key)`]: () => crypto.subtle.sign(ca.signing.signature, ca.signingKey, tbs),
     'leaf certificate, RSA-2048 key': () => signLeaf(ctx, { csrPem: csrs['RSA-2048'], domains: DOMAINS, product: 'dv' }),
     'leaf certificate, P-256 key': () => signLeaf(ctx, { csrPem: csrs['P-256'], domains: DOMAINS, product: 'dv' }),
     'CSR check alone, RSA-2048': () => parsed['RSA-2048'].verify(),

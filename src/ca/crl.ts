@@ -11,7 +11,6 @@ import { x509 } from '../core/x509.js';
 import type { Clock } from '../core/clock.js';
 import { fromHex } from '../core/encoding.js';
 import { toPem } from '../core/pem.js';
-import { CA_SIGNATURE_ALGORITHM } from './algorithms.js';
 import { children, ecdsaSignatureToDer, parse, tlv, unsignedInteger } from '../core/der.js';
 import type { LoadedCa } from './hierarchy.js';
 import { isRevocationReason, type RevocationReason } from './revocation.js';
@@ -59,7 +58,7 @@ function crlNumberExtension(n: bigint): x509.Extension {
  * mended TBSCertList again; when no entry needs it (all have reasons, or the library is fixed), the
  * generator's CRL is returned as it is.
  */
-async function withoutEmptyEntryExtensions(der: Uint8Array<ArrayBuffer>, key: CryptoKey): Promise<Uint8Array<ArrayBuffer>> {
+async function withoutEmptyEntryExtensions(der: Uint8Array<ArrayBuffer>, key: CryptoKey, signature: EcdsaParams): Promise<Uint8Array<ArrayBuffer>> {
   const [tbs, signatureAlgorithm] = children(parse(der).content);
   if (!tbs || !signatureAlgorithm) throw new Error('CRL: not a CertificateList');
   const tbsParts = children(tbs.content).map((t) => t.bytes);
@@ -78,8 +77,8 @@ async function withoutEmptyEntryExtensions(der: Uint8Array<ArrayBuffer>, key: Cr
   if (!mended) return der;
   tbsParts[listIndex] = tlv(0x30, ...entries);
   const tbsDer = tlv(0x30, ...tbsParts);
-  const signature = new Uint8Array(await crypto.subtle.sign(CA_SIGNATURE_ALGORITHM, key, tbsDer));
-  return tlv(0x30, tbsDer, signatureAlgorithm.bytes, tlv(0x03, new Uint8Array([0]), ecdsaSignatureToDer(signature)));
+  const signed = new Uint8Array(await crypto.subtle.sign(signature, key, tbsDer));
+  return tlv(0x30, tbsDer, signatureAlgorithm.bytes, tlv(0x03, new Uint8Array([0]), ecdsaSignatureToDer(signed)));
 }
 
 export async function signCrl(params: CrlParams): Promise<SignedCrl> {
@@ -100,7 +99,7 @@ export async function signCrl(params: CrlParams): Promise<SignedCrl> {
     thisUpdate,
     nextUpdate,
     signingKey: params.ca.signingKey,
-    signingAlgorithm: CA_SIGNATURE_ALGORITHM,
+    signingAlgorithm: params.ca.signing.signature,
     extensions: [new x509.AuthorityKeyIdentifierExtension(params.ca.keyIdHex, false), crlNumberExtension(crlNumber)],
     entries: params.entries.map((e) => ({
       serialNumber: e.serialHex.toLowerCase(),
@@ -109,7 +108,7 @@ export async function signCrl(params: CrlParams): Promise<SignedCrl> {
       reason: e.reason,
     })),
   });
-  const der = await withoutEmptyEntryExtensions(new Uint8Array(crl.rawData), params.ca.signingKey);
+  const der = await withoutEmptyEntryExtensions(new Uint8Array(crl.rawData), params.ca.signingKey, params.ca.signing.signature);
   return {
     der,
     pem: toPem('X509 CRL', der),

@@ -1,12 +1,13 @@
 /**
  * The embedded CA's hierarchy: a self-signed root and one intermediate that signs leaves and CRLs.
- * Both keys are ECDSA P-384 made with WebCrypto. This module stores nothing: createHierarchy hands back
+ * Both keys are ECDSA made with WebCrypto: the root P-384, the intermediate P-256 (./algorithms.ts says
+ * why; an older P-384 intermediate still loads). This module stores nothing: createHierarchy hands back
  * the certificates as PEM and the private keys as PKCS#8 bytes for the caller to seal at rest, and loadCa
  * turns that material back into a signer (the key imported non-extractable).
  */
 import { x509 } from '../core/x509.js';
 import { DAY_MS, systemClock, type Clock } from '../core/clock.js';
-import { CA_KEY_ALGORITHM, CA_SIGNATURE_ALGORITHM } from './algorithms.js';
+import { caCurveOf, caSigning, INTERMEDIATE_CURVE, ROOT_CURVE, type CaCurve, type CaSigning } from './algorithms.js';
 import { newSerialHex } from './serial.js';
 import { wholeSeconds } from './validity.js';
 
@@ -20,6 +21,8 @@ export interface HierarchyOptions {
   country?: string;
   rootValidityDays?: number;
   intermediateValidityDays?: number;
+  /** The intermediate's curve (default INTERMEDIATE_CURVE, P-256). */
+  intermediateCurve?: CaCurve;
 }
 
 /** What the caller keeps: certificates in the clear, private keys to be sealed. */
@@ -43,6 +46,8 @@ export interface LoadedCa {
   intermediate: x509.X509Certificate;
   /** The intermediate's private key, not extractable. */
   signingKey: CryptoKey;
+  /** The intermediate's curve and the signature algorithm that goes with it. */
+  signing: CaSigning;
   /** The intermediate's subject key identifier (hex): the authority key identifier of what it signs. */
   keyIdHex: string;
   rootPem: string;
@@ -69,8 +74,9 @@ export async function createHierarchy(opts: HierarchyOptions = {}): Promise<CaMa
   const interDays = opts.intermediateValidityDays ?? INTERMEDIATE_DAYS;
   if (interDays >= rootDays) throw new RangeError('the intermediate must expire before the root');
 
-  const rootKeys = (await crypto.subtle.generateKey(CA_KEY_ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const interKeys = (await crypto.subtle.generateKey(CA_KEY_ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const rootSigning = caSigning(ROOT_CURVE);
+  const rootKeys = (await crypto.subtle.generateKey(rootSigning.key, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const interKeys = (await crypto.subtle.generateKey(caSigning(opts.intermediateCurve ?? INTERMEDIATE_CURVE).key, true, ['sign', 'verify'])) as CryptoKeyPair;
   const rootSki = await x509.SubjectKeyIdentifierExtension.create(rootKeys.publicKey);
   const interSki = await x509.SubjectKeyIdentifierExtension.create(interKeys.publicKey);
 
@@ -81,7 +87,7 @@ export async function createHierarchy(opts: HierarchyOptions = {}): Promise<CaMa
     notBefore: now,
     notAfter: new Date(now.getTime() + rootDays * DAY_MS - 1000),
     keys: rootKeys,
-    signingAlgorithm: CA_SIGNATURE_ALGORITHM,
+    signingAlgorithm: rootSigning.signature,
     extensions: [new x509.BasicConstraintsExtension(true, undefined, true), caKeyUsage(), rootSki],
   });
 
@@ -93,7 +99,7 @@ export async function createHierarchy(opts: HierarchyOptions = {}): Promise<CaMa
     notAfter: new Date(now.getTime() + interDays * DAY_MS - 1000),
     publicKey: interKeys.publicKey,
     signingKey: rootKeys.privateKey,
-    signingAlgorithm: CA_SIGNATURE_ALGORITHM,
+    signingAlgorithm: rootSigning.signature,
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
       caKeyUsage(),
@@ -137,16 +143,19 @@ export async function loadCa(material: CaMaterialToLoad): Promise<LoadedCa> {
   const ski = intermediate.getExtension(x509.SubjectKeyIdentifierExtension);
   if (!ski) throw new Error('loadCa: the intermediate certificate has no subject key identifier');
 
+  const curve = caCurveOf(intermediate.publicKey.algorithm as { name?: string; namedCurve?: string });
+  if (!curve) throw new Error('loadCa: the intermediate certificate has no ECDSA P-256 or P-384 key');
+  const signing = caSigning(curve);
   let signingKey: CryptoKey;
   try {
-    signingKey = await crypto.subtle.importKey('pkcs8', new Uint8Array(material.intermediateKeyPkcs8), CA_KEY_ALGORITHM, false, ['sign']);
+    signingKey = await crypto.subtle.importKey('pkcs8', new Uint8Array(material.intermediateKeyPkcs8), signing.key, false, ['sign']);
   } catch {
-    throw new Error('loadCa: the intermediate key is not a PKCS#8 ECDSA P-384 private key');
+    throw new Error(`loadCa: the intermediate key is not a PKCS#8 ECDSA ${curve} private key`);
   }
   const probe = crypto.getRandomValues(new Uint8Array(32));
-  const sig = await crypto.subtle.sign(CA_SIGNATURE_ALGORITHM, signingKey, probe);
-  const publicKey = await intermediate.publicKey.export(CA_KEY_ALGORITHM, ['verify']);
-  if (!(await crypto.subtle.verify(CA_SIGNATURE_ALGORITHM, publicKey, sig, probe))) {
+  const sig = await crypto.subtle.sign(signing.signature, signingKey, probe);
+  const publicKey = await intermediate.publicKey.export(signing.key, ['verify']);
+  if (!(await crypto.subtle.verify(signing.signature, publicKey, sig, probe))) {
     throw new Error("loadCa: the intermediate key does not match the intermediate certificate's public key");
   }
 
@@ -154,6 +163,7 @@ export async function loadCa(material: CaMaterialToLoad): Promise<LoadedCa> {
     root,
     intermediate,
     signingKey,
+    signing,
     keyIdHex: ski.keyId,
     rootPem: root.toString('pem') + '\n',
     intermediatePem: intermediate.toString('pem') + '\n',

@@ -15,12 +15,11 @@ import { children, ecdsaSignatureToDer, GENERAL_NAME, parse, tlv, TAG } from '..
 import { fromBase64, utf8 } from '../core/encoding.js';
 import { parseIpAddress } from '../core/ip.js';
 import { x509 } from '../core/x509.js';
+import type { CaSigning } from './algorithms.js';
 
 const BOOLEAN_TRUE = new Uint8Array([0x01, 0x01, 0xff]);
 /** [0] EXPLICIT Version v3 (2). */
 const VERSION_V3 = new Uint8Array([0xa0, 0x03, 0x02, 0x01, 0x02]);
-/** AlgorithmIdentifier ecdsa-with-SHA384 (RFC 5758 §3.2: parameters absent). */
-export const ECDSA_WITH_SHA384 = new Uint8Array([0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03]);
 const OID_SAN = new Uint8Array([0x06, 0x03, 0x55, 0x1d, 0x11]);
 const OID_SKI = new Uint8Array([0x06, 0x03, 0x55, 0x1d, 0x0e]);
 const OID_CN = new Uint8Array([0x06, 0x03, 0x55, 0x04, 0x03]);
@@ -93,6 +92,8 @@ export function subjectDer(subject: x509.JsonName): Uint8Array {
 
 export interface LeafTbs {
   serial: Uint8Array;
+  /** The issuer's signature AlgorithmIdentifier (CaSigning.algorithmIdentifier). */
+  signatureAlgorithm: Uint8Array;
   issuer: Uint8Array;
   notBefore: Date;
   notAfter: Date;
@@ -107,7 +108,7 @@ export function tbsCertificate(t: LeafTbs): Uint8Array<ArrayBuffer> {
     TAG.SEQUENCE,
     VERSION_V3,
     tlv(TAG.INTEGER, t.serial),
-    ECDSA_WITH_SHA384,
+    t.signatureAlgorithm,
     t.issuer,
     tlv(TAG.SEQUENCE, time(t.notBefore), time(t.notAfter)),
     t.subject,
@@ -117,8 +118,8 @@ export function tbsCertificate(t: LeafTbs): Uint8Array<ArrayBuffer> {
 }
 
 /** Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }. */
-export async function signTbs(tbs: Uint8Array<ArrayBuffer>, key: CryptoKey, algorithm: EcdsaParams): Promise<Uint8Array<ArrayBuffer>> {
-  const p1363 = new Uint8Array(await crypto.subtle.sign(algorithm, key, tbs));
-  return tlv(TAG.SEQUENCE, tbs, ECDSA_WITH_SHA384, tlv(TAG.BIT_STRING, new Uint8Array([0]), ecdsaSignatureToDer(p1363)));
+export async function signTbs(tbs: Uint8Array<ArrayBuffer>, key: CryptoKey, signing: CaSigning): Promise<Uint8Array<ArrayBuffer>> {
+  const p1363 = new Uint8Array(await crypto.subtle.sign(signing.signature, key, tbs));
+  return tlv(TAG.SEQUENCE, tbs, signing.algorithmIdentifier, tlv(TAG.BIT_STRING, new Uint8Array([0]), ecdsaSignatureToDer(p1363)));
 }
 

@@ -9,7 +9,6 @@ import { withoutNewCsrLabel } from '../core/pem.js';
 import type { Clock } from '../core/clock.js';
 import type { Organization, Product } from '../core/store/types.js';
 import { problems } from '../core/problem.js';
-import { CA_SIGNATURE_ALGORITHM } from './algorithms.js';
 import type { LoadedCa } from './hierarchy.js';
 import { subscriberKeyOf, type SubscriberKey } from '../core/subscriber-key.js';
 import { readVerifiedKeyFast } from '../csr/read.js';
@@ -193,6 +192,7 @@ export async function signLeaf(ctx: LeafContext, req: LeafRequest): Promise<Sign
   const serialHex = newSerialHex();
   const tbs = tbsCertificate({
     serial: fromHex(serialHex),
+    signatureAlgorithm: ctx.ca.signing.algorithmIdentifier,
     issuer: parts.issuer,
     notBefore,
     notAfter,
@@ -207,7 +207,7 @@ export async function signLeaf(ctx: LeafContext, req: LeafRequest): Promise<Sign
       skiExtension(spki),
     ],
   });
-  const certDer = await signTbs(tbs, ctx.ca.signingKey, CA_SIGNATURE_ALGORITHM);
+  const certDer = await signTbs(tbs, ctx.ca.signingKey, ctx.ca.signing);
   const b64 = toBase64(certDer);
   const pem = `-----BEGIN CERTIFICATE-----\n${b64.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----`;
   let parsed: x509.X509Certificate | undefined;

@@ -39,7 +39,7 @@ describe('signCrl', () => {
     expect(r.status).toBe(0);
     const text = r.stdout;
     expect(text).toContain('Version 2 (0x1)');
-    expect(text).toContain('Signature Algorithm: ecdsa-with-SHA384');
+    expect(text).toContain('Signature Algorithm: ecdsa-with-SHA256');
     expect(text).toContain('Issuer: O = eabgate test, CN = eabgate Intermediate CA');
     expect(text).toContain('Last Update: Nov  1 08:00:00 2026 GMT');
     expect(text).toContain('Next Update: Nov  8 08:00:00 2026 GMT');

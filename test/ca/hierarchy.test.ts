@@ -39,7 +39,9 @@ describe('createHierarchy', () => {
     const text = certText(t.material.intermediateCertPem);
     expect(text).toMatch(/Basic Constraints: critical\n *CA:TRUE, pathlen:0\n/);
     expect(text).toMatch(/Key Usage: critical\n *Certificate Sign, CRL Sign\n/);
-    expect(text).toContain('NIST CURVE: P-384');
+    // A P-256 key (it signs every leaf and CRL), signed by the P-384 root with SHA-384.
+    expect(text).toContain('NIST CURVE: P-256');
+    expect(text).toContain('Signature Algorithm: ecdsa-with-SHA384');
     const rootSki = certText(t.material.rootCertPem).match(/Subject Key Identifier: *\n *([0-9A-F:]+)/)![1]!;
     expect(text).toMatch(new RegExp(`Authority Key Identifier: *\\n *(keyid:)?${rootSki}`));
     expect(text).toMatch(/Subject Key Identifier: *\n *[0-9A-F:]+/);
@@ -48,11 +50,11 @@ describe('createHierarchy', () => {
     expect(openssl(['verify', '-CAfile', root, foreign]).status).not.toBe(0);
   });
 
-  it('hands out the private keys as PKCS#8 (P-384) and keeps no copy', async () => {
-    for (const key of [t.material.rootKeyPkcs8, t.material.intermediateKeyPkcs8]) {
+  it('hands out the private keys as PKCS#8 (root P-384, intermediate P-256) and keeps no copy', async () => {
+    for (const [key, curve] of [[t.material.rootKeyPkcs8, 'P-384'], [t.material.intermediateKeyPkcs8, 'P-256']] as const) {
       const r = openssl(['pkey', '-inform', 'DER', '-noout', '-text', '-in', scratch.file('k.der', key)]);
       expect(r.status).toBe(0);
-      expect(r.stdout).toContain('NIST CURVE: P-384');
+      expect(r.stdout).toContain(`NIST CURVE: ${curve}`);
     }
     expect(t.material.rootCertPem).not.toContain('PRIVATE KEY');
     expect(t.material.intermediateCertPem).not.toContain('PRIVATE KEY');
@@ -78,9 +80,24 @@ describe('loadCa', () => {
     expect(r.status).toBe(0);
   });
 
+  it('still loads a P-384 intermediate (made before P-256 became the default) and signs with SHA-384', async () => {
+    const material = await createHierarchy({ clock: systemClock, organization: 'eabgate test', intermediateCurve: 'P-384' });
+    const ca = await loadCa(material);
+    expect(ca.signing.curve).toBe('P-384');
+    const csr = await makeCsr('p256', ['old.example.com']);
+    const leaf = await signLeaf({ ca, clock: systemClock, urls: URLS }, { csrPem: csr, domains: ['old.example.com'], product: 'dv' });
+    expect(certText(leaf.pem)).toContain('Signature Algorithm: ecdsa-with-SHA384');
+    const r = openssl([
+      'verify', '-x509_strict', '-CAfile', scratch.file('r384.pem', material.rootCertPem),
+      '-untrusted', scratch.file('i384.pem', material.intermediateCertPem), scratch.file('l384.pem', leaf.pem),
+    ]);
+    expect(r.stdout).toContain(': OK');
+  });
+
   it('refuses a key that is not the intermediate’s, an intermediate of another root, and junk', async () => {
     await expect(loadCa({ ...t.material, intermediateKeyPkcs8: other.material.intermediateKeyPkcs8 })).rejects.toThrow(/does not match/);
-    await expect(loadCa({ ...t.material, intermediateKeyPkcs8: t.material.rootKeyPkcs8 })).rejects.toThrow(/does not match/);
+    // The root's key is another curve (P-384) than the intermediate's certificate names.
+    await expect(loadCa({ ...t.material, intermediateKeyPkcs8: t.material.rootKeyPkcs8 })).rejects.toThrow(/not a PKCS#8 ECDSA P-256 private key/);
     await expect(loadCa({ ...t.material, rootCertPem: other.material.rootCertPem })).rejects.toThrow(/not signed by the root/);
     await expect(loadCa({ ...t.material, intermediateCertPem: t.material.rootCertPem, intermediateKeyPkcs8: t.material.rootKeyPkcs8 })).rejects.toThrow(
       /intermediate is the root/,

@@ -100,7 +100,7 @@ describe.each(cases)('%s certificate for a %s key', (product, kind) => {
     expect(text).toContain(`CA Issuers - URI:${URLS.caIssuers}`);
     expect(text).toContain(`URI:${URLS.crl}`);
     expect(text).toContain(`Policy: ${POLICY[product]}`);
-    expect(text).toContain('Signature Algorithm: ecdsa-with-SHA384');
+    expect(text).toContain('Signature Algorithm: ecdsa-with-SHA256');
   });
 
   it('takes the subject from the order: CN = first domain, organization only for OV/EV', () => {
