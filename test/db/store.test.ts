@@ -21,6 +21,7 @@ import { migrate as migrateD1 } from 'drizzle-orm/d1/migrator';
 import { getPlatformProxy } from 'wrangler';
 import type { D1Database } from '@cloudflare/workers-types/latest';
 import { isUniqueViolation } from '../../src/db/store/conditional.js';
+import { ACCOUNT_CACHE_MS } from '../../src/db/store/acme.js';
 import type { Store, OrderRecord } from '../../src/core/store/types.js';
 import { startPostgres, postgresMissing, pgMigrationCount, type TestPostgres } from '../support/postgres.js';
 
@@ -240,6 +241,29 @@ function conformance(name: string, open: () => Promise<Backend>, skip?: string) 
       const created = accounts[outcomes.indexOf('created')]!;
       expect(await be.b.acme.accounts.byThumbprint(created.thumbprint)).toEqual(created);
       expect(await be.b.acme.accounts.create(created, 2)).toBe('exists');
+    });
+
+    it('answers accounts by id from memory for ACCOUNT_CACHE_MS: its own changes at once, another instance\'s within that time', async () => {
+      const c = await customer(be.a);
+      const sub = await subscription(be.a, c.id, 3);
+      const acct = { id: id('acct'), thumbprint: id('tp'), jwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }, status: 'valid' as const, contact: [], eabKid: id('kid'), subscriptionId: sub.id, createdAt: at() };
+      expect(await be.a.acme.accounts.create(acct, null)).toBe('created');
+      expect(await be.a.acme.accounts.byId(acct.id)).toEqual(acct);
+      expect(await be.b.acme.accounts.byId(acct.id)).toEqual(acct);
+      // A copy each time: changing one does not change what the next caller gets.
+      const mine = (await be.a.acme.accounts.byId(acct.id))!;
+      mine.status = 'revoked';
+      expect((await be.a.acme.accounts.byId(acct.id))!.status).toBe('valid');
+      // Through the same store: seen at once (contact, key rollover, deactivation).
+      await be.a.acme.accounts.update(acct.id, { contact: ['mailto:new@example.com'] });
+      expect((await be.a.acme.accounts.byId(acct.id))!.contact).toEqual(['mailto:new@example.com']);
+      expect(await be.a.acme.accounts.changeKey(acct.id, acct.thumbprint, { thumbprint: id('tp2'), jwk: { kty: 'EC', crv: 'P-256', x: 'x2', y: 'y2' } })).toBe('changed');
+      expect((await be.a.acme.accounts.byId(acct.id))!.jwk).toEqual({ kty: 'EC', crv: 'P-256', x: 'x2', y: 'y2' });
+      await be.a.acme.accounts.update(acct.id, { status: 'deactivated' });
+      expect((await be.a.acme.accounts.byId(acct.id))!.status).toBe('deactivated');
+      // Through another instance: seen once the entry is ACCOUNT_CACHE_MS old.
+      await new Promise((r) => setTimeout(r, ACCOUNT_CACHE_MS + 50));
+      expect(await be.b.acme.accounts.byId(acct.id)).toMatchObject({ status: 'deactivated', jwk: { x: 'x2' }, contact: ['mailto:new@example.com'] });
     });
 
     it('stores an ACME order with its authorizations at once, and readies the pending orders using an authorization when all of theirs are valid', async () => {
