@@ -218,6 +218,12 @@ function conformance(name: string, open: () => Promise<Backend>, skip?: string) 
       expect(await be.b.caas.reserveCertificate(sub.id, held, at())).toBe('held');
       expect(await be.a.caas.releaseCertificate(held)).toBe(true);
       expect(await be.b.caas.releaseCertificate(held)).toBe(false);
+      // The count (a column kept with the rows) follows: one released, none twice.
+      expect((await be.a.caas.subscription(sub.id))!.certificatesIssued).toBe(2);
+      expect((await be.b.caas.subscriptionsOf(c.id)).find((x) => x.id === sub.id)!.certificatesIssued).toBe(2);
+      expect(await be.b.caas.reserveCertificate(sub.id, held, at())).toBe('reserved');
+      expect((await be.a.caas.subscription(sub.id))!.certificatesIssued).toBe(3);
+      expect(await be.a.caas.reserveCertificate(sub.id, `acme-order-${sub.id}-extra`, at())).toBe('refused');
     });
 
     it('binds no more ACME accounts to a key id than allowed, whatever the instances race', async () => {

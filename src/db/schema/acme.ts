@@ -86,7 +86,8 @@ export function acmeTables({ table, text, integer, index, primaryKey }: Kinds, {
   /**
    * A plan's certificate count, one row per ACME order that holds a certificate of it: inserted in one
    * conditional statement before signing (only while the count is below the plan's maximum), deleted when
-   * signing fails. The count of rows is the subscription's certificatesIssued.
+   * signing fails. The count of rows is the subscription's certificatesIssued, kept in its
+   * certificates_reserved column by the same units that insert and delete the rows.
    */
   const planReservations = table(
     'plan_reservations',

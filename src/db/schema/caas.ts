@@ -21,6 +21,12 @@ export function caasTables({ table, text, integer, index }: Kinds, { customers }
       status: text('status', { enum: ['active', 'revoked'] }).notNull(),
       createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
       revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
+      /**
+       * How many plan_reservations rows the subscription holds (its certificatesIssued), kept with them: a
+       * reservation and its increment, a release and its decrement, are each one atomic unit. Counting the
+       * rows instead cost a scan of all of a customer's reservations at every order.
+       */
+      certificatesReserved: integer('certificates_reserved').notNull().default(0),
     },
     (t) => [index('subscriptions_customer_idx').on(t.customerId)],
   );

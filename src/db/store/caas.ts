@@ -3,47 +3,93 @@
  * of the ACME path (the plan's subscription at newOrder and finalize, the EAB key at newAccount) are prepared
  * once per store, as in ./acme.ts.
  */
-import { and, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNull, notExists, sql } from 'drizzle-orm';
 import type { subscriptions as sqliteSubscriptions } from '../schema/index.js';
 import { ph, type StoreDb } from './db.js';
 import type { CaasStore, SubscriptionRecord } from '../../core/store/caas.js';
 
-const toSubscription = (r: { s: typeof sqliteSubscriptions.$inferSelect; issued: number }): SubscriptionRecord => ({
-  ...r.s,
-  certificatesIssued: Number(r.issued),
+const toSubscription = ({ certificatesReserved, ...s }: typeof sqliteSubscriptions.$inferSelect): SubscriptionRecord => ({
+  ...s,
+  certificatesIssued: Number(certificatesReserved),
 });
 
 export function caasStore(store: StoreDb): CaasStore {
   const { db } = store;
   const { subscriptions, eabCredentials, eabViews, acmeAccounts, planReservations } = store.t;
-  /** A subscription with its certificate count: the plan reservations it holds. */
-  const withCount = {
-    s: subscriptions,
-    issued: sql<number>`(select count(*) from ${planReservations} where ${planReservations.subscriptionId} = ${subscriptions.id})`,
-  };
   const q = {
-    subscriptionById: store.prepare('caas_subscriptionById', db.select(withCount).from(subscriptions).where(eq(subscriptions.id, ph('id'))).limit(1)),
+    subscriptionById: store.prepare('caas_subscriptionById', db.select().from(subscriptions).where(eq(subscriptions.id, ph('id'))).limit(1)),
     credentialByKid: store.prepare('caas_credentialByKid', db.select().from(eabCredentials).where(eq(eabCredentials.kid, ph('kid'))).limit(1)),
     accountsBoundTo: store.prepare(
       'caas_accountsBoundTo',
       db.select({ n: sql<number>`count(*)` }).from(acmeAccounts).where(eq(acmeAccounts.eabKid, ph('kid'))),
     ),
   };
+  /**
+   * SQLite and D1: the count goes up, then the row goes in only if it did (changes() is the rows the
+   * statement before changed, on the one connection that runs the unit).
+   */
+  const reserveUnit = store.preparedAtomic((tx, v) => [
+    tx
+      .update(subscriptions)
+      .set({ certificatesReserved: sql`${subscriptions.certificatesReserved} + 1` })
+      .where(
+        and(
+          eq(subscriptions.id, v('subscriptionId') as string),
+          eq(subscriptions.status, 'active'),
+          gt(subscriptions.notAfter, v('now', subscriptions.notAfter) as Date),
+          sql`${subscriptions.maxCertificates} > ${subscriptions.certificatesReserved}`,
+          notExists(tx.select({ one: sql`1` }).from(planReservations).where(eq(planReservations.acmeOrderId, v('acmeOrderId') as string))),
+        ),
+      )
+      .returning({ id: subscriptions.id }),
+    tx
+      .insert(planReservations)
+      .select(
+        tx
+          .select({
+            acmeOrderId: sql<string>`${v('acmeOrderId')}`.as('acme_order_id'),
+            subscriptionId: subscriptions.id,
+            createdAt: sql<Date>`${sql.param(v('now'), planReservations.createdAt)}`.as('created_at'),
+          })
+          .from(subscriptions)
+          .where(and(eq(subscriptions.id, v('subscriptionId') as string), sql`changes() = 1`)),
+      )
+      .returning({ id: planReservations.acmeOrderId }),
+  ]);
+  /** SQLite and D1: the count goes down while the row is still there, then the row goes. */
+  const releaseUnit = store.preparedAtomic((tx, v) => [
+    tx
+      .update(subscriptions)
+      .set({ certificatesReserved: sql`${subscriptions.certificatesReserved} - 1` })
+      .where(
+        inArray(
+          subscriptions.id,
+          tx.select({ id: planReservations.subscriptionId }).from(planReservations).where(eq(planReservations.acmeOrderId, v('acmeOrderId') as string)),
+        ),
+      )
+      .returning({ id: subscriptions.id }),
+    tx
+      .delete(planReservations)
+      .where(eq(planReservations.acmeOrderId, v('acmeOrderId') as string))
+      .returning({ id: planReservations.acmeOrderId }),
+  ]);
+
   return {
     async createSubscription(s) {
+      // The count starts at 0 (the column's default) and moves only with reservations.
       const { certificatesIssued: _count, ...row } = s;
       await db.insert(subscriptions).values(row);
     },
     async subscription(id) {
-      const r = (await q.subscriptionById.get({ id })) as Parameters<typeof toSubscription>[0] | undefined;
+      const r = (await q.subscriptionById.get({ id })) as typeof subscriptions.$inferSelect | undefined;
       return r && toSubscription(r);
     },
     async subscriptionsOf(customerId) {
-      const rows = await db.select(withCount).from(subscriptions).where(eq(subscriptions.customerId, customerId)).orderBy(desc(subscriptions.createdAt));
+      const rows = await db.select().from(subscriptions).where(eq(subscriptions.customerId, customerId)).orderBy(desc(subscriptions.createdAt));
       return rows.map(toSubscription);
     },
     async allSubscriptions() {
-      return (await db.select(withCount).from(subscriptions).orderBy(desc(subscriptions.createdAt))).map(toSubscription);
+      return (await db.select().from(subscriptions).orderBy(desc(subscriptions.createdAt))).map(toSubscription);
     },
     async revokeSubscription(id, at) {
       const rows = await db
@@ -54,24 +100,40 @@ export function caasStore(store: StoreDb): CaasStore {
       return rows.length === 1;
     },
     async reserveCertificate(subscriptionId, acmeOrderId, now) {
-      // One statement, alone among the reservations of this subscription (db.ts: rowsSerialized).
-      const rows = await store.rowsSerialized(`plan:${subscriptionId}`, sql`
-        insert into ${planReservations} (acme_order_id, subscription_id, created_at)
-        select ${acmeOrderId}, ${subscriptionId}, ${sql.param(now, planReservations.createdAt)}
-        where exists (
-          select 1 from ${subscriptions}
-          where id = ${subscriptionId} and status = 'active' and ${gt(subscriptions.notAfter, now)}
-            and max_certificates > (select count(*) from ${planReservations} where subscription_id = ${subscriptionId})
-        )
-        on conflict (acme_order_id) do nothing
-        returning acme_order_id`);
-      if (rows.length === 1) return 'reserved';
+      let reserved: boolean;
+      if (store.dialect === 'pg') {
+        // One statement, alone among the reservations of this subscription (db.ts: rowsSerialized): the count
+        // goes up only where the row goes in.
+        const rows = await store.rowsSerialized(`plan:${subscriptionId}`, sql`
+          with counted as (
+            update ${subscriptions} set certificates_reserved = certificates_reserved + 1
+            where id = ${subscriptionId} and status = 'active' and ${gt(subscriptions.notAfter, now)}
+              and max_certificates > certificates_reserved
+              and not exists (select 1 from ${planReservations} where acme_order_id = ${acmeOrderId})
+            returning id)
+          insert into ${planReservations} (acme_order_id, subscription_id, created_at)
+          select ${acmeOrderId}, id, ${sql.param(now, planReservations.createdAt)} from counted
+          returning acme_order_id`);
+        reserved = rows.length === 1;
+      } else {
+        const [, inserted] = await reserveUnit({ subscriptionId, acmeOrderId, now });
+        reserved = inserted!.length === 1;
+      }
+      if (reserved) return 'reserved';
       const held = await db.select({ id: planReservations.acmeOrderId }).from(planReservations).where(eq(planReservations.acmeOrderId, acmeOrderId)).limit(1);
       return held.length === 1 ? 'held' : 'refused';
     },
     async releaseCertificate(acmeOrderId) {
-      const rows = await db.delete(planReservations).where(eq(planReservations.acmeOrderId, acmeOrderId)).returning({ id: planReservations.acmeOrderId });
-      return rows.length === 1;
+      if (store.dialect === 'pg') {
+        const rows = await store.rows(sql`
+          with gone as (delete from ${planReservations} where acme_order_id = ${acmeOrderId} returning subscription_id)
+          update ${subscriptions} set certificates_reserved = certificates_reserved - 1
+          from gone where ${subscriptions}.id = gone.subscription_id
+          returning ${subscriptions}.id`);
+        return rows.length === 1;
+      }
+      const [, deleted] = await releaseUnit({ acmeOrderId });
+      return deleted!.length === 1;
     },
 
     async createCredential(c) {
