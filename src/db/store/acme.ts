@@ -16,7 +16,6 @@ import type {
   AcmeAuthorizationRecord,
   AcmeChallengeRecord,
   AcmeOrderRecord,
-  StoredProblem,
 } from '../../core/store/acme.js';
 
 
@@ -149,42 +148,42 @@ export function acmeStore(store: StoreDb): AcmeStore {
       )
       .returning({ id: acmeOrders.id });
   }
-  /** The authorization moves only with a challenge of its own that reached `status` (this unit's first statement). */
-  function challengeIs(tx: Db, v: ParamRef, status: 'valid' | 'invalid') {
-    return exists(
+  /**
+   * A validation's outcome: the processing challenge reaches `status` (with `challenge`'s columns), then its
+   * pending authorization (with `authorization`'s), only together with that challenge of its own.
+   */
+  function outcome(tx: Db, v: ParamRef, status: 'valid' | 'invalid', challenge: Record<string, unknown>, authorization: Record<string, unknown>) {
+    return [
       tx
-        .select({ one: sql`1` })
-        .from(acmeChallenges)
-        .where(and(eq(acmeChallenges.id, v('challengeId') as string), eq(acmeChallenges.authzId, v('authzId') as string), eq(acmeChallenges.status, status))),
-    );
+        .update(acmeChallenges)
+        .set({ status, ...challenge })
+        .where(and(eq(acmeChallenges.id, v('challengeId') as string), eq(acmeChallenges.status, 'processing')))
+        .returning({ id: acmeChallenges.id }),
+      tx
+        .update(acmeAuthorizations)
+        .set({ status, ...authorization })
+        .where(
+          and(
+            eq(acmeAuthorizations.id, v('authzId') as string),
+            eq(acmeAuthorizations.status, 'pending'),
+            exists(
+              tx
+                .select({ one: sql`1` })
+                .from(acmeChallenges)
+                .where(and(eq(acmeChallenges.id, v('challengeId') as string), eq(acmeChallenges.authzId, v('authzId') as string), eq(acmeChallenges.status, status))),
+            ),
+          ),
+        )
+        .returning({ id: acmeAuthorizations.id }),
+    ];
   }
   /** challenges.validated: challenge, authorization and the orders using it, in one unit. */
   const validatedUnit = store.preparedAtomic((tx, v) => [
-    tx
-      .update(acmeChallenges)
-      .set({ status: 'valid', validated: v('validated') as Date })
-      .where(and(eq(acmeChallenges.id, v('challengeId') as string), eq(acmeChallenges.status, 'processing')))
-      .returning({ id: acmeChallenges.id }),
-    tx
-      .update(acmeAuthorizations)
-      .set({ status: 'valid', validatedAt: v('validated') as Date, expires: v('expires') as Date })
-      .where(and(eq(acmeAuthorizations.id, v('authzId') as string), eq(acmeAuthorizations.status, 'pending'), challengeIs(tx, v, 'valid')))
-      .returning({ id: acmeAuthorizations.id }),
+    ...outcome(tx, v, 'valid', { validated: v('validated') }, { validatedAt: v('validated'), expires: v('expires') }),
     ordersReadyUsing(tx, v('authzId')),
   ]);
   /** challenges.invalidated: challenge and authorization in one unit. */
-  const invalidatedUnit = store.preparedAtomic((tx, v) => [
-    tx
-      .update(acmeChallenges)
-      .set({ status: 'invalid', error: v('error') as StoredProblem })
-      .where(and(eq(acmeChallenges.id, v('challengeId') as string), eq(acmeChallenges.status, 'processing')))
-      .returning({ id: acmeChallenges.id }),
-    tx
-      .update(acmeAuthorizations)
-      .set({ status: 'invalid' })
-      .where(and(eq(acmeAuthorizations.id, v('authzId') as string), eq(acmeAuthorizations.status, 'pending'), challengeIs(tx, v, 'invalid')))
-      .returning({ id: acmeAuthorizations.id }),
-  ]);
+  const invalidatedUnit = store.preparedAtomic((tx, v) => outcome(tx, v, 'invalid', { error: v('error') }, {}));
   const q = Object.fromEntries(Object.entries(queries).map(([name, query]) => [name, store.prepare(`acme_${name}`, query)])) as Record<
     keyof typeof queries,
     ReturnType<StoreDb['prepare']>
