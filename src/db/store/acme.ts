@@ -32,7 +32,7 @@ export const ACCOUNT_CACHE_MS = 1000;
 const ACCOUNT_CACHE_MAX = 10_000;
 
 /** The account cache: by id, with the monotonic time each entry was read. */
-class AccountCache {
+export class AccountCache {
   private readonly entries = new Map<string, { at: number; account: AcmeAccountRecord }>();
 
   get(id: string): AcmeAccountRecord | undefined {
@@ -47,9 +47,20 @@ class AccountCache {
   }
 
   set(account: AcmeAccountRecord): void {
+    const now = performance.now();
     this.entries.delete(account.id);
-    if (this.entries.size >= ACCOUNT_CACHE_MAX) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(account.id, { at: performance.now(), account: { ...account } });
+    // Entries are in the order they were set, so the expired ones are at the front: they go now, and the
+    // cache holds about the accounts of the last second rather than filling up to its bound for good.
+    for (const [id, entry] of this.entries) {
+      if (now - entry.at < ACCOUNT_CACHE_MS && this.entries.size < ACCOUNT_CACHE_MAX) break;
+      this.entries.delete(id);
+    }
+    this.entries.set(account.id, { at: now, account: { ...account } });
+  }
+
+  /** Entries held now (for tests). */
+  get size(): number {
+    return this.entries.size;
   }
 
   drop(id: string): void {
