@@ -8,6 +8,9 @@ import { nodeDeps } from '../adapters/node/deps.js';
 import { tlsMaterial } from '../adapters/node/tls.js';
 import { createServer as createHttpsServer } from 'node:https';
 
+/** How long an idle keep-alive connection stays open (ms): longer than common load balancers' 60 s. */
+const KEEP_ALIVE_MS = 65_000;
+
 async function main(): Promise<void> {
   let config;
   try {
@@ -90,6 +93,12 @@ async function main(): Promise<void> {
   const server = tls
     ? serve({ fetch: app.fetch, hostname: config.host, port: config.port, createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } }, listening)
     : serve({ fetch: app.fetch, hostname: config.host, port: config.port }, listening);
+  // Idle keep-alive connections stay open 65 s instead of Node's 5 s: a load balancer or client that reuses a
+  // connection the server has just closed gets a reset (502s behind AWS ALB, whose idle timeout is 60 s; a
+  // client's POST is not retried). The header timeout must exceed it (Node's keep-alive/headers race).
+  const http1 = server as unknown as { keepAliveTimeout: number; headersTimeout: number };
+  http1.keepAliveTimeout = KEEP_ALIVE_MS;
+  http1.headersTimeout = KEEP_ALIVE_MS + 1000;
   const stop = () => {
     void deps.delegationDns?.stop();
     clearInterval(timer);

@@ -9,12 +9,12 @@ import { openssl, run } from '../support/tools.js';
 let srv: RunningServer | undefined;
 afterAll(async () => srv?.stop());
 
-function get(url: string, ca: string): Promise<{ status: number; body: string }> {
+function get(url: string, ca: string): Promise<{ status: number; body: string; keepAlive?: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { ca, lookup: (_h, _o, cb) => cb(null, [{ address: '127.0.0.1', family: 4 }]) }, (res) => {
       let body = '';
       res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
+      res.on('end', () => resolve({ status: res.statusCode!, body, keepAlive: String(res.headers['keep-alive']) }));
     });
     req.on('error', reject);
     req.end();
@@ -28,6 +28,8 @@ describe('HTTPS', () => {
     const root = readFileSync(join(srv.dataDir, 'ca', 'root.pem'), 'utf8');
     const res = await get(`https://localhost:${srv.port}/healthz`, root);
     expect(res.status).toBe(200);
+    // Idle connections are kept 65 s (longer than a load balancer's 60 s), and the server says so.
+    expect(res.keepAlive).toBe('timeout=65');
     const s = run('openssl', ['s_client', '-connect', `127.0.0.1:${srv.port}`, '-servername', 'localhost', '-verify_hostname', 'localhost', '-CAfile', join(srv.dataDir, 'ca', 'root.pem'), '-verify_return_error'], '');
     expect(s.stdout).toMatch(/Verify return code: 0 \(ok\)/);
     expect(openssl(['version']).status).toBe(0);
