@@ -49,7 +49,7 @@ export function caasStore(store: StoreDb): CaasStore {
           .select({
             acmeOrderId: sql<string>`${v('acmeOrderId')}`.as('acme_order_id'),
             subscriptionId: subscriptions.id,
-            createdAt: sql<Date>`${sql.param(v('now'), planReservations.createdAt)}`.as('created_at'),
+            createdAt: sql<Date>`${v('now', planReservations.createdAt)}`.as('created_at'),
           })
           .from(subscriptions)
           .where(and(eq(subscriptions.id, v('subscriptionId') as string), sql`changes() = 1`)),

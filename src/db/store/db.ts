@@ -56,13 +56,13 @@ export interface StoreDb {
    * Statements that run as one atomic unit with named parameters, for a hot path: better-sqlite3 prepares
    * them once (`build` gets placeholders from `v`) and runs them synchronously between BEGIN and COMMIT;
    * D1 (one batch) and PostgreSQL (one transaction) build them per call with the values. `v(name, col)`
-   * stands for the parameter `name`; give `col` where it is compared in WHERE, so that its value goes
+   * stands for the parameter `name`; give `col` where it goes into WHERE or raw SQL, so that its value goes
    * through the column's encoder (SET values always do). Answers each statement's rows.
    */
   preparedAtomic(build: (db: Db, v: ParamRef) => Atomic[]): (params: Record<string, unknown>) => Promise<unknown[][]>;
 }
 
-/** A named parameter of preparedAtomic: a placeholder when prepared, the value itself when built per call. */
+/** A named parameter of preparedAtomic: a placeholder when prepared, the value itself when built per call (with `col`, encoded by it either way). */
 export type ParamRef = (name: string, col?: Parameters<typeof sql.param>[1]) => unknown;
 
 /** A query not run yet: `.all()` in a synchronous SQLite transaction, an item of a D1 batch, awaited on PostgreSQL. */
@@ -88,11 +88,11 @@ export function rowShape(row: Record<string, unknown>): { shape: string; values:
   };
 }
 
-/** preparedAtomic's values when the statements are built per call: the parameter itself. */
+/** preparedAtomic's values when the statements are built per call: the parameter, encoded by `col` when given. */
 const valueOf =
   (params: Record<string, unknown>): ParamRef =>
-  (name) =>
-    params[name];
+  (name, col) =>
+    col ? sql.param(params[name], col) : params[name];
 
 type SqlitePrepared = { all(p?: Record<string, unknown>): unknown; get(p?: Record<string, unknown>): unknown };
 type PgPrepared = { execute(p?: Record<string, unknown>): Promise<unknown[]> };
