@@ -31,8 +31,13 @@ export class Keyring {
      * takes two (its nonce's MAC checked, the next nonce's made), and through WebCrypto each one was an
      * asynchronous job with a thread-pool round trip costing far more than the hash of ~60 bytes.
      */
-    private readonly lookupKey: Uint8Array,
-  ) {}
+    lookupKey: Uint8Array,
+  ) {
+    this.keyedLookup = hmac.create(sha256, lookupKey);
+  }
+
+  /** HMAC-SHA256 with the lookup key already absorbed (its inner and outer key blocks): each MAC clones it. */
+  private readonly keyedLookup: ReturnType<typeof hmac.create>;
 
   static async fromSecret(secret: Uint8Array): Promise<Keyring> {
     if (secret.length !== 32) throw new Error('key-encryption key must be 32 bytes');
@@ -85,6 +90,6 @@ export class Keyring {
 
   /** The raw HMAC-SHA256 behind lookupDigest (32 bytes), synchronous. */
   lookupMac(purpose: string, value: string): Uint8Array {
-    return hmac(sha256, this.lookupKey, utf8.encode(`${purpose}\n${value}`));
+    return this.keyedLookup.clone().update(utf8.encode(`${purpose}\n${value}`)).digest();
   }
 }

@@ -31,6 +31,11 @@ describe('keyring', () => {
     const k = await Keyring.fromSecret(secret);
     expect(await k.lookupDigest('ca-reference', 'ABCD-1234')).toBe(webcrypto);
     expect(Buffer.from(k.lookupMac('ca-reference', 'ABCD-1234')).toString('hex')).toBe(webcrypto);
+    // Each MAC starts from the same keyed state: one made in between (longer than a block) changes nothing.
+    const long = 'x'.repeat(200);
+    const longWebcrypto = Buffer.from(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`acme-nonce\n${long}`))).toString('hex');
+    expect(Buffer.from(k.lookupMac('acme-nonce', long)).toString('hex')).toBe(longWebcrypto);
+    expect(Buffer.from(k.lookupMac('ca-reference', 'ABCD-1234')).toString('hex')).toBe(webcrypto);
   });
 
   it('makes keyed digests that differ per purpose and per key', async () => {

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { fromBase64, fromBase64Url, toBase64, toBase64Url } from '../../src/core/encoding.js';
+
+// Node's Buffer is the reference here (the core itself has no Buffer).
+const bytesOf = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 131 + seed * 17 + ((i * i) >> 3)) & 255);
+
+describe('base64 and base64url', () => {
+  it('encode every length from 0 to 300 (and a large input) as Buffer does', () => {
+    for (const n of [...Array.from({ length: 301 }, (_, i) => i), 70_000]) {
+      for (const seed of [0, 1, 255]) {
+        const bytes = bytesOf(n, seed);
+        const buf = Buffer.from(bytes);
+        expect(toBase64(bytes)).toBe(buf.toString('base64'));
+        expect(toBase64Url(bytes)).toBe(buf.toString('base64url'));
+        expect(fromBase64Url(buf.toString('base64url'))).toEqual(bytes);
+        expect(fromBase64(buf.toString('base64'))).toEqual(bytes);
+      }
+    }
+  });
+
+  it('encode all-zero and all-ones bytes and subarrays at an offset', () => {
+    for (const fill of [0, 255]) {
+      const bytes = new Uint8Array(40).fill(fill);
+      expect(toBase64Url(bytes)).toBe(Buffer.from(bytes).toString('base64url'));
+    }
+    const whole = bytesOf(64, 7);
+    const part = whole.subarray(5, 38);
+    expect(toBase64Url(part)).toBe(Buffer.from(part).toString('base64url'));
+  });
+
+  it('base64url decoding refuses padding, the standard alphabet, other characters and a dangling character', () => {
+    for (const bad of ['AAA=', 'AA==', 'ab+c', 'ab/c', 'ab c', 'abc\n', 'aé', 'A', 'AAAAA', '\u0100AAA']) {
+      expect(() => fromBase64Url(bad), bad).toThrow('not base64url');
+    }
+    expect(fromBase64Url('')).toEqual(new Uint8Array(0));
+    expect(fromBase64Url('-_-_')).toEqual(Uint8Array.from(Buffer.from('-_-_', 'base64url')));
+  });
+});
