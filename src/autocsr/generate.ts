@@ -3,7 +3,7 @@
  * order's names and organisation. The private key leaves this module only as PKCS#8 PEM, to be sealed into
  * the key archive at once; nothing here stores or logs it.
  */
-import { x509 } from '../core/x509.js';
+import { loadX509, x509, type X509 } from '../core/x509-lazy.js';
 import { toPem } from '../core/pem.js';
 import { tlv, TAG } from '../core/der.js';
 import { utf8 } from '../core/encoding.js';
@@ -21,8 +21,8 @@ export interface AutoCsrResult {
   privateKeyPem: string;
 }
 
-export function subjectOf(commonName: string, org: Organization): x509.JsonName {
-  const name: x509.JsonName = [{ CN: [commonName] }];
+export function subjectOf(commonName: string, org: Organization): X509.JsonName {
+  const name: X509.JsonName = [{ CN: [commonName] }];
   const push = (type: string, value: string | undefined) => {
     if (value) name.push({ [type]: [value] });
   };
@@ -73,7 +73,8 @@ const DNS_NAME = 0x82;
  * a warm-pool order's time; the subject is still encoded by @peculiar/x509's Name. Checked with openssl
  * by test/api/autocsr.test.ts.
  */
-async function csrDer(keys: CryptoKeyPair, subject: x509.JsonName, domains: string[]): Promise<Uint8Array<ArrayBuffer>> {
+async function csrDer(keys: CryptoKeyPair, subject: X509.JsonName, domains: string[]): Promise<Uint8Array<ArrayBuffer>> {
+  await loadX509();
   const spki = new Uint8Array(await crypto.subtle.exportKey('spki', keys.publicKey));
   const san = tlv(TAG.SEQUENCE, OID_SAN, tlv(TAG.OCTET_STRING, tlv(TAG.SEQUENCE, ...domains.map((d) => tlv(DNS_NAME, utf8.encode(d))))));
   const info = tlv(

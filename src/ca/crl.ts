@@ -7,7 +7,7 @@
  * encoded here), and the generator's empty entry extensions are mended (see withoutEmptyEntryExtensions).
  * The caller keeps the revoked certificates and the CRL number in its store; this module stores nothing.
  */
-import { x509 } from '../core/x509.js';
+import { loadX509, x509, type X509 } from '../core/x509-lazy.js';
 import type { Clock } from '../core/clock.js';
 import { fromHex } from '../core/encoding.js';
 import { toPem } from '../core/pem.js';
@@ -45,7 +45,7 @@ export interface SignedCrl {
   crlNumber: bigint;
 }
 
-function crlNumberExtension(n: bigint): x509.Extension {
+function crlNumberExtension(n: bigint): X509.Extension {
   if (n < 0n) throw new RangeError('a CRL number is not negative');
   const value = unsignedInteger(fromHex(n.toString(16)));
   if (value.length - 2 > 20) throw new RangeError('a CRL number has at most 20 octets (RFC 5280 §5.2.3)');
@@ -82,6 +82,7 @@ async function withoutEmptyEntryExtensions(der: Uint8Array<ArrayBuffer>, key: Cr
 }
 
 export async function signCrl(params: CrlParams): Promise<SignedCrl> {
+  await loadX509();
   const lifetime = params.lifetimeSeconds ?? DEFAULT_CRL_LIFETIME_SECONDS;
   if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > MAX_CRL_LIFETIME_SECONDS) {
     throw new RangeError(`CRL lifetime must be 1 to ${MAX_CRL_LIFETIME_SECONDS} seconds`);

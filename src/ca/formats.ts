@@ -3,7 +3,7 @@
  * chain PEM, intermediates only) so that certificates from an upstream CA render the same way. Each comes
  * with its media type and a suggested file name. None of them holds a private key.
  */
-import { x509 } from '../core/x509.js';
+import { x509, type X509 } from '../core/x509-lazy.js';
 import { utf8 } from '../core/encoding.js';
 import { pemBlocks } from '../core/pem.js';
 
@@ -28,7 +28,8 @@ export function isCertificateFormat(s: string): s is CertificateFormat {
 }
 
 /** Every certificate of a PEM text, parsed (anything but certificate blocks is ignored). */
-export function parsePemCertificates(pem: string): x509.X509Certificate[] {
+/** (After loadX509(), as every caller of this module does.) */
+export function parsePemCertificates(pem: string): X509.X509Certificate[] {
   return pemBlocks(pem, 'CERTIFICATE').map((block) => new x509.X509Certificate(block.der));
 }
 
@@ -42,7 +43,7 @@ export function fileBaseName(domain: string): string {
   return base || 'certificate';
 }
 
-const pemOf = (certs: x509.X509Certificate[]) => certs.map((c) => c.toString('pem') + '\n').join('');
+const pemOf = (certs: X509.X509Certificate[]) => certs.map((c) => c.toString('pem') + '\n').join('');
 
 export function renderCertificate(format: CertificateFormat, issued: IssuedPems, baseName: string): CertificateDownload {
   const leaves = parsePemCertificates(issued.certificatePem);

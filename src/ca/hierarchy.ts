@@ -5,7 +5,9 @@
  * the certificates as PEM and the private keys as PKCS#8 bytes for the caller to seal at rest, and loadCa
  * turns that material back into a signer (the key imported non-extractable).
  */
-import { x509 } from '../core/x509.js';
+import { loadX509, x509, type X509 } from '../core/x509-lazy.js';
+import { toPem } from '../core/pem.js';
+import { readCaCertificate, signedBy } from './ca-certificate.js';
 import { DAY_MS, systemClock, type Clock } from '../core/clock.js';
 import { caCurveOf, caSigning, INTERMEDIATE_CURVE, ROOT_CURVE, type CaCurve, type CaSigning } from './algorithms.js';
 import { newSerialHex } from './serial.js';
@@ -42,8 +44,12 @@ export interface CaMaterialToLoad {
 
 /** A loaded intermediate, ready to sign leaves and CRLs. */
 export interface LoadedCa {
-  root: x509.X509Certificate;
-  intermediate: x509.X509Certificate;
+  /** The root and the intermediate as @peculiar/x509 objects, parsed on first read (after loadX509()). */
+  readonly root: X509.X509Certificate;
+  readonly intermediate: X509.X509Certificate;
+  /** The intermediate's validity and subject (DER), which every leaf needs, read at load. */
+  intermediateValidity: { notBefore: Date; notAfter: Date };
+  intermediateSubjectDer: Uint8Array;
   /** The intermediate's private key, not extractable. */
   signingKey: CryptoKey;
   /** The intermediate's curve and the signature algorithm that goes with it. */
@@ -57,8 +63,8 @@ export interface LoadedCa {
 const ROOT_DAYS = 25 * 365;
 const INTERMEDIATE_DAYS = 8 * 365;
 
-function caName(commonName: string, opts: HierarchyOptions): x509.JsonName {
-  const name: x509.JsonName = [];
+function caName(commonName: string, opts: HierarchyOptions): X509.JsonName {
+  const name: X509.JsonName = [];
   if (opts.country) name.push({ C: [opts.country] });
   name.push({ O: [opts.organization ?? 'eabgate'] });
   name.push({ CN: [commonName] });
@@ -69,6 +75,7 @@ const caKeyUsage = () =>
   new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true);
 
 export async function createHierarchy(opts: HierarchyOptions = {}): Promise<CaMaterial> {
+  await loadX509();
   const now = wholeSeconds((opts.clock ?? systemClock).now());
   const rootDays = opts.rootValidityDays ?? ROOT_DAYS;
   const interDays = opts.intermediateValidityDays ?? INTERMEDIATE_DAYS;
@@ -119,7 +126,7 @@ export async function createHierarchy(opts: HierarchyOptions = {}): Promise<CaMa
   };
 }
 
-function parseCert(what: string, pem: string): x509.X509Certificate {
+function parseCert(what: string, pem: string): X509.X509Certificate {
   try {
     return new x509.X509Certificate(pem);
   } catch {
@@ -127,45 +134,104 @@ function parseCert(what: string, pem: string): x509.X509Certificate {
   }
 }
 
-/**
- * Imports the intermediate's key and checks the material hangs together: the intermediate is a CA signed
- * by the root, and the key is the one its certificate names (a test signature verifies with it).
- */
-export async function loadCa(material: CaMaterialToLoad): Promise<LoadedCa> {
+/** The checks of loadCa that need the certificates, and what it keeps of the intermediate. */
+interface CheckedPair {
+  curve: CaCurve;
+  keyIdHex: string;
+  spki: Uint8Array;
+  notBefore: Date;
+  notAfter: Date;
+  subjectDer: Uint8Array;
+  rootPem: string;
+  intermediatePem: string;
+}
+
+/** The checks on the lean reading (./ca-certificate.ts); undefined when it cannot read either certificate. */
+async function checkPairLean(material: CaMaterialToLoad): Promise<CheckedPair | undefined> {
+  const root = readCaCertificate(material.rootCertPem);
+  const intermediate = readCaCertificate(material.intermediateCertPem);
+  if (!root || !intermediate) return undefined;
+  return checkedPair(root.der, intermediate.der, () => signedBy(intermediate, root), {
+    isCa: intermediate.isCa,
+    keyIdHex: intermediate.keyIdHex,
+    curve: intermediate.curve,
+    spki: intermediate.spki,
+    notBefore: intermediate.notBefore,
+    notAfter: intermediate.notAfter,
+    subjectDer: intermediate.subjectDer,
+  });
+}
+
+/** The same checks with @peculiar/x509, for material the lean reader does not read. */
+async function checkPairX509(material: CaMaterialToLoad): Promise<CheckedPair> {
+  await loadX509();
   const root = parseCert('root', material.rootCertPem);
   const intermediate = parseCert('intermediate', material.intermediateCertPem);
-  if (intermediate.toString('base64') === root.toString('base64')) throw new Error('loadCa: the intermediate is the root: leaves must not be signed by the root');
-  if (!(await intermediate.verify({ publicKey: root, signatureOnly: true }))) {
-    throw new Error('loadCa: the intermediate certificate is not signed by the root');
-  }
-  const bc = intermediate.getExtension(x509.BasicConstraintsExtension);
-  if (!bc?.ca) throw new Error('loadCa: the intermediate certificate is not a CA certificate');
-  const ski = intermediate.getExtension(x509.SubjectKeyIdentifierExtension);
-  if (!ski) throw new Error('loadCa: the intermediate certificate has no subject key identifier');
-
   const curve = caCurveOf(intermediate.publicKey.algorithm as { name?: string; namedCurve?: string });
-  if (!curve) throw new Error('loadCa: the intermediate certificate has no ECDSA P-256 or P-384 key');
-  const signing = caSigning(curve);
+  return checkedPair(new Uint8Array(root.rawData), new Uint8Array(intermediate.rawData), () => intermediate.verify({ publicKey: root, signatureOnly: true }), {
+    isCa: intermediate.getExtension(x509.BasicConstraintsExtension)?.ca === true,
+    keyIdHex: intermediate.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId,
+    curve,
+    spki: new Uint8Array(intermediate.publicKey.rawData),
+    notBefore: intermediate.notBefore,
+    notAfter: intermediate.notAfter,
+    subjectDer: new Uint8Array(intermediate.subjectName.toArrayBuffer()),
+  });
+}
+
+async function checkedPair(
+  rootDer: Uint8Array,
+  intermediateDer: Uint8Array,
+  signedByRoot: () => Promise<boolean>,
+  i: { isCa: boolean; keyIdHex: string | undefined; curve: CaCurve | undefined; spki: Uint8Array; notBefore: Date; notAfter: Date; subjectDer: Uint8Array },
+): Promise<CheckedPair> {
+  const rootPem = toPem('CERTIFICATE', rootDer);
+  const intermediatePem = toPem('CERTIFICATE', intermediateDer);
+  if (intermediatePem === rootPem) throw new Error('loadCa: the intermediate is the root: leaves must not be signed by the root');
+  if (!(await signedByRoot().catch(() => false))) throw new Error('loadCa: the intermediate certificate is not signed by the root');
+  if (!i.isCa) throw new Error('loadCa: the intermediate certificate is not a CA certificate');
+  if (!i.keyIdHex) throw new Error('loadCa: the intermediate certificate has no subject key identifier');
+  if (!i.curve) throw new Error('loadCa: the intermediate certificate has no ECDSA P-256 or P-384 key');
+  return { curve: i.curve, keyIdHex: i.keyIdHex, spki: i.spki, notBefore: i.notBefore, notAfter: i.notAfter, subjectDer: i.subjectDer, rootPem, intermediatePem };
+}
+
+/**
+ * Imports the intermediate's key and checks the material hangs together: the intermediate is a CA signed
+ * by the root, and the key is the one its certificate names (a test signature verifies with it). The
+ * certificates are read without @peculiar/x509 (./ca-certificate.ts) when they can be, which is always for
+ * material createHierarchy made: loading the CA at start does not load that library.
+ */
+export async function loadCa(material: CaMaterialToLoad): Promise<LoadedCa> {
+  const pair = (await checkPairLean(material)) ?? (await checkPairX509(material));
+  const signing = caSigning(pair.curve);
   let signingKey: CryptoKey;
   try {
     signingKey = await crypto.subtle.importKey('pkcs8', new Uint8Array(material.intermediateKeyPkcs8), signing.key, false, ['sign']);
   } catch {
-    throw new Error(`loadCa: the intermediate key is not a PKCS#8 ECDSA ${curve} private key`);
+    throw new Error(`loadCa: the intermediate key is not a PKCS#8 ECDSA ${pair.curve} private key`);
   }
   const probe = crypto.getRandomValues(new Uint8Array(32));
   const sig = await crypto.subtle.sign(signing.signature, signingKey, probe);
-  const publicKey = await intermediate.publicKey.export(signing.key, ['verify']);
+  const publicKey = await crypto.subtle.importKey('spki', pair.spki as BufferSource, signing.key, false, ['verify']);
   if (!(await crypto.subtle.verify(signing.signature, publicKey, sig, probe))) {
     throw new Error("loadCa: the intermediate key does not match the intermediate certificate's public key");
   }
 
+  let root: X509.X509Certificate | undefined;
+  let intermediate: X509.X509Certificate | undefined;
   return {
-    root,
-    intermediate,
+    get root() {
+      return (root ??= parseCert('root', pair.rootPem));
+    },
+    get intermediate() {
+      return (intermediate ??= parseCert('intermediate', pair.intermediatePem));
+    },
+    intermediateValidity: { notBefore: pair.notBefore, notAfter: pair.notAfter },
+    intermediateSubjectDer: pair.subjectDer,
     signingKey,
     signing,
-    keyIdHex: ski.keyId,
-    rootPem: root.toString('pem') + '\n',
-    intermediatePem: intermediate.toString('pem') + '\n',
+    keyIdHex: pair.keyIdHex,
+    rootPem: pair.rootPem,
+    intermediatePem: pair.intermediatePem,
   };
 }

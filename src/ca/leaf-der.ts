@@ -14,7 +14,7 @@ import { sha1 } from '@noble/hashes/legacy.js';
 import { children, ecdsaSignatureToDer, GENERAL_NAME, parse, tlv, TAG } from '../core/der.js';
 import { fromBase64, utf8 } from '../core/encoding.js';
 import { parseIpAddress } from '../core/ip.js';
-import { x509 } from '../core/x509.js';
+import { x509, type X509 } from '../core/x509-lazy.js';
 import type { CaSigning } from './algorithms.js';
 
 const BOOLEAN_TRUE = new Uint8Array([0x01, 0x01, 0xff]);
@@ -23,15 +23,6 @@ const VERSION_V3 = new Uint8Array([0xa0, 0x03, 0x02, 0x01, 0x02]);
 const OID_SAN = new Uint8Array([0x06, 0x03, 0x55, 0x1d, 0x11]);
 const OID_SKI = new Uint8Array([0x06, 0x03, 0x55, 0x1d, 0x0e]);
 const OID_CN = new Uint8Array([0x06, 0x03, 0x55, 0x04, 0x03]);
-
-/** The DER of the intermediate's subject, exactly as in its certificate: the leaves' issuer. */
-export function subjectDerOf(cert: x509.X509Certificate): Uint8Array {
-  const tbs = children(parse(new Uint8Array(cert.rawData)).content)[0]!;
-  const fields = children(tbs.content);
-  // version [0] is present in every v3 certificate: serial, signature, issuer, validity, subject.
-  const at = fields[0]!.tag === 0xa0 ? 5 : 4;
-  return fields[at]!.bytes;
-}
 
 /** The SubjectPublicKeyInfo of a PKCS#10 request, as its DER bytes (CertificationRequestInfo's third field). */
 export function csrSpki(csrDer: Uint8Array): Uint8Array {
@@ -82,7 +73,8 @@ function cnOnlySubject(cn: string): Uint8Array {
 }
 
 /** The subject's DER: empty, a CN alone (written here), or anything else through @peculiar/x509's Name. */
-export function subjectDer(subject: x509.JsonName): Uint8Array {
+/** (Read after loadX509(), as signLeaf does: only a subject other than a CN alone needs it.) */
+export function subjectDer(subject: X509.JsonName): Uint8Array {
   if (subject.length === 0) return new Uint8Array([TAG.SEQUENCE, 0x00]);
   const only = subject.length === 1 ? subject[0]! : undefined;
   const keys = only ? Object.keys(only) : [];

@@ -4,7 +4,7 @@
  * order's domains and the organization from the order. The result is a certificate alone: no private key
  * ever passes through here.
  */
-import { x509 } from '../core/x509.js';
+import { loadX509, x509, type X509 } from '../core/x509-lazy.js';
 import { withoutNewCsrLabel } from '../core/pem.js';
 import type { Clock } from '../core/clock.js';
 import type { Organization, Product } from '../core/store/types.js';
@@ -20,7 +20,7 @@ import { canonicalIp } from '../core/ip.js';
 import { nameSyntaxFault, normalizeName } from '../core/hostname.js';
 import { fromHex, toBase64 } from '../core/encoding.js';
 import { verifiedCsrKey } from '../core/verified-csr.js';
-import { csrSpki, pemBody, sanExtension, signTbs, skiExtension, subjectDer, subjectDerOf, tbsCertificate } from './leaf-der.js';
+import { csrSpki, pemBody, sanExtension, signTbs, skiExtension, subjectDer, tbsCertificate } from './leaf-der.js';
 
 /** Where relying parties fetch the issuer certificate and the CRL; the gateway serves both. */
 export interface CaUrls {
@@ -55,7 +55,7 @@ export interface LeafRequest {
 
 export interface SignedLeaf {
   /** The certificate parsed by @peculiar/x509, made on first use only (issuance itself needs the PEM). */
-  readonly certificate: x509.X509Certificate;
+  readonly certificate: X509.X509Certificate;
   pem: string;
   serialHex: string;
   notBefore: Date;
@@ -84,7 +84,7 @@ function checkDomains(domains: string[], internal = false, ipAddresses: string[]
   }
 }
 
-function parseCsr(pem: string): x509.Pkcs10CertificateRequest {
+function parseCsr(pem: string): X509.Pkcs10CertificateRequest {
   try {
     return new x509.Pkcs10CertificateRequest(withoutNewCsrLabel(pem.trim()));
   } catch {
@@ -92,7 +92,7 @@ function parseCsr(pem: string): x509.Pkcs10CertificateRequest {
   }
 }
 
-async function verifyCsr(csr: x509.Pkcs10CertificateRequest): Promise<void> {
+async function verifyCsr(csr: X509.Pkcs10CertificateRequest): Promise<void> {
   const ok = await csr.verify().catch(() => false);
   if (!ok) {
     throw problems.badCsr('csr: the signature does not verify with the public key it carries', { field: 'csr', rule: 'bad-signature' });
@@ -102,7 +102,7 @@ async function verifyCsr(csr: x509.Pkcs10CertificateRequest): Promise<void> {
 /** notBefore = now; notAfter = notBefore + min(requested, BR cap, CA maximum) days, within the issuer's life. */
 function validity(ctx: LeafContext, requestedDays: number | undefined): { notBefore: Date; notAfter: Date } {
   const notBefore = wholeSeconds(ctx.clock.now());
-  const issuer = ctx.ca.intermediate;
+  const issuer = ctx.ca.intermediateValidity;
   if (notBefore < issuer.notBefore || notBefore > issuer.notAfter) {
     throw new Error('the intermediate CA certificate is not valid at the time of issuance');
   }
@@ -124,7 +124,7 @@ interface SharedParts {
 }
 
 const shared = new WeakMap<LoadedCa, Map<string, SharedParts>>();
-const der = (ext: x509.Extension) => new Uint8Array(ext.rawData);
+const der = (ext: X509.Extension) => new Uint8Array(ext.rawData);
 
 function sharedParts(ca: LoadedCa, urls: CaUrls): SharedParts {
   let byUrls = shared.get(ca);
@@ -134,7 +134,7 @@ function sharedParts(ca: LoadedCa, urls: CaUrls): SharedParts {
   if (!parts) {
     const ds = x509.KeyUsageFlags.digitalSignature;
     parts = {
-      issuer: subjectDerOf(ca.intermediate),
+      issuer: ca.intermediateSubjectDer,
       common: [
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
@@ -182,6 +182,8 @@ async function csrKey(pem: string): Promise<{ spki: Uint8Array; key: SubscriberK
 }
 
 export async function signLeaf(ctx: LeafContext, req: LeafRequest): Promise<SignedLeaf> {
+  // The shared extensions, OV/EV subjects, a CSR the lean reader leaves alone and `certificate` need it.
+  await loadX509();
   const ipAddresses = req.ipAddresses ?? [];
   checkDomains(req.domains, req.internalNames, ipAddresses);
   const { spki, key } = await csrKey(req.csrPem);
@@ -210,7 +212,7 @@ export async function signLeaf(ctx: LeafContext, req: LeafRequest): Promise<Sign
   const certDer = await signTbs(tbs, ctx.ca.signingKey, ctx.ca.signing);
   const b64 = toBase64(certDer);
   const pem = `-----BEGIN CERTIFICATE-----\n${b64.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----`;
-  let parsed: x509.X509Certificate | undefined;
+  let parsed: X509.X509Certificate | undefined;
   return {
     get certificate() {
       return (parsed ??= new x509.X509Certificate(certDer));

@@ -6,7 +6,7 @@
  * faster. test/csr/pkcs10.test.ts compares the two on openssl-made CSRs.
  * Faults are `badCsr` domain errors (field "csr") with rule "unparseable" or "bad-signature".
  */
-import { x509 } from '../core/x509.js';
+import { loadX509, x509, type X509 } from '../core/x509-lazy.js';
 import { withoutNewCsrLabel } from '../core/pem.js';
 import { domainErrors } from '../core/errors.js';
 import { fromBase64 } from '../core/encoding.js';
@@ -81,6 +81,7 @@ export async function readCsrFast(input: string): Promise<ReadCsr | undefined> {
   if (!plain || !req) return undefined;
   // @peculiar/x509 builds a class for each requested extension it knows (key usage, basic constraints…)
   // and fails on one it cannot read: the same check on those few bytes, so such a CSR fails as before.
+  if (req.otherExtensions.length > 0) await loadX509();
   for (const ext of req.otherExtensions) {
     try {
       x509.ExtensionFactory.create(new Uint8Array(ext.der));
@@ -101,8 +102,9 @@ export async function readCsrFast(input: string): Promise<ReadCsr | undefined> {
 
 /** The @peculiar/x509 reader: any CSR it can read, and every refusal. */
 export async function readCsrWithX509(input: string): Promise<ReadCsr> {
+  await loadX509();
   const text = pemText(input);
-  let csr: x509.Pkcs10CertificateRequest;
+  let csr: X509.Pkcs10CertificateRequest;
   try {
     csr = new x509.Pkcs10CertificateRequest(text);
   } catch {

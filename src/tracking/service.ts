@@ -9,6 +9,7 @@ import type { Store, OrderRecord } from '../core/store/types.js';
 import { problems } from '../core/problem.js';
 import { Throttle, type ThrottlePolicy } from '../core/throttle.js';
 import { renderCertificate, type CertificateDownload, type CertificateFormat } from '../ca/formats.js';
+import { loadX509 } from '../core/x509-lazy.js';
 import { checkCsr } from '../csr/check.js';
 import { autoCsrPackage } from '../autocsr/package.js';
 import type { KeyArchive } from '../autocsr/key-archive.js';
@@ -107,6 +108,7 @@ export class TrackingService {
     if (!cert || (order.status !== 'issued' && (cert.revokedAt !== null || order.replacesCertificateId !== cert.id))) {
       throw problems.conflict(`The certificate is not issued yet (order status: ${order.status}).`, { orderStatus: order.status });
     }
+    await loadX509();
     return renderCertificate(format, { certificatePem: cert.certPem, chainPem: cert.chainPem }, order.domains[0]!);
   }
 

@@ -16,7 +16,7 @@
 import { acmeProblems } from '../core/problem.js';
 import { timingSafeEqual } from '../core/encoding.js';
 import { tlv, TAG } from '../core/der.js';
-import { x509 } from '../core/x509.js';
+import { loadX509, x509, type X509 } from '../core/x509-lazy.js';
 import type { DnsResolver, TlsAlpnProbeResult, TlsAlpnProber } from './ports.js';
 import { isReachabilityFailure, resolveAddresses } from './addresses.js';
 import { tlsAlpn01Digest } from './key-authorization.js';
@@ -80,17 +80,19 @@ async function probeAndCheck(
       ),
     );
   }
-  const fault = checkAcmeCertificate(result.certificate, domain, await tlsAlpn01Digest(keyAuth), id.type);
+  const digest = await tlsAlpn01Digest(keyAuth);
+  await loadX509();
+  const fault = checkAcmeCertificate(result.certificate, domain, digest, id.type);
   if (fault) return invalid(acmeProblems.incorrectResponse(`${where}: the certificate presented ${fault}`));
   return valid();
 }
 
 /**
  * Returns null when the certificate answers the challenge, otherwise what is wrong with it. `type` "ip":
- * `domain` is an address (canonical text) and the one SAN entry must be that iPAddress.
+ * `domain` is an address (canonical text) and the one SAN entry must be that iPAddress. After loadX509().
  */
 export function checkAcmeCertificate(der: Uint8Array, domain: string, digest: Uint8Array, type: 'dns' | 'ip' = 'dns'): string | null {
-  let cert: x509.X509Certificate;
+  let cert: X509.X509Certificate;
   try {
     cert = new x509.X509Certificate(new Uint8Array(der));
   } catch {
@@ -99,7 +101,7 @@ export function checkAcmeCertificate(der: Uint8Array, domain: string, digest: Ui
 
   const sans = cert.extensions.filter((e) => e.type === SAN_OID);
   if (sans.length !== 1) return 'has no subjectAltName extension';
-  let names: readonly x509.GeneralName[];
+  let names: readonly X509.GeneralName[];
   try {
     names = new x509.SubjectAlternativeNameExtension(sans[0]!.rawData).names.items;
   } catch {

@@ -2,7 +2,7 @@
  * RFC 9773 §4.1 certificate identifiers: base64url(AKI keyIdentifier) "." base64url(serial number, the
  * DER INTEGER's content octets). Used by renewalInfo and by newOrder's `replaces`.
  */
-import { x509 } from '../../core/x509.js';
+import { loadX509, x509 } from '../../core/x509-lazy.js';
 import { acmeProblems } from '../../core/problem.js';
 import { fromBase64Url, fromHex, toBase64Url, toHex } from '../../core/encoding.js';
 import type { CertificateRecord, Store } from '../../core/store/types.js';
@@ -47,7 +47,7 @@ export function parseCertId(text: unknown, what = 'certID'): CertId {
   return { text: `${toBase64Url(aki)}.${toBase64Url(serial)}`, akiHex: toHex(aki), serialHex: normalizeSerialHex(toHex(serial)) };
 }
 
-/** The certID of a certificate (PEM). */
+/** The certID of a certificate (PEM). After loadX509(). */
 export function certIdOf(certPem: string): CertId {
   const cert = new x509.X509Certificate(certPem);
   const aki = cert.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId ?? '';
@@ -60,5 +60,6 @@ export function certIdOf(certPem: string): CertId {
 export async function certificateFor(store: Store, id: CertId): Promise<CertificateRecord | undefined> {
   const cert = await store.certificates.bySerial(id.serialHex);
   if (!cert) return undefined;
+  await loadX509();
   return certIdOf(cert.certPem).akiHex === id.akiHex ? cert : undefined;
 }

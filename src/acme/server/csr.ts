@@ -4,7 +4,7 @@
  * ACME clients, naming the names that are missing from or extra in the CSR; the ACME edge
  * (domain-errors.ts) renders them as `badCSR`.
  */
-import { x509 } from '../../core/x509.js';
+import { loadX509, x509 } from '../../core/x509-lazy.js';
 import { acmeProblems } from '../../core/problem.js';
 import { DomainError, domainErrors } from '../../core/errors.js';
 import { fromBase64Url } from '../../core/encoding.js';
@@ -58,6 +58,7 @@ export async function checkFinalizeCsr(value: unknown, orderNames: string[], opt
   } catch (err) {
     if (!(err instanceof DomainError) || err.code !== 'badCsr') throw err;
     // Rendered by the ACME edge as badCSR; the detail is reworded for ACME clients (no REST field prefix).
+    await loadX509();
     const detail = (err.extensions.rule === 'names' ? namesDifference(pem, orderNames) : undefined) ?? err.detail.replace(/^csr: /, 'The CSR: ');
     throw domainErrors.badCsr(detail);
   }

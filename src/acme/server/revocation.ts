@@ -7,7 +7,7 @@
  * revoked certificate appears on the CRL at /ca/crl from the next fetch on.
  */
 import { importJWK } from 'jose';
-import { x509 } from '../../core/x509.js';
+import { loadX509, x509, type X509 } from '../../core/x509-lazy.js';
 import { acmeProblems } from '../../core/problem.js';
 import { fromBase64Url, fromBase64, timingSafeEqual } from '../../core/encoding.js';
 import type { AcmeServices } from '../../app/context.js';
@@ -24,14 +24,14 @@ import { notFound } from './owned.js';
 const derOfPem = (pem: string) => fromBase64(pem.replace(/-----[^-]+-----|\s/g, ''));
 
 /** The certificate's DNS names and IP addresses (canonical text, as IP authorizations store them). */
-function dnsNames(cert: x509.X509Certificate): string[] {
+function dnsNames(cert: X509.X509Certificate): string[] {
   const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
   return (san?.names.items ?? []).flatMap((n) =>
     n.type === 'dns' ? [n.value.toLowerCase()] : n.type === 'ip' ? [canonicalIp(n.value) ?? n.value] : [],
   );
 }
 
-async function accountMayRevoke(s: AcmeServices, account: AcmeAccountRecord, record: CertificateRecord, cert: x509.X509Certificate): Promise<boolean> {
+async function accountMayRevoke(s: AcmeServices, account: AcmeAccountRecord, record: CertificateRecord, cert: X509.X509Certificate): Promise<boolean> {
   if (record.acmeOrderId) {
     const o = await s.store.acme.orders.byId(record.acmeOrderId);
     if (o?.accountId === account.id) return true;
@@ -42,7 +42,7 @@ async function accountMayRevoke(s: AcmeServices, account: AcmeAccountRecord, rec
   return names.every((n) => authorized.has(n));
 }
 
-async function keyMatches(jws: JwkRequest, cert: x509.X509Certificate): Promise<boolean> {
+async function keyMatches(jws: JwkRequest, cert: X509.X509Certificate): Promise<boolean> {
   try {
     const key = (await importJWK(jws.jwk, jws.header.alg, { extractable: true })) as CryptoKey;
     const spki = new Uint8Array(await crypto.subtle.exportKey('spki', key));
@@ -66,7 +66,8 @@ export async function revokeCert(c: AcmeContext): Promise<Response> {
   } catch {
     throw acmeProblems.malformed('"certificate" is not valid base64url: its length leaves a partial byte.');
   }
-  let cert: x509.X509Certificate;
+  await loadX509();
+  let cert: X509.X509Certificate;
   try {
     cert = new x509.X509Certificate(der as Uint8Array<ArrayBuffer>);
   } catch {

@@ -5,7 +5,7 @@
  * trust is at <data dir>/ca/root.pem.
  */
 import { readFileSync } from 'node:fs';
-import { x509 } from '../../core/x509.js';
+import { loadX509, x509 } from '../../core/x509-lazy.js';
 import { toPem } from '../../core/pem.js';
 import { isIpLiteral } from '../../core/ip.js';
 import { nameSyntaxFault } from '../../core/hostname.js';
@@ -23,6 +23,7 @@ export async function autoTls(config: Config, ca: EmbeddedCa): Promise<TlsMateri
   const names = [...new Set([host, 'localhost'].filter((n) => !isIpLiteral(n) && nameSyntaxFault(n, { singleLabel: true }) === undefined))];
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = (await crypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
+  await loadX509();
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: [{ CN: [names[0]!] }],
     keys,

@@ -5,11 +5,13 @@
  */
 import type { Issued } from '../../ca/issuer.js';
 import { parsePemCertificates } from '../../ca/formats.js';
+import { loadX509 } from '../../core/x509-lazy.js';
 import { normalizeSerialHex } from '../../acme/server/cert-id.js';
 
 const pem = (c: { toString(format: 'pem'): string }) => c.toString('pem') + '\n';
 
 export async function issuedFromChain(chainPem: string): Promise<Issued> {
+  await loadX509();
   const certs = parsePemCertificates(chainPem);
   const leaf = certs[0];
   if (!leaf) throw new Error('the upstream certificate download holds no certificate');

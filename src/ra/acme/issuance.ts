@@ -13,7 +13,7 @@
  * periodic job): a stored certificate is attached, a lapsed lease is taken over and the stored CSR
  * submitted again, and after the give-up time the order becomes invalid and the reservation is released.
  */
-import { x509 } from '../../core/x509.js';
+import { loadX509, x509 } from '../../core/x509-lazy.js';
 import { DAY_MS } from '../../core/clock.js';
 import { domainErrors, toDoc, DomainError } from '../../core/errors.js';
 import type { AcmeAccountRecord, AcmeAuthorizationRecord, AcmeOrderRecord } from '../../core/store/acme.js';
@@ -235,7 +235,7 @@ export class AcmeIssuance {
     if (!account) return { order: o };
     d.logger.info('acme issuance: submitted again after an interruption', { order: o.id });
     try {
-      return await this.issue({ ...o, leaseAt: now }, account.subscriptionId, commonNameOf(o.csrPem));
+      return await this.issue({ ...o, leaseAt: now }, account.subscriptionId, await commonNameOf(o.csrPem));
     } catch (err) {
       if (err instanceof DomainError) return { order: await this.reread(o) };
       throw err;
@@ -256,7 +256,8 @@ export class AcmeIssuance {
   }
 }
 
-function commonNameOf(pem: string): string | undefined {
+async function commonNameOf(pem: string): Promise<string | undefined> {
+  await loadX509();
   try {
     return new x509.Pkcs10CertificateRequest(pem).subjectName.getField('CN')[0]?.trim().toLowerCase();
   } catch {

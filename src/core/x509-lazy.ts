@@ -1,0 +1,38 @@
+/**
+ * @peculiar/x509 for modules on the server's start path, loaded on first need instead of at start.
+ *
+ * Evaluating @peculiar/x509 (with reflect-metadata and every ASN.1 schema it declares) cost a start about
+ * 90 ms and the idle server about 5 MB, for a module that nothing needs until the first certificate is
+ * signed, a CSR falls back to the full parser, a CRL is made or a download is packaged. Modules that the
+ * server imports at start (test/architecture/start-path.test.ts lists them) use `x509` from here and await
+ * `loadX509()` at the start of each asynchronous operation that reaches it; `x509` throws, naming the
+ * member, when read before that. Everything else (the API and portal apps, loaded on their first request,
+ * the CLI, tests) imports ./x509.js as before.
+ */
+import type * as X509 from '@peculiar/x509';
+
+export type { X509 };
+
+let loaded: typeof X509 | undefined;
+let loading: Promise<typeof X509> | undefined;
+
+/** Loads @peculiar/x509 once (./x509.js: reflect-metadata first, then the platform's WebCrypto as provider). */
+export function loadX509(): Promise<typeof X509> {
+  if (loaded) return Promise.resolve(loaded);
+  loading ??= import('./x509.js').then(
+    (m) => (loaded = m.x509),
+    (err: unknown) => {
+      loading = undefined;
+      throw err;
+    },
+  );
+  return loading;
+}
+
+/** @peculiar/x509's exports, once loadX509() has resolved. */
+export const x509: typeof X509 = new Proxy({} as typeof X509, {
+  get(_target, member) {
+    if (!loaded) throw new Error(`@peculiar/x509 read (x509.${String(member)}) before loadX509() resolved`);
+    return Reflect.get(loaded, member);
+  },
+});
