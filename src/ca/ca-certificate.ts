@@ -34,6 +34,8 @@ export interface CaCertificateInfo {
   /** The signature as WebCrypto takes it (r ‖ s), with its hash. */
   signature: { hash: 'SHA-256' | 'SHA-384'; value: Uint8Array };
   subjectDer: Uint8Array;
+  /** The subject as text, as @peculiar/x509 writes it ("C=DE, O=…, CN=…"); undefined for a name it does not write here. */
+  subjectText: string | undefined;
   notBefore: Date;
   notAfter: Date;
   /** The SubjectPublicKeyInfo (DER) and the curve of its ECDSA key. */
@@ -54,6 +56,35 @@ function timeOf(t: Tlv): Date {
   let year = Number(m[1]);
   if (t.tag === TAG.UTC_TIME) year += year >= 50 ? 1900 : 2000;
   return new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+}
+
+/** The attribute types of the CA's names, by OID content (hex). */
+const NAME_TYPES: Record<string, string> = { '550403': 'CN', '550406': 'C', '55040a': 'O', '55040b': 'OU', '550407': 'L', '550408': 'ST' };
+const STRING_TAGS = new Set<number>([TAG.UTF8_STRING, TAG.PRINTABLE_STRING]);
+const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A Name (RFC 5280 §4.1.2.4) as text in @peculiar/x509's form (RDNs joined by ", ", multi-valued ones by
+ * "+", RFC 4514's escapes), for the attribute types and string kinds the CA's own names use; undefined
+ * for anything else.
+ */
+function nameText(name: Tlv): string | undefined {
+  const rdns: string[] = [];
+  for (const rdn of children(name.content)) {
+    if (rdn.tag !== TAG.SET) return undefined;
+    const parts: string[] = [];
+    for (const atv of children(rdn.content)) {
+      const [type, value] = children(atv.content);
+      const typeName = type?.tag === TAG.OID ? NAME_TYPES[toHex(type.content)] : undefined;
+      if (!typeName || !value || !STRING_TAGS.has(value.tag)) return undefined;
+      const text = utf8Fatal.decode(value.content);
+      if (/[\r\n\t]/.test(text)) return undefined;
+      const escaped = text.replace(/([,+"\\<>;])/g, '\\$1').replace(/^([ #])/, '\\$1').replace(/([ ]$)/, '\\$1');
+      parts.push(`${typeName}=${escaped}`);
+    }
+    rdns.push(parts.join('+'));
+  }
+  return rdns.join(', ');
 }
 
 const hexOf = (t: Tlv | undefined, tag: number) => {
@@ -107,6 +138,7 @@ export function readCaCertificate(pem: string): CaCertificateInfo | undefined {
       tbs: tbs.bytes,
       signature: { hash, value: sigBits.content.subarray(1) },
       subjectDer: subject.bytes,
+      subjectText: nameText(subject),
       notBefore: timeOf(notBefore!),
       notAfter: timeOf(notAfter!),
       spki: spki.bytes,

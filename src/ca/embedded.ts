@@ -57,7 +57,7 @@ export class EmbeddedCa implements Issuer {
         serialHex: leaf.serialHex,
         notBefore: leaf.notBefore,
         notAfter: leaf.notAfter,
-        issuer: this.opts.ca.intermediate.subject,
+        issuer: this.opts.ca.intermediateSubjectText,
       };
     } catch (err) {
       // A refusal of the request (its key, names or organization) is the CA's answer, not a fault.

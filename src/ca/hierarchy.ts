@@ -50,6 +50,8 @@ export interface LoadedCa {
   /** The intermediate's validity and subject (DER), which every leaf needs, read at load. */
   intermediateValidity: { notBefore: Date; notAfter: Date };
   intermediateSubjectDer: Uint8Array;
+  /** The intermediate's subject as text ("C=…, O=…, CN=…"): the issuer stored with each certificate. */
+  intermediateSubjectText: string;
   /** The intermediate's private key, not extractable. */
   signingKey: CryptoKey;
   /** The intermediate's curve and the signature algorithm that goes with it. */
@@ -142,6 +144,7 @@ interface CheckedPair {
   notBefore: Date;
   notAfter: Date;
   subjectDer: Uint8Array;
+  subjectText: string;
   rootPem: string;
   intermediatePem: string;
 }
@@ -150,7 +153,7 @@ interface CheckedPair {
 async function checkPairLean(material: CaMaterialToLoad): Promise<CheckedPair | undefined> {
   const root = readCaCertificate(material.rootCertPem);
   const intermediate = readCaCertificate(material.intermediateCertPem);
-  if (!root || !intermediate) return undefined;
+  if (!root || !intermediate || intermediate.subjectText === undefined) return undefined;
   return checkedPair(root.der, intermediate.der, () => signedBy(intermediate, root), {
     isCa: intermediate.isCa,
     keyIdHex: intermediate.keyIdHex,
@@ -159,6 +162,7 @@ async function checkPairLean(material: CaMaterialToLoad): Promise<CheckedPair | 
     notBefore: intermediate.notBefore,
     notAfter: intermediate.notAfter,
     subjectDer: intermediate.subjectDer,
+    subjectText: intermediate.subjectText,
   });
 }
 
@@ -176,6 +180,7 @@ async function checkPairX509(material: CaMaterialToLoad): Promise<CheckedPair> {
     notBefore: intermediate.notBefore,
     notAfter: intermediate.notAfter,
     subjectDer: new Uint8Array(intermediate.subjectName.toArrayBuffer()),
+    subjectText: intermediate.subject,
   });
 }
 
@@ -183,7 +188,7 @@ async function checkedPair(
   rootDer: Uint8Array,
   intermediateDer: Uint8Array,
   signedByRoot: () => Promise<boolean>,
-  i: { isCa: boolean; keyIdHex: string | undefined; curve: CaCurve | undefined; spki: Uint8Array; notBefore: Date; notAfter: Date; subjectDer: Uint8Array },
+  i: { isCa: boolean; keyIdHex: string | undefined; curve: CaCurve | undefined; spki: Uint8Array; notBefore: Date; notAfter: Date; subjectDer: Uint8Array; subjectText: string },
 ): Promise<CheckedPair> {
   const rootPem = toPem('CERTIFICATE', rootDer);
   const intermediatePem = toPem('CERTIFICATE', intermediateDer);
@@ -192,7 +197,7 @@ async function checkedPair(
   if (!i.isCa) throw new Error('loadCa: the intermediate certificate is not a CA certificate');
   if (!i.keyIdHex) throw new Error('loadCa: the intermediate certificate has no subject key identifier');
   if (!i.curve) throw new Error('loadCa: the intermediate certificate has no ECDSA P-256 or P-384 key');
-  return { curve: i.curve, keyIdHex: i.keyIdHex, spki: i.spki, notBefore: i.notBefore, notAfter: i.notAfter, subjectDer: i.subjectDer, rootPem, intermediatePem };
+  return { curve: i.curve, keyIdHex: i.keyIdHex, spki: i.spki, notBefore: i.notBefore, notAfter: i.notAfter, subjectDer: i.subjectDer, subjectText: i.subjectText, rootPem, intermediatePem };
 }
 
 /**
@@ -228,6 +233,7 @@ export async function loadCa(material: CaMaterialToLoad): Promise<LoadedCa> {
     },
     intermediateValidity: { notBefore: pair.notBefore, notAfter: pair.notAfter },
     intermediateSubjectDer: pair.subjectDer,
+    intermediateSubjectText: pair.subjectText,
     signingKey,
     signing,
     keyIdHex: pair.keyIdHex,

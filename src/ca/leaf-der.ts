@@ -11,8 +11,8 @@
  * the result with openssl and @peculiar/x509.
  */
 import { sha1 } from '@noble/hashes/legacy.js';
-import { children, ecdsaSignatureToDer, GENERAL_NAME, parse, tlv, TAG } from '../core/der.js';
-import { fromBase64, utf8 } from '../core/encoding.js';
+import { children, ecdsaSignatureToDer, GENERAL_NAME, oidToDer, parse, tlv, TAG } from '../core/der.js';
+import { fromBase64, fromHex, utf8 } from '../core/encoding.js';
 import { parseIpAddress } from '../core/ip.js';
 import { x509, type X509 } from '../core/x509-lazy.js';
 import type { CaSigning } from './algorithms.js';
@@ -60,6 +60,38 @@ export function sanExtension(dnsNames: string[], ips: string[], critical: boolea
   return extension(OID_SAN, critical, tlv(TAG.SEQUENCE, ...names));
 }
 
+const oid = (dotted: string) => oidToDer(dotted);
+const KEY_USAGE = { digitalSignature: 0x80, keyEncipherment: 0x20 } as const;
+
+/**
+ * The extensions every leaf of one CA and URL pair shares (RFC 5280 §4.2.1), as DER, in the bytes
+ * @peculiar/x509's extension classes write (test/ca/leaf-der.test.ts compares them): written here so that
+ * signing a DV leaf does not load that library (src/core/x509-lazy.ts).
+ */
+export const sharedExtensions = {
+  /** basicConstraints, critical, cA false (the default, so an empty SEQUENCE). */
+  basicConstraints: () => extension(oid('2.5.29.19'), true, tlv(TAG.SEQUENCE)),
+  /** extKeyUsage serverAuth, not critical. */
+  serverAuth: () => extension(oid('2.5.29.37'), false, tlv(TAG.SEQUENCE, oid('1.3.6.1.5.5.7.3.1'))),
+  /** authorityKeyIdentifier with keyIdentifier [0] only. */
+  authorityKeyId: (keyIdHex: string) => extension(oid('2.5.29.35'), false, tlv(TAG.SEQUENCE, tlv(0x80, fromHex(keyIdHex)))),
+  /** authorityInfoAccess with one caIssuers URI. */
+  caIssuers: (url: string) =>
+    extension(oid('1.3.6.1.5.5.7.1.1'), false, tlv(TAG.SEQUENCE, tlv(TAG.SEQUENCE, oid('1.3.6.1.5.5.7.48.2'), tlv(GENERAL_NAME.uri, utf8.encode(url))))),
+  /** cRLDistributionPoints: one DistributionPoint whose fullName is one URI. */
+  crlDistributionPoint: (url: string) =>
+    extension(oid('2.5.29.31'), false, tlv(TAG.SEQUENCE, tlv(TAG.SEQUENCE, tlv(0xa0, tlv(0xa0, tlv(GENERAL_NAME.uri, utf8.encode(url))))))),
+  /** keyUsage, critical: digitalSignature, and keyEncipherment for RSA keys. */
+  keyUsage: (keyEncipherment: boolean) => {
+    const bits = KEY_USAGE.digitalSignature | (keyEncipherment ? KEY_USAGE.keyEncipherment : 0);
+    // BIT STRING: the count of unused trailing bits, then the bits.
+    const unused = keyEncipherment ? 5 : 7;
+    return extension(oid('2.5.29.15'), true, tlv(TAG.BIT_STRING, new Uint8Array([unused, bits])));
+  },
+  /** certificatePolicies with one policy and no qualifiers. */
+  policy: (policyOid: string) => extension(oid('2.5.29.32'), false, tlv(TAG.SEQUENCE, tlv(TAG.SEQUENCE, oid(policyOid)))),
+};
+
 /** subjectKeyIdentifier, RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey BIT STRING's bits. */
 export function skiExtension(spki: Uint8Array): Uint8Array {
   const bits = children(parse(spki).content)[1]!;
@@ -72,14 +104,18 @@ function cnOnlySubject(cn: string): Uint8Array {
   return tlv(TAG.SEQUENCE, tlv(TAG.SET, tlv(TAG.SEQUENCE, OID_CN, tlv(TAG.UTF8_STRING, utf8.encode(cn)))));
 }
 
-/** The subject's DER: empty, a CN alone (written here), or anything else through @peculiar/x509's Name. */
-/** (Read after loadX509(), as signLeaf does: only a subject other than a CN alone needs it.) */
-export function subjectDer(subject: X509.JsonName): Uint8Array {
+/** The DER of an empty subject or a CN alone (DV), written here; undefined for any other subject. */
+export function leanSubjectDer(subject: X509.JsonName): Uint8Array | undefined {
   if (subject.length === 0) return new Uint8Array([TAG.SEQUENCE, 0x00]);
   const only = subject.length === 1 ? subject[0]! : undefined;
   const keys = only ? Object.keys(only) : [];
   if (only && keys.length === 1 && keys[0] === 'CN' && only.CN!.length === 1) return cnOnlySubject(only.CN![0]!);
-  return new Uint8Array(new x509.Name(subject).toArrayBuffer());
+  return undefined;
+}
+
+/** The subject's DER: leanSubjectDer's, or (OV/EV) through @peculiar/x509's Name, after loadX509(). */
+export function subjectDer(subject: X509.JsonName): Uint8Array {
+  return leanSubjectDer(subject) ?? new Uint8Array(new x509.Name(subject).toArrayBuffer());
 }
 
 export interface LeafTbs {

@@ -20,7 +20,7 @@ import { canonicalIp } from '../core/ip.js';
 import { nameSyntaxFault, normalizeName } from '../core/hostname.js';
 import { fromHex, toBase64 } from '../core/encoding.js';
 import { verifiedCsrKey } from '../core/verified-csr.js';
-import { csrSpki, pemBody, sanExtension, signTbs, skiExtension, subjectDer, tbsCertificate } from './leaf-der.js';
+import { csrSpki, leanSubjectDer, pemBody, sanExtension, sharedExtensions, signTbs, skiExtension, subjectDer, tbsCertificate } from './leaf-der.js';
 
 /** Where relying parties fetch the issuer certificate and the CRL; the gateway serves both. */
 export interface CaUrls {
@@ -54,8 +54,6 @@ export interface LeafRequest {
 }
 
 export interface SignedLeaf {
-  /** The certificate parsed by @peculiar/x509, made on first use only (issuance itself needs the PEM). */
-  readonly certificate: X509.X509Certificate;
   pem: string;
   serialHex: string;
   notBefore: Date;
@@ -114,7 +112,7 @@ function validity(ctx: LeafContext, requestedDays: number | undefined): { notBef
 
 /**
  * What every leaf of one CA and URL pair shares, built once: the issuer's name and the common extensions
- * as DER (made with @peculiar/x509, which is slow at it), for the template writer of leaf-der.ts.
+ * as DER (leaf-der.ts's sharedExtensions), for the template writer of leaf-der.ts.
  */
 interface SharedParts {
   issuer: Uint8Array;
@@ -124,7 +122,6 @@ interface SharedParts {
 }
 
 const shared = new WeakMap<LoadedCa, Map<string, SharedParts>>();
-const der = (ext: X509.Extension) => new Uint8Array(ext.rawData);
 
 function sharedParts(ca: LoadedCa, urls: CaUrls): SharedParts {
   let byUrls = shared.get(ca);
@@ -132,25 +129,19 @@ function sharedParts(ca: LoadedCa, urls: CaUrls): SharedParts {
   const key = JSON.stringify([urls.caIssuers, urls.crl]);
   let parts = byUrls.get(key);
   if (!parts) {
-    const ds = x509.KeyUsageFlags.digitalSignature;
+    const ext = sharedExtensions;
     parts = {
       issuer: ca.intermediateSubjectDer,
-      common: [
-        new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
-        new x509.AuthorityKeyIdentifierExtension(ca.keyIdHex, false),
-        new x509.AuthorityInfoAccessExtension({ caIssuers: [new x509.GeneralName('url', urls.caIssuers)] }),
-        new x509.CRLDistributionPointsExtension([urls.crl]),
-      ].map(der),
+      common: [ext.basicConstraints(), ext.serverAuth(), ext.authorityKeyId(ca.keyIdHex), ext.caIssuers(urls.caIssuers), ext.crlDistributionPoint(urls.crl)],
       keyUsage: {
         // keyEncipherment only for RSA keys (RSA key transport); ECDSA keys sign only.
-        rsa: der(new x509.KeyUsagesExtension(ds | x509.KeyUsageFlags.keyEncipherment, true)),
-        ecdsa: der(new x509.KeyUsagesExtension(ds, true)),
+        rsa: ext.keyUsage(true),
+        ecdsa: ext.keyUsage(false),
       },
       policy: {
-        dv: der(new x509.CertificatePolicyExtension([POLICY_OIDS.dv], false)),
-        ov: der(new x509.CertificatePolicyExtension([POLICY_OIDS.ov], false)),
-        ev: der(new x509.CertificatePolicyExtension([POLICY_OIDS.ev], false)),
+        dv: ext.policy(POLICY_OIDS.dv),
+        ov: ext.policy(POLICY_OIDS.ov),
+        ev: ext.policy(POLICY_OIDS.ev),
       },
     };
     byUrls.set(key, parts);
@@ -175,6 +166,7 @@ async function csrKey(pem: string): Promise<{ spki: Uint8Array; key: SubscriberK
   }
   const fast = await readVerifiedKeyFast(pem);
   if (fast) return { spki: fast.spki, key: subscriberKeyOf(fast.publicKey) };
+  await loadX509();
   const csr = parseCsr(pem);
   const key = subscriberKeyOf(csr.publicKey);
   await verifyCsr(csr);
@@ -182,8 +174,6 @@ async function csrKey(pem: string): Promise<{ spki: Uint8Array; key: SubscriberK
 }
 
 export async function signLeaf(ctx: LeafContext, req: LeafRequest): Promise<SignedLeaf> {
-  // The shared extensions, OV/EV subjects, a CSR the lean reader leaves alone and `certificate` need it.
-  await loadX509();
   const ipAddresses = req.ipAddresses ?? [];
   checkDomains(req.domains, req.internalNames, ipAddresses);
   const { spki, key } = await csrKey(req.csrPem);
@@ -198,7 +188,8 @@ export async function signLeaf(ctx: LeafContext, req: LeafRequest): Promise<Sign
     issuer: parts.issuer,
     notBefore,
     notAfter,
-    subject: subjectDer(subject),
+    // A DV subject is written without @peculiar/x509; OV and EV subjects load it (src/core/x509-lazy.ts).
+    subject: leanSubjectDer(subject) ?? (await loadX509(), subjectDer(subject)),
     spki,
     extensions: [
       ...parts.common,
@@ -212,11 +203,7 @@ export async function signLeaf(ctx: LeafContext, req: LeafRequest): Promise<Sign
   const certDer = await signTbs(tbs, ctx.ca.signingKey, ctx.ca.signing);
   const b64 = toBase64(certDer);
   const pem = `-----BEGIN CERTIFICATE-----\n${b64.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----`;
-  let parsed: X509.X509Certificate | undefined;
   return {
-    get certificate() {
-      return (parsed ??= new x509.X509Certificate(certDer));
-    },
     pem: pem + '\n',
     serialHex,
     notBefore,

@@ -36,3 +36,15 @@ export const x509: typeof X509 = new Proxy({} as typeof X509, {
     return Reflect.get(loaded, member);
   },
 });
+
+/** Whether loadX509() has resolved in this process (for tests of what loads it). */
+export const x509Loaded = (): boolean => loaded !== undefined;
+
+/**
+ * Tests only: forget the loaded module, so that a test can check that what it runs next needs no
+ * @peculiar/x509 (anything that reads `x509` without awaiting loadX509() first then throws).
+ */
+export function unloadX509ForTests(): void {
+  loaded = undefined;
+  loading = undefined;
+}

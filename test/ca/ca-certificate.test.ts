@@ -39,6 +39,14 @@ describe('readCaCertificate', () => {
     }
   });
 
+  it('writes the subject as text as @peculiar/x509 does, escapes included', async () => {
+    const odd = await createHierarchy({ clock: systemClock, organization: 'Example, Inc. + <x>;', intermediateCommonName: ' Lead CA ', country: 'DE' });
+    for (const pem of [p256.intermediateCertPem, p384.rootCertPem, odd.intermediateCertPem, odd.rootCertPem]) {
+      expect(readCaCertificate(pem)!.subjectText).toBe(new x509.X509Certificate(pem).subject);
+    }
+    expect(readCaCertificate(odd.intermediateCertPem)!.subjectText).toBe('C=DE, O=Example\\, Inc. \\+ \\<x\\>\\;, CN=\\ Lead CA\\ ');
+  });
+
   it('reads the validity as openssl prints it', () => {
     const lean = readCaCertificate(p256.intermediateCertPem)!;
     const out = openssl(['x509', '-noout', '-startdate', '-enddate'], p256.intermediateCertPem).stdout;
@@ -106,6 +114,7 @@ describe('loadCa on material the lean reader leaves alone', () => {
     expect(ca.signing.curve).toBe('P-256');
     expect(ca.intermediateValidity).toEqual({ notBefore: now, notAfter: later });
     expect(hex(ca.intermediateSubjectDer)).toBe(hex(intermediate.subjectName.toArrayBuffer()));
+    expect(ca.intermediateSubjectText).toBe('CN=sha512 intermediate');
     expect(ca.intermediate.subject).toBe('CN=sha512 intermediate');
   });
 });
