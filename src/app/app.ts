@@ -15,6 +15,7 @@ import { onError, notFound } from '../api/errors.js';
 import { healthz } from '../api/health-check.js';
 import { caRoutes } from '../api/routes/ca.js';
 import { acmeRoutes } from '../acme/server/routes.js';
+import { loadX509 } from '../core/x509-lazy.js';
 
 export { buildServices };
 
@@ -49,7 +50,11 @@ function lazyApp(make: () => Promise<SubApp>) {
 export function createApp(deps: AppDeps, services: Services = buildServices(deps)) {
   const app = new Hono<AppEnv>();
   const toApi = lazyApp(async () => (await import('./api-app.js')).createApiApp(deps, services));
-  const toPortal = lazyApp(async () => (await import('./portal-app.js')).createPortalApp(services));
+  // The portal reads CSRs with @peculiar/x509 (src/core/x509-lazy.ts) in its order pages.
+  const toPortal = lazyApp(async () => {
+    await loadX509();
+    return (await import('./portal-app.js')).createPortalApp(services);
+  });
 
   app.use('*', async (c, next) => {
     c.set('services', services);

@@ -9,7 +9,7 @@
  *   - subject-from-order: the certificate's subject comes from the order, never from the CSR (DV names
  *     only host names; OV/EV the organization as validated).
  */
-import { x509 } from '../core/x509.js';
+import { x509, type X509 } from '../core/x509-lazy.js';
 import { withoutNewCsrLabel } from '../core/pem.js';
 import { normalizeName } from '../core/hostname.js';
 import type { Organization, Product } from '../core/store/types.js';
@@ -26,7 +26,7 @@ const OU_RULE =
 const EMAIL_RULE = 'the Baseline Requirements do not allow an e-mail address in the subject of a TLS server certificate (§7.1.4.2)';
 const OID_EMAIL = '1.2.840.113549.1.9.1';
 
-function parse(csrPem: string): x509.Pkcs10CertificateRequest | undefined {
+function parse(csrPem: string): X509.Pkcs10CertificateRequest | undefined {
   try {
     return new x509.Pkcs10CertificateRequest(withoutNewCsrLabel(csrPem.trim()));
   } catch {
@@ -34,7 +34,7 @@ function parse(csrPem: string): x509.Pkcs10CertificateRequest | undefined {
   }
 }
 
-function csrNames(csr: x509.Pkcs10CertificateRequest): string[] {
+function csrNames(csr: X509.Pkcs10CertificateRequest): string[] {
   const ext = csr.getExtension('2.5.29.17');
   const san = ext ? new x509.SubjectAlternativeNameExtension(ext.rawData) : undefined;
   const names = (san?.names.items ?? []).filter((g) => g.type === 'dns').map((g) => normalizeName(g.value));
@@ -43,6 +43,7 @@ function csrNames(csr: x509.Pkcs10CertificateRequest): string[] {
   return [...new Set(names)];
 }
 
+/** After loadX509() (src/core/x509-lazy.ts): the REST order view and the portal app await it. */
 export function orderNotices(order: { product: Product; domains: string[]; organization: Organization; csrPem: string; autoCsr: boolean }): OrderNotice[] {
   const out: OrderNotice[] = [];
   const csr = parse(order.csrPem);

@@ -4,6 +4,7 @@ import { requireCustomer } from '../middleware/auth.js';
 import { BUSINESS_CATEGORIES, type OrderRecord } from '../../core/store/types.js';
 import type { OrderService } from '../../orders/service.js';
 import { orderNotices } from '../../csr/notices.js';
+import { loadX509 } from '../../core/x509-lazy.js';
 
 const OrganizationSchema = z
   .strictObject({
@@ -94,6 +95,7 @@ const OrderNumberParam = z.object({
 });
 
 async function view(orders: OrderService, o: OrderRecord) {
+  await loadX509(); // orderNotices reads the CSR with @peculiar/x509
   const state = await orders.unlockCodeState(o);
   const links = await orders.renewalLinks(o);
   return {
