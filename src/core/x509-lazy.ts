@@ -1,13 +1,16 @@
 /**
  * @peculiar/x509 for modules on the server's start path, loaded on first need instead of at start.
  *
- * Evaluating @peculiar/x509 (with reflect-metadata and every ASN.1 schema it declares) cost a start about
- * 90 ms and the idle server about 5 MB, for a module that nothing needs until the first certificate is
- * signed, a CSR falls back to the full parser, a CRL is made or a download is packaged. Modules that the
- * server imports at start (test/architecture/start-path.test.ts lists them) use `x509` from here and await
- * `loadX509()` at the start of each asynchronous operation that reaches it; `x509` throws, naming the
- * member, when read before that. Everything else (the API and portal apps, loaded on their first request,
- * the CLI, tests) imports ./x509.js as before.
+ * Evaluating @peculiar/x509 (with reflect-metadata and every ASN.1 schema it declares) at start cost about
+ * 150 ms of each start and 6–7 MB of the idle server (`npm run bench:start`), for a module that a DV
+ * issuance does not need at all (src/ca/leaf-der.ts writes its extensions; src/ca/ca-certificate.ts reads the
+ * CA's certificates): OV/EV subjects, CSRs the lean reader leaves to it, CRLs, download packages,
+ * revocation and tls-alpn-01 load it when they first run.
+ *
+ * Modules that the server imports at start (test/architecture/start-path.test.ts checks that none imports
+ * ./x509.js) and the REST API's order view use `x509` from here and await `loadX509()` at the start of each
+ * asynchronous operation that reaches it; `x509` throws, naming the member, when read before that. The
+ * portal app awaits it when it loads (its CSR pages use ./x509.js directly), as do the CLI and the tests.
  */
 import type * as X509 from '@peculiar/x509';
 
