@@ -3,9 +3,12 @@
  * label and length syntax (RFC 1035 §2.3.1 / RFC 1123 §2.1 letters-digits-hyphens), wildcards ("*." first
  * label only), and what a certificate may name: a fully qualified name that is not a public suffix, the
  * registrable domain coming from the Public Suffix List through tldts ("example.co.uk" is bare,
- * "shop.example.co.uk" is not). Runtime-agnostic: used on Node, Workers and in the portal's browser bundle.
+ * "shop.example.co.uk" is not; ./psl.ts loads it on first need, so nameFault runs after loadPsl()).
+ * Runtime-agnostic: used on Node, Workers and in the portal's browser bundle.
  */
-import { getDomain } from 'tldts';
+import { registrableDomain } from './psl.js';
+
+export { loadPsl, registrableDomain } from './psl.js';
 
 export const MAX_NAME_LENGTH = 253;
 
@@ -50,10 +53,8 @@ export function nameSyntaxFault(name: string, opts: NameSyntaxOptions = {}): str
   return undefined;
 }
 
-/** The registrable domain ("example.co.uk" for "shop.example.co.uk"), ICANN section of the PSL only. */
-export const registrableDomain = (name: string): string | null => getDomain(name, { allowPrivateDomains: false });
 
-/** Why a normalized name cannot be in a certificate, or undefined when it can. */
+/** Why a normalized name cannot be in a certificate, or undefined when it can. After loadPsl(). */
 export function nameFault(name: string, allowWildcard: boolean): string | undefined {
   const syntax = nameSyntaxFault(name, { wildcard: allowWildcard });
   if (syntax) return syntax;

@@ -2,6 +2,7 @@
  * Orders: with the customer's own CSR (checked, used as is) or AutoCSR (key pair, CSR, key archive and a
  * sealed unlock code). The private key and the archive exist only in the returned value.
  */
+import { loadPsl } from '../core/psl.js';
 import type { Clock } from '../core/clock.js';
 import { DAY_MS } from '../core/clock.js';
 import type { Keyring } from '../core/secrets/keyring.js';
@@ -125,6 +126,7 @@ export class OrderService {
       );
     }
     const organization = checkOrganization(req.product, req.organization ?? {});
+    await loadPsl(); // checkDomains' public-suffix check
     let domains = checkDomains(req.domains, 'domains', req.product !== 'ev');
     const auto = req.csr === undefined;
     if (auto && req.addWwwVariant !== false) domains = withWwwCounterparts(domains);

@@ -1,8 +1,9 @@
 /**
  * What the Node server evaluates at start: modules reached from src/entry/node.ts by static imports only
- * (a dynamic import() is evaluated when it runs). @peculiar/x509, with reflect-metadata and its ASN.1
- * schemas, must not be among them (src/core/x509-lazy.ts says why): the modules on this path reach it
- * through src/core/x509-lazy.ts, never src/core/x509.ts. The graph is esbuild's, the bundler of the build.
+ * (a dynamic import() is evaluated when it runs). Two libraries that are large to evaluate must not be among
+ * them: @peculiar/x509 with reflect-metadata and its ASN.1 schemas (reached through src/core/x509-lazy.ts,
+ * never src/core/x509.ts), and tldts with the Public Suffix List (reached through src/core/psl.ts). The
+ * graph is esbuild's, the bundler of the build.
  */
 import { build } from 'esbuild';
 import { join } from 'node:path';
@@ -40,14 +41,15 @@ async function startPath(entry: string): Promise<Map<string, string[]>> {
 }
 
 describe('start path of the Node server', () => {
-  it('does not evaluate @peculiar/x509 or reflect-metadata', async () => {
+  it('does not evaluate @peculiar/x509, reflect-metadata or tldts', async () => {
     const chains = await startPath('src/entry/node.ts');
     // The graph is the real one: the server's own modules and bundled packages are in it.
     expect(chains.has('src/app/app.ts')).toBe(true);
     expect([...chains.keys()].some((f) => /(^|\/)node_modules\/hono\//.test(f))).toBe(true);
     expect(chains.has('src/core/x509-lazy.ts')).toBe(true);
+    expect(chains.has('src/core/psl.ts')).toBe(true);
     const eager = [...chains.entries()]
-      .filter(([f]) => f === 'src/core/x509.ts' || /(^|\/)node_modules\/(@peculiar\/x509|reflect-metadata)\//.test(f))
+      .filter(([f]) => f === 'src/core/x509.ts' || /(^|\/)node_modules\/(@peculiar\/x509|reflect-metadata|tldts|tldts-core)\//.test(f))
       .map(([, chain]) => chain.join(' → '));
     expect(eager).toEqual([]);
   });

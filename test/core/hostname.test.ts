@@ -1,7 +1,10 @@
-import { describe, expect, it } from 'vitest';
-import { baseDomain, isDnsName, isWildcard, nameFault, nameSyntaxFault, normalizeName, registrableDomain, sameNames } from '../../src/core/hostname.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { baseDomain, isDnsName, isWildcard, loadPsl, nameFault, nameSyntaxFault, normalizeName, registrableDomain, sameNames } from '../../src/core/hostname.js';
 import { checkDomains, withWwwCounterparts } from '../../src/csr/names.js';
 import { DomainError } from '../../src/core/errors.js';
+
+// The Public Suffix List is loaded on first need (src/core/psl.ts), as the order paths do before they check names.
+beforeAll(() => loadPsl());
 
 describe('core/hostname', () => {
   it('normalizes: trims, lower-cases, drops one trailing dot', () => {

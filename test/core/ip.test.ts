@@ -4,7 +4,7 @@
  * SANs only when allowed: the REST API stays DNS-only), the tls-alpn-01 certificate check for an address,
  * and the CA issuing iPAddress SANs.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { canonicalIp, formatIpv6, isIpLiteral, parseIpAddress, reverseDnsName } from '../../src/core/ip.js';
 import { ConfigError, loadConfig } from '../../src/core/config.js';
 import { parseNewOrder } from '../../src/acme/server/new-order-request.js';
@@ -15,8 +15,12 @@ import { signLeaf } from '../../src/ca/leaf.js';
 import { systemClock } from '../../src/core/clock.js';
 import { x509 } from '../../src/core/x509.js';
 import { loadX509 } from '../../src/core/x509-lazy.js';
+import { loadPsl } from '../../src/core/psl.js';
 import { URLS, certText, makeCa } from '../ca/support.js';
 import { p256Csr } from '../support/acme.js';
+
+// As ACME newOrder does before parseNewOrder checks names against the Public Suffix List.
+beforeAll(() => loadPsl());
 
 describe('parseIpAddress / canonicalIp', () => {
   it.each([

@@ -5,6 +5,7 @@
  * subscription's plan allowed it (`caas.checkPlan`: names, wildcards, validity, certificate count, and a
  * revoked or ended subscription orders nothing). `replaces` follows RFC 9773 §5.
  */
+import { loadPsl } from '../../core/psl.js';
 import { acmeProblems } from '../../core/problem.js';
 import type { AcmeAccountRecord } from '../../core/store/acme.js';
 import type { AcmeServices } from '../../app/context.js';
@@ -41,6 +42,7 @@ export async function newOrder(c: AcmeContext): Promise<Response> {
   const l = links(c);
   const { jws, account } = await accountRequest(c);
   const now = s.clock.now();
+  await loadPsl(); // the identifiers' public-suffix check
   const req = parseNewOrder(payloadObject(jws, 'newOrder'), now, { ipIdentifiers: s.config.acmeIpIdentifiers });
   const replaces = req.replaces === undefined ? null : await checkReplaces(s, account, req);
   // IP addresses count as names (maxNamesPerOrder) like DNS names do.

@@ -4,6 +4,7 @@
  * download. This script makes no network request; the page's CSP (`connect-src 'none'`) would refuse one.
  * The only thing that can leave is the CSR, when the customer submits the "order with this CSR" form.
  */
+import { loadPsl } from '../../core/psl.js';
 import { buildCsr, generateKey, importPrivateKey, privateKeyPem, zipKey, CsrToolError, type KeyMaterial, type KeyType } from './csr-core.js';
 import { checkDomains, withWwwCounterparts } from '../../csr/names.js';
 import { DomainError } from '../../core/errors.js';
@@ -100,6 +101,7 @@ function init(): void {
     error.textContent = '';
     button.disabled = true;
     try {
+      await loadPsl();
       const names = domains();
       const org = organization();
       const stem = stemOf(names[0]!);
