@@ -17,7 +17,8 @@ export function loadPsl(): Promise<void> {
   if (tldts) return Promise.resolve();
   loading ??= import('tldts').then(
     (m) => {
-      tldts = m;
+      // The Node bundle takes tldts's CommonJS build, whose exports a dynamic import() shows as `default`.
+      tldts = typeof m.getDomain === 'function' ? m : (m as unknown as { default: typeof Tldts }).default;
     },
     (err: unknown) => {
       loading = undefined;
