@@ -11,7 +11,7 @@
 import { children, parse, TAG, type Tlv } from '../core/der.js';
 import { pemBlocks } from '../core/pem.js';
 import { toHex } from '../core/encoding.js';
-import { ecdsaSignatureToP1363 } from '../csr/pkcs10-signature.js';
+import { ecdsaSignatureToP1363, FIELD_BYTES } from '../csr/pkcs10-signature.js';
 import type { CaCurve } from './algorithms.js';
 
 const OID = {
@@ -24,7 +24,6 @@ const OID = {
   subjectKeyIdentifier: '551d0e',
 } as const;
 
-const FIELD_BYTES: Record<CaCurve, number> = { 'P-256': 32, 'P-384': 48 };
 
 export interface CaCertificateInfo {
   /** The whole certificate. */

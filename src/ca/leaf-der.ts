@@ -11,7 +11,7 @@
  * the result with openssl and @peculiar/x509.
  */
 import { sha1 } from '@noble/hashes/legacy.js';
-import { children, ecdsaSignatureToDer, GENERAL_NAME, oidToDer, parse, tlv, TAG } from '../core/der.js';
+import { children, ecdsaSignatureToDer, GENERAL_NAME, oidToDer as oid, parse, tlv, TAG } from '../core/der.js';
 import { fromBase64, fromHex, utf8 } from '../core/encoding.js';
 import { parseIpAddress } from '../core/ip.js';
 import { x509, type X509 } from '../core/x509-lazy.js';
@@ -60,7 +60,6 @@ export function sanExtension(dnsNames: string[], ips: string[], critical: boolea
   return extension(OID_SAN, critical, tlv(TAG.SEQUENCE, ...names));
 }
 
-const oid = (dotted: string) => oidToDer(dotted);
 const KEY_USAGE = { digitalSignature: 0x80, keyEncipherment: 0x20 } as const;
 
 /**

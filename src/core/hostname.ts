@@ -53,7 +53,6 @@ export function nameSyntaxFault(name: string, opts: NameSyntaxOptions = {}): str
   return undefined;
 }
 
-
 /** Why a normalized name cannot be in a certificate, or undefined when it can. After loadPsl(). */
 export function nameFault(name: string, allowWildcard: boolean): string | undefined {
   const syntax = nameSyntaxFault(name, { wildcard: allowWildcard });

@@ -8,28 +8,22 @@
  * when called before that.
  */
 import type * as Tldts from 'tldts';
+import { lazyModule } from './lazy-module.js';
 
-let tldts: typeof Tldts | undefined;
-let loading: Promise<void> | undefined;
+const library = lazyModule(async (): Promise<typeof Tldts> => {
+  const m = await import('tldts');
+  // The Node bundle takes tldts's CommonJS build, whose exports a dynamic import() shows as `default`.
+  return typeof m.getDomain === 'function' ? m : (m as unknown as { default: typeof Tldts }).default;
+});
 
 /** Loads tldts once. */
-export function loadPsl(): Promise<void> {
-  if (tldts) return Promise.resolve();
-  loading ??= import('tldts').then(
-    (m) => {
-      // The Node bundle takes tldts's CommonJS build, whose exports a dynamic import() shows as `default`.
-      tldts = typeof m.getDomain === 'function' ? m : (m as unknown as { default: typeof Tldts }).default;
-    },
-    (err: unknown) => {
-      loading = undefined;
-      throw err;
-    },
-  );
-  return loading;
+export async function loadPsl(): Promise<void> {
+  await library.load();
 }
 
 /** The registrable domain ("example.co.uk" for "shop.example.co.uk"), ICANN section of the PSL only; after loadPsl(). */
 export function registrableDomain(name: string): string | null {
+  const tldts = library.current;
   if (!tldts) throw new Error('the Public Suffix List was read before loadPsl() resolved');
   return tldts.getDomain(name, { allowPrivateDomains: false });
 }

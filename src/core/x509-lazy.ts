@@ -13,41 +13,32 @@
  * portal app awaits it when it loads (its CSR pages use ./x509.js directly), as do the CLI and the tests.
  */
 import type * as X509 from '@peculiar/x509';
+import { lazyModule } from './lazy-module.js';
 
 export type { X509 };
 
-let loaded: typeof X509 | undefined;
-let loading: Promise<typeof X509> | undefined;
+/** ./x509.js: reflect-metadata first, then the platform's WebCrypto as @peculiar/x509's provider. */
+const library = lazyModule(async () => (await import('./x509.js')).x509);
 
-/** Loads @peculiar/x509 once (./x509.js: reflect-metadata first, then the platform's WebCrypto as provider). */
-export function loadX509(): Promise<typeof X509> {
-  if (loaded) return Promise.resolve(loaded);
-  loading ??= import('./x509.js').then(
-    (m) => (loaded = m.x509),
-    (err: unknown) => {
-      loading = undefined;
-      throw err;
-    },
-  );
-  return loading;
-}
+/** Loads @peculiar/x509 once. */
+export const loadX509 = (): Promise<typeof X509> => library.load();
 
 /** @peculiar/x509's exports, once loadX509() has resolved. */
 export const x509: typeof X509 = new Proxy({} as typeof X509, {
   get(_target, member) {
+    const loaded = library.current;
     if (!loaded) throw new Error(`@peculiar/x509 read (x509.${String(member)}) before loadX509() resolved`);
     return Reflect.get(loaded, member);
   },
 });
 
 /** Whether loadX509() has resolved in this process (for tests of what loads it). */
-export const x509Loaded = (): boolean => loaded !== undefined;
+export const x509Loaded = (): boolean => library.current !== undefined;
 
 /**
  * Tests only: forget the loaded module, so that a test can check that what it runs next needs no
  * @peculiar/x509 (anything that reads `x509` without awaiting loadX509() first then throws).
  */
 export function unloadX509ForTests(): void {
-  loaded = undefined;
-  loading = undefined;
+  library.forget();
 }
