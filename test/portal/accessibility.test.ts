@@ -119,11 +119,21 @@ async function check(page: Page, name: string): Promise<void> {
   expect(outline).toBe('solid');
 }
 
+// One signed-in page walks through the portal; each step is its own test (run in order, in this file) so that a
+// slow machine spends its time budget per group of pages, and a failure names the group.
 describe('accessibility and phone layout', () => {
-  it('holds on every kind of page', async () => {
-    const { page, context, consoleErrors } = await newPage(browser);
+  let session: Awaited<ReturnType<typeof newPage>>;
+  let tracked: { caReference: string; orderNumber: string };
+  beforeAll(async () => {
+    session = await newPage(browser);
+  });
+  afterAll(async () => {
+    await session?.context.close();
+  });
+
+  it('the audit itself catches grey text on white and a label-less input', async () => {
+    const { page } = session;
     await page.goto(`${server.baseUrl}/portal/`);
-    // The audit itself catches what it should: grey on white and a label-less input.
     await page.evaluate(() => {
       const p = document.createElement('p');
       p.textContent = 'too light';
@@ -138,6 +148,10 @@ describe('accessibility and phone layout', () => {
     const probe = await audit(page);
     expect(probe.lowContrast.join()).toContain('too light');
     expect(probe.unlabelled.join()).toContain('probe-input');
+  });
+
+  it('public pages: home, log-in, sign-up with errors, not found', async () => {
+    const { page } = session;
     await page.goto(`${server.baseUrl}/portal/`);
     await check(page, 'home');
     await page.goto(`${server.baseUrl}/portal/login`);
@@ -149,7 +163,10 @@ describe('accessibility and phone layout', () => {
     await check(page, 'signup-errors');
     await page.goto(`${server.baseUrl}/portal/no-such-page`);
     await check(page, 'not-found');
+  });
 
+  it('ordering: the form, its errors, the placed order, the list and the details', async () => {
+    const { page } = session;
     await signUp(page, server.baseUrl, 'a11y@example.com');
     await page.goto(`${server.baseUrl}/portal/orders/new`);
     await page.locator('#product-ov').check();
@@ -159,21 +176,28 @@ describe('accessibility and phone layout', () => {
     await check(page, 'order-new-errors');
 
     const placed = page.waitForEvent('download');
-    const { caReference, orderNumber } = await placeOrder(page, server.baseUrl, { domains: 'a11y.example.com' });
+    tracked = await placeOrder(page, server.baseUrl, { domains: 'a11y.example.com' });
     await placed;
     await check(page, 'order-placed-page');
     await page.goto(`${server.baseUrl}/portal/orders`);
     await check(page, 'orders-list');
-    await page.goto(`${server.baseUrl}/portal/orders/${orderNumber}`);
+    await page.goto(`${server.baseUrl}/portal/orders/${tracked.orderNumber}`);
     await page.locator('summary', { hasText: 'Option B' }).first().click();
     await check(page, 'order-details');
+  });
 
+  it('tracking by CA Reference', async () => {
+    const { page } = session;
+    expect(tracked, 'the ordering step placed an order').toBeDefined();
     await page.goto(`${server.baseUrl}/portal/track`);
-    await page.getByLabel('CA Reference').fill(caReference);
+    await page.getByLabel('CA Reference').fill(tracked.caReference);
     await page.getByRole('button', { name: 'Show the order' }).click();
     await page.getByRole('button', { name: 'Check now' }).waitFor();
     await check(page, 'tracking-page');
+  });
 
+  it('ACME / CaaS: the subscriptions and the revealed EAB credentials', async () => {
+    const { page, context } = session;
     const created = await context.request.post(`${server.baseUrl}/api/v1/admin/subscriptions`, {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
       data: { accountEmail: 'a11y@example.com', plan: 'starter' },
@@ -184,7 +208,10 @@ describe('accessibility and phone layout', () => {
     await page.getByRole('button', { name: 'Reveal EAB credentials' }).click();
     await page.locator('summary', { hasText: 'cert-manager' }).click();
     await check(page, 'caas-reveal');
+  });
 
+  it('the CSR generator: both key choices and the result', async () => {
+    const { page } = session;
     await page.goto(`${server.baseUrl}/portal/csr`);
     await page.getByLabel('Use a key I already have').check();
     await check(page, 'csr-existing-key-form');
@@ -193,8 +220,9 @@ describe('accessibility and phone layout', () => {
     await page.getByRole('button', { name: 'Create CSR' }).click();
     await page.locator('#csr-result').waitFor();
     await check(page, 'csr-result');
+  });
 
-    expect(consoleErrors).toEqual([]);
-    await context.close();
+  it('no page wrote an error to the console', () => {
+    expect(session.consoleErrors).toEqual([]);
   });
 });

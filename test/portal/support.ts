@@ -100,8 +100,9 @@ export async function screenshots(page: Page, name: string): Promise<void> {
     ['desktop', DESKTOP],
   ] as const) {
     await page.setViewportSize(size);
-    // Let Chromium repaint scrollable boxes after the resize (else they can come out blank).
-    await page.waitForTimeout(200);
+    // Let Chromium lay out and paint after the resize (else scrollable boxes can come out blank): two animation
+    // frames, the second of which starts after the first's paint.
+    await page.evaluate(() => new Promise<void>((done) => requestAnimationFrame(() => requestAnimationFrame(() => done()))));
     await page.screenshot({ path: join(ARTIFACTS, `${name}-${label}.png`), fullPage: true });
   }
   await page.setViewportSize(original);
