@@ -36,7 +36,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { freePort } from '../../test/support/server.js';
+import { freePort, freePorts } from '../../test/support/server.js';
 import { TestDnsServer } from '../../test/support/dns-server.js';
 import { Http01Responder } from '../../test/support/http01-responder.js';
 import { provision } from '../../test/support/acme.js';
@@ -234,7 +234,7 @@ async function startEabgate(dns: TestDnsServer, http: Http01Responder, tls: Tls)
 
 async function startPebble(dns: TestDnsServer, http: Http01Responder, tls: Tls): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), 'eabgate-pebble-'));
-  const [port, mgmt, tlsPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, mgmt, tlsPort] = (await freePorts(3)) as [number, number, number];
   const kid = 'bench-kid';
   const hmacKey = toBase64Url(crypto.getRandomValues(new Uint8Array(32))).replace(/^-/, 'A');
   const config = join(dir, 'pebble.json');

@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { freePort } from './server.js';
+import { freePorts } from './server.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const WRANGLER = join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
@@ -71,9 +71,8 @@ export async function startWrangler(
   const lines = Object.entries({ EABGATE_SECRET_KEY: secretKey, EABGATE_VA_ALLOW_NETWORKS: '127.0.0.0/8,::1/128', ...opts.secrets }).map(([k, v]) => `${k}=${v}\n`);
   writeFileSync(envFile, lines.join(''), { mode: 0o600 });
 
-  const port = await freePort();
   // Its own inspector port too: two wranglers starting at once would both take the default 9229.
-  const inspectorPort = await freePort();
+  const [port, inspectorPort] = (await freePorts(2)) as [number, number];
   const base = `http://127.0.0.1:${port}`;
   let output = '';
   const child: ChildProcess = spawn(

@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../../support/server.js';
+import { freePorts } from '../../../support/server.js';
 import { stopProcess } from '../../../support/process.js';
 
 export const PEBBLE = '/usr/bin/pebble';
@@ -73,7 +73,8 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
     '-subj', '/CN=Pebble listener (eabgate tests)', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-days', '2',
   ], { encoding: 'utf8' });
   if (made.status !== 0) throw new Error(`openssl: ${made.stderr}`);
-  const [port, mgmt, httpPort, tlsPort] = [await freePort(), await freePort(), opts.httpPort ?? (await freePort()), await freePort()];
+  const [port, mgmt, tlsPort, ownHttpPort] = (await freePorts(4)) as [number, number, number, number];
+  const httpPort = opts.httpPort ?? ownHttpPort;
   const kid = 'eabgate-upstream';
   // 48 random bytes, unpadded base64url, not starting with "-"
   const hmacKey = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url').replace(/^-/, 'A');
