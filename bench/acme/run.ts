@@ -25,7 +25,11 @@
  * server first (concurrency 4; 200 by default: V8 compiles the hot path on background threads over the first
  * few hundred requests, and that work would otherwise land in the first cell's CPU per flow), BENCH_MAX_SECONDS for the whole run; a cell that completes no flow for
  * BENCH_STALL_SECONDS is reported as stalled (a Pebble that hangs is restarted and runs the cell once more, on
- * spare names). BENCH_PROFILE_DIR writes a V8 CPU profile of eabgate;
+ * spare names). BENCH_ROUNDS=N runs the four cells of both servers N times over (each round on fresh names; the
+ * two servers' runs of a cell stay back to back): the table then gives each figure's median over the rounds,
+ * each ratio as the median of the rounds' own ratios, peak RSS as the highest of any round, and one more line
+ * the CPU ratio of every round, because this machine's speed drifts by a fifth or more between minutes.
+ * BENCH_PROFILE_DIR writes a V8 CPU profile of eabgate;
  * BENCH_NODE_ARGS adds node flags to it. Asserts nothing; exits non-zero only on a setup error; ends by
  * itself; loopback only.
  */
@@ -48,6 +52,7 @@ import { CLK_TCK, cpuMs, envInt, statusMb } from '../lib/proc.js';
 if (process.env.BENCH_PROFILE_DIR) process.env.EABGATE_BUILD = 'no-minify';
 const FLOWS = { 1: envInt('BENCH_FLOWS_C1', 40), 16: envInt('BENCH_FLOWS_C16', 320) } as const;
 const WARMUP = envInt('BENCH_WARMUP', 200);
+const ROUNDS = Math.max(1, envInt('BENCH_ROUNDS', 1));
 /** The whole run's bound: past it, the bench reports what it has and exits. */
 const MAX_SECONDS = envInt('BENCH_MAX_SECONDS', 600);
 const PHASE_SECONDS = envInt('BENCH_PHASE_SECONDS', 90);
@@ -288,6 +293,8 @@ async function startPebble(dns: TestDnsServer, http: Http01Responder, tls: Tls):
 
 interface Phase {
   server: string;
+  /** 0-based, of BENCH_ROUNDS. */
+  round?: number;
   mode: Mode;
   concurrency: number;
   completed: number;
@@ -335,6 +342,12 @@ async function phase(server: Server, mode: Mode, prepared: Prepared[], concurren
 const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '—');
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '—');
 const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '—');
+/** The middle value (the mean of the two middle ones for an even count); NaN when empty. */
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 
 async function main(): Promise<void> {
   const servers: Server[] = [];
@@ -365,7 +378,8 @@ async function main(): Promise<void> {
     const perMode = FLOWS[1] + FLOWS[16];
     // After the cells' flows: FLOWS[16] more for a cell run again on a restarted Pebble, then the 16 keys of
     // the reused accounts.
-    const retryFrom = WARMUP + MODES.length * perMode;
+    const perRound = MODES.length * perMode;
+    const retryFrom = WARMUP + ROUNDS * perRound;
     const total = retryFrom + FLOWS[16] + 16;
     const prepared = new Map<string, Prepared[]>();
     for (const s of servers) {
@@ -404,13 +418,15 @@ async function main(): Promise<void> {
         if (warm.failed || warm.stalled) throw new SetupError(`${s.name} warm-up failed: ${warm.firstError ?? 'stalled'}`);
       }
       setupDone = true;
+      for (let round = 0; round < ROUNDS; round++) {
+      if (ROUNDS > 1) console.log(`  round ${round + 1} of ${ROUNDS}`);
       for (const [m, mode] of MODES.entries()) {
         for (const c of [1, 16] as const) {
           for (const [i, s] of servers.entries()) {
             const p = prepared.get(s.name)!;
             // "account reused": one account per worker, made (untimed) before the cell.
             const accounts = mode === 'account reused' ? await reusedAccounts(s.target, p.slice(total - c)) : undefined;
-            const from = WARMUP + m * perMode + (c === 1 ? 0 : FLOWS[1]);
+            const from = WARMUP + round * perRound + m * perMode + (c === 1 ? 0 : FLOWS[1]);
             let r = await phase(s, mode, p.slice(from, from + FLOWS[c]), c, accounts);
             report(s.name, mode, c, r);
             if (r.stalled) {
@@ -421,7 +437,7 @@ async function main(): Promise<void> {
               if (s.name === 'Pebble') {
                 await s.stop();
                 servers[i] = await startPebble(dns, http, tls);
-                restarts.push(`${mode} c=${c}`);
+                restarts.push(`${mode} c=${c}${ROUNDS > 1 ? ` (round ${round + 1})` : ''}`);
                 console.log('    Pebble restarted; the cell runs again on it');
                 const again = servers[i]!;
                 // A fresh Pebble knows no names, keys or accounts: the spare names serve every rerun.
@@ -435,9 +451,10 @@ async function main(): Promise<void> {
                 }
               }
             }
-            results.push(r);
+            results.push({ ...r, round });
           }
         }
+      }
       }
     } catch (err) {
       if (!setupDone) throw err;
@@ -446,7 +463,37 @@ async function main(): Promise<void> {
     await sleep(3000);
     const idleAfter = new Map(servers.map((s) => [s.name, statusMb(s.pid, 'VmRSS')]));
 
-    const cell = (server: string, mode: Mode, c: number) => results.find((r) => r.server === server && r.mode === mode && r.concurrency === c);
+    const runsOf = (server: string, mode: Mode, c: number) => results.filter((r) => r.server === server && r.mode === mode && r.concurrency === c);
+    /** One cell's figures over the rounds: medians, the highest peak RSS, stalled/failed if any round was. */
+    const cell = (server: string, mode: Mode, c: number): Phase | undefined => {
+      const runs = runsOf(server, mode, c);
+      if (runs.length <= 1) return runs[0];
+      const med = (f: (r: Phase) => number) => median(runs.map(f));
+      return {
+        ...runs[0]!,
+        round: undefined,
+        completed: runs.reduce((n, r) => n + r.completed, 0),
+        failed: runs.reduce((n, r) => n + r.failed, 0),
+        stalled: runs.some((r) => r.stalled),
+        wallS: runs.reduce((n, r) => n + r.wallS, 0),
+        perSecond: med((r) => r.perSecond),
+        p50: med((r) => r.p50),
+        p99: med((r) => r.p99),
+        cpuPerFlowMs: med((r) => r.cpuPerFlowMs),
+        mainThreadPerFlowMs: med((r) => r.mainThreadPerFlowMs),
+        peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+      };
+    };
+    /** eabgate / Pebble per round (each round's two runs of the cell were back to back), then the median. */
+    const ratios = (mode: Mode, c: number, f: (r: Phase) => number): number[] => {
+      const e = runsOf('eabgate', mode, c);
+      const p = runsOf('Pebble', mode, c);
+      return e.flatMap((r) => {
+        const q = p.find((x) => x.round === r.round);
+        return q ? [f(r) / f(q)] : [];
+      });
+    };
+    const ratio = (mode: Mode, c: number, f: (r: Phase) => number) => median(ratios(mode, c, f));
     console.log(
       `\nACME issuance flows over HTTPS (new order, http-01, finalize, download; with or without a new account + EAB) — ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}`,
     );
@@ -459,9 +506,15 @@ async function main(): Promise<void> {
         if (!e || !p) continue;
         const flag = (r: Phase) => (r.stalled ? ' (stalled)' : r.failed ? ` (${r.failed} failed)` : '');
         console.log(
-          `| ${mode} | ${c} | ${f1(e.perSecond)}${flag(e)} | ${f1(p.perSecond)}${flag(p)} | ${f2(e.perSecond / p.perSecond)} | ${f0(e.p50)} / ${f0(e.p99)} | ${f0(p.p50)} / ${f0(p.p99)} | ${f2(e.p99 / p.p99)} | ${f1(e.cpuPerFlowMs)} | ${f1(p.cpuPerFlowMs)} | ${f2(e.cpuPerFlowMs / p.cpuPerFlowMs)} | ${f0(e.peakRssMb)} | ${f0(p.peakRssMb)} |`,
+          `| ${mode} | ${c} | ${f1(e.perSecond)}${flag(e)} | ${f1(p.perSecond)}${flag(p)} | ${f2(ratio(mode, c, (r) => r.perSecond))} | ${f0(e.p50)} / ${f0(e.p99)} | ${f0(p.p50)} / ${f0(p.p99)} | ${f2(ratio(mode, c, (r) => r.p99))} | ${f1(e.cpuPerFlowMs)} | ${f1(p.cpuPerFlowMs)} | ${f2(ratio(mode, c, (r) => r.cpuPerFlowMs))} | ${f0(e.peakRssMb)} | ${f0(p.peakRssMb)} |`,
         );
       }
+    }
+    if (ROUNDS > 1) {
+      console.log(
+        `\n${ROUNDS} rounds; figures are medians over them (peak RSS: the highest). CPU ratio of each round: ` +
+          MODES.flatMap((mode) => [1, 16].map((c) => `${mode} C=${c} ${ratios(mode, c, (r) => r.cpuPerFlowMs).map(f2).join(', ')}`)).join('; '),
+      );
     }
     console.log(
       `\neabgate CPU ms per flow on its main thread (the event loop) / on other threads (V8's GC and compiler helpers, libuv's pool: WebCrypto): ` +
@@ -492,7 +545,7 @@ async function main(): Promise<void> {
     if (process.env.BENCH_JSON) {
       writeFileSync(
         process.env.BENCH_JSON,
-        JSON.stringify({ results, start: { eabgate: e.startMs, pebble: p.startMs, npmStart: eabgate.npmStartMs }, idle: { eabgate: e.idleRssMb, pebble: p.idleRssMb }, idleAfter: Object.fromEntries(idleAfter) }, null, 2),
+        JSON.stringify({ rounds: ROUNDS, results, cells: MODES.flatMap((mode) => [1, 16].flatMap((c) => ['eabgate', 'Pebble'].map((server) => cell(server, mode, c)))).filter(Boolean), start: { eabgate: e.startMs, pebble: p.startMs, npmStart: eabgate.npmStartMs }, idle: { eabgate: e.idleRssMb, pebble: p.idleRssMb }, idleAfter: Object.fromEntries(idleAfter) }, null, 2),
       );
     }
   } finally {
