@@ -23,12 +23,26 @@ describe('MemoryNonceStore', () => {
 
   it('stays bounded: a dropped nonce is never accepted again, and neither is an older unused one', async () => {
     const s = new MemoryNonceStore(WINDOW, 3);
-    for (const [n, t] of [['n1', 10], ['n2', 20], ['n3', 30], ['n4', 40]] as const) expect(await s.markUsed(n, issuedAt(t))).toBe(true);
+    for (const [n, t] of [['n1', 10_000], ['n2', 20_000], ['n3', 30_000], ['n4', 40_000]] as const) expect(await s.markUsed(n, issuedAt(t))).toBe(true);
     expect(s.size).toBe(3);
-    expect(await s.markUsed('n1', issuedAt(10))).toBe(false); // dropped to make room: refused by the floor
-    expect(await s.markUsed('unused-older', issuedAt(9))).toBe(false);
-    expect(await s.markUsed('unused-newer', issuedAt(11))).toBe(true);
-    for (const n of ['n2', 'n3', 'n4']) expect(await s.markUsed(n, issuedAt(Number(n.slice(1)) * 10))).toBe(false);
+    expect(await s.markUsed('n1', issuedAt(10_000))).toBe(false); // dropped to make room: refused by the floor
+    expect(await s.markUsed('unused-older', issuedAt(9_000))).toBe(false);
+    // The floor is in whole seconds: an unused nonce expiring in the dropped one's second is refused too.
+    expect(await s.markUsed('same-second', issuedAt(10_000))).toBe(false);
+    expect(await s.markUsed('unused-newer', issuedAt(11_000))).toBe(true);
+    for (const n of ['n2', 'n3', 'n4']) expect(await s.markUsed(n, issuedAt(Number(n.slice(1)) * 10_000))).toBe(false);
+  });
+
+  it('keys a nonce by its last 12 characters (72 bits of its MAC), as a string of its own', async () => {
+    const s = new MemoryNonceStore(WINDOW);
+    const nonce = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' + 'mac-72-bits_';
+    expect(nonce).toHaveLength(44);
+    expect(await s.markUsed(nonce, issuedAt(5))).toBe(true);
+    // Another body with the same MAC tail is the same entry: only a forged nonce could be one, and forged
+    // nonces never reach the store (their MAC is checked first).
+    expect(await s.markUsed('B'.repeat(32) + 'mac-72-bits_', issuedAt(5))).toBe(false);
+    expect(await s.markUsed('A'.repeat(32) + 'other-tail-_', issuedAt(5))).toBe(true);
+    expect(s.size).toBe(2);
   });
 
   it('lets expired entries go as newer nonces arrive, and on purgeExpired', async () => {
