@@ -65,7 +65,9 @@ export function createApp(deps: AppDeps, services: Services = buildServices(deps
       deps.logger.info('request', { method: c.req.method, path: c.req.path, status: c.res.status, ms: Date.now() - started });
     }
   });
-  app.use('*', secureHeaders());
+  // ACME answers get the same headers from acmeResponse (src/acme/server/http.ts), made with the Response.
+  const security = secureHeaders();
+  app.use('*', (c, next) => (c.req.path.startsWith('/acme/') ? next() : security(c, next)));
 
   app.get('/healthz', healthz);
   app.all('/api/*', toApi);

@@ -9,7 +9,7 @@ import type { AcmeAccountRecord } from '../../core/store/acme.js';
 import { verifyExternalAccountBinding } from '../eab/verify.js';
 import { quoted } from '../jws/flattened.js';
 import { checkContacts } from './contacts.js';
-import { acmeJson, links, services, type AcmeContext } from './http.js';
+import { acmeJson, links, services, type AcmeContext, type AcmeReply } from './http.js';
 import { accountRequest, jwkRequest, payloadObject, type AccountRequest } from './request.js';
 import { accountView } from './views.js';
 
@@ -48,7 +48,7 @@ function requireTermsAgreed(terms: string | undefined, agreed: boolean | undefin
  * §7.3.1 asks and dehydrated relies on; `onlyReturnExisting` never creates one. Every new account needs
  * a valid binding (§7.3.4), verified by src/acme/eab against the subscription's EAB credentials.
  */
-export async function newAccount(c: AcmeContext): Promise<Response> {
+export async function newAccount(c: AcmeContext): Promise<AcmeReply> {
   const s = services(c);
   const l = links(c);
   const jws = await jwkRequest(c);
@@ -111,7 +111,7 @@ function ownAccount(c: AcmeContext, req: AccountRequest): void {
 }
 
 /** POST-as-GET reads the account; a payload updates `contact` or deactivates it (§7.3.2, §7.3.6). */
-export async function account(c: AcmeContext): Promise<Response> {
+export async function account(c: AcmeContext): Promise<AcmeReply> {
   const s = services(c);
   const l = links(c);
   const req = await accountRequest(c);
@@ -131,7 +131,7 @@ export async function account(c: AcmeContext): Promise<Response> {
 }
 
 /** The account's orders, newest first, ORDERS_PAGE_SIZE per page, `Link: rel="next"` while more follow. */
-export async function ordersList(c: AcmeContext): Promise<Response> {
+export async function ordersList(c: AcmeContext): Promise<AcmeReply> {
   const s = services(c);
   const l = links(c);
   const req = await accountRequest(c);

@@ -4,12 +4,12 @@
  */
 import { acmeProblems } from '../../core/problem.js';
 import { quoted } from '../jws/flattened.js';
-import { acmeJson, links, services, type AcmeContext } from './http.js';
+import { acmeJson, links, services, type AcmeContext, type AcmeReply } from './http.js';
 import { accountRequest } from './request.js';
 import { ownedAuthorization } from './owned.js';
 import { authorizationView } from './views.js';
 
-export async function authorization(c: AcmeContext): Promise<Response> {
+export async function authorization(c: AcmeContext): Promise<AcmeReply> {
   const s = services(c);
   const l = links(c);
   const { jws, account } = await accountRequest(c);

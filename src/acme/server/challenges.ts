@@ -5,12 +5,12 @@
  *
  * CAA is checked at finalize, right before issuance (see finalize.ts), not here.
  */
-import { acmeJson, links, services, type AcmeContext } from './http.js';
+import { acmeJson, links, services, type AcmeContext, type AcmeReply } from './http.js';
 import { accountRequest } from './request.js';
 import { ownedChallenge } from './owned.js';
 import { challengeView } from './views.js';
 
-export async function challenge(c: AcmeContext): Promise<Response> {
+export async function challenge(c: AcmeContext): Promise<AcmeReply> {
   const s = services(c);
   const l = links(c);
   const { jws, account } = await accountRequest(c);

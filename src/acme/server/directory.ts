@@ -5,10 +5,10 @@
  * authorizations simply do not list it. The directory says which challenge types this deployment
  * validates in `meta.challengeTypes` (an extension member; clients ignore members they do not know).
  */
-import { acmeJson, links, nonceStore, services, type AcmeContext } from './http.js';
+import { acmeJson, links, nonceStore, services, type AcmeContext, type AcmeReply } from './http.js';
 import { PROFILES } from '../../ra/profiles.js';
 
-export function directory(c: AcmeContext): Response {
+export function directory(c: AcmeContext): AcmeReply {
   const l = links(c);
   const s = services(c);
   return acmeJson({
@@ -42,15 +42,12 @@ export const TERMS = `eabgate ACME service: terms of use
    subscription, which prevails.
 `;
 
-export function terms(): Response {
-  return new Response(TERMS, { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+export function terms(): AcmeReply {
+  return { status: 200, body: TERMS, headers: { 'content-type': 'text/plain; charset=utf-8' } };
 }
 
 /** HEAD → 200, GET → 204, both with a fresh Replay-Nonce and Cache-Control: no-store (RFC 8555 §7.2). */
-export async function newNonce(c: AcmeContext): Promise<Response> {
+export async function newNonce(c: AcmeContext): Promise<AcmeReply> {
   const nonce = await nonceStore(services(c)).issue();
-  return new Response(null, {
-    status: c.req.method === 'HEAD' ? 200 : 204,
-    headers: { 'replay-nonce': nonce, 'cache-control': 'no-store' },
-  });
+  return { status: c.req.method === 'HEAD' ? 200 : 204, body: null, headers: { 'replay-nonce': nonce, 'cache-control': 'no-store' } };
 }

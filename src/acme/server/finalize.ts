@@ -4,7 +4,7 @@
  * plan, CAA, the one winning transition, issuance; see src/ra/acme/issuance.ts) and its domain errors
  * leave as RFC 8555 problems.
  */
-import { acmeJson, links, services, type AcmeContext } from './http.js';
+import { acmeJson, links, services, type AcmeContext, type AcmeReply } from './http.js';
 import { accountRequest, payloadObject } from './request.js';
 import { checkFinalizeCsr } from './csr.js';
 import { notReady } from '../../ra/acme/issuance.js';
@@ -12,7 +12,7 @@ import { ownedOrder } from './owned.js';
 import { orderView } from './views.js';
 import { retryAfter } from './retry-after.js';
 
-export async function finalize(c: AcmeContext): Promise<Response> {
+export async function finalize(c: AcmeContext): Promise<AcmeReply> {
   const s = services(c);
   const l = links(c);
   const { jws, account } = await accountRequest(c);

@@ -9,11 +9,11 @@ import { quoted } from '../jws/flattened.js';
 import { checkPublicJwk } from '../jws/keys.js';
 import { parseAcmeJwsValue } from '../jws/parse.js';
 import { verifyParsedJws } from '../jws/verify.js';
-import { acmeJson, links, services, type AcmeContext } from './http.js';
+import { acmeJson, links, services, type AcmeContext, type AcmeReply } from './http.js';
 import { accountRequest, payloadObject } from './request.js';
 import { accountView } from './views.js';
 
-export async function keyChange(c: AcmeContext): Promise<Response> {
+export async function keyChange(c: AcmeContext): Promise<AcmeReply> {
   const s = services(c);
   const l = links(c);
   // 1–2. The outer JWS: valid, signed by the account's current key (kid).

@@ -9,7 +9,7 @@ import { loadPsl } from '../../core/psl.js';
 import { acmeProblems } from '../../core/problem.js';
 import type { AcmeAccountRecord } from '../../core/store/acme.js';
 import type { AcmeServices } from '../../app/context.js';
-import { acmeJson, links, services, type AcmeContext } from './http.js';
+import { acmeJson, links, services, type AcmeContext, type AcmeReply } from './http.js';
 import { accountRequest, payloadObject } from './request.js';
 import { parseNewOrder, type NewOrderRequest } from './new-order-request.js';
 import { certificateFor, parseCertId } from './cert-id.js';
@@ -37,7 +37,7 @@ async function checkReplaces(s: AcmeServices, account: AcmeAccountRecord, req: N
   return id.text;
 }
 
-export async function newOrder(c: AcmeContext): Promise<Response> {
+export async function newOrder(c: AcmeContext): Promise<AcmeReply> {
   const s = services(c);
   const l = links(c);
   const { jws, account } = await accountRequest(c);
@@ -58,7 +58,7 @@ export async function newOrder(c: AcmeContext): Promise<Response> {
 }
 
 /** POST-as-GET of an order; a processing order is polled and carries Retry-After. */
-export async function order(c: AcmeContext): Promise<Response> {
+export async function order(c: AcmeContext): Promise<AcmeReply> {
   const s = services(c);
   const l = links(c);
   const { jws, account } = await accountRequest(c);

@@ -3,13 +3,13 @@
  * A valid certificate should be renewed between two thirds and three quarters of its lifetime; a revoked
  * one at once (a window that has begun already). Clients are asked back after six hours.
  */
-import { acmeJson, services, type AcmeContext } from './http.js';
+import { acmeJson, services, type AcmeContext, type AcmeReply } from './http.js';
 import { certificateFor, parseCertId } from './cert-id.js';
 import { notFound } from './owned.js';
 
 export const RENEWAL_INFO_RETRY_AFTER_SECONDS = 6 * 60 * 60;
 
-export async function renewalInfo(c: AcmeContext): Promise<Response> {
+export async function renewalInfo(c: AcmeContext): Promise<AcmeReply> {
   const s = services(c);
   const id = parseCertId(c.req.param('certId'));
   const cert = await certificateFor(s.store, id);

@@ -14,7 +14,7 @@ import type { AcmeServices } from '../../app/context.js';
 import type { AcmeAccountRecord } from '../../core/store/acme.js';
 import type { CertificateRecord } from '../../core/store/types.js';
 import { REVOCATION_REASONS, isRevocationReason } from '../../ca/revocation.js';
-import { services, type AcmeContext } from './http.js';
+import { services, type AcmeContext, type AcmeReply } from './http.js';
 import { eitherRequest, payloadObject, type JwkRequest } from './request.js';
 import { normalizeSerialHex } from './cert-id.js';
 import { authorizationName } from '../../ra/acme/orders.js';
@@ -52,7 +52,7 @@ async function keyMatches(jws: JwkRequest, cert: X509.X509Certificate): Promise<
   }
 }
 
-export async function revokeCert(c: AcmeContext): Promise<Response> {
+export async function revokeCert(c: AcmeContext): Promise<AcmeReply> {
   const s = services(c);
   const req = await eitherRequest(c);
   const payload = payloadObject(req.jws, 'revokeCert');
@@ -92,5 +92,5 @@ export async function revokeCert(c: AcmeContext): Promise<Response> {
   }
 
   await s.ra.revoke(record, reason);
-  return new Response(null, { status: 200 });
+  return { status: 200, body: null, headers: {} };
 }

@@ -3,11 +3,12 @@
  * ACME bodies are application/jose+json and limited by the ACME body reader (http.ts).
  *
  * Every response, problems included, carries a fresh Replay-Nonce (RFC 8555 §6.5: a client retries a
- * `badNonce` with it) and `Link: <directory>;rel="index"` (§7.1).
+ * `badNonce` with it) and `Link: <directory>;rel="index"` (§7.1): handlers answer an AcmeReply, and
+ * acmeResponse (http.ts) makes the Response with those headers and the security headers in one go.
  */
 import { Hono } from 'hono';
 import type { AcmeEnv } from '../../app/context.js';
-import { acmeOnError, acmeProblemResponse, links, methodNotAllowed, nonceStore, notFoundProblem, services } from './http.js';
+import { acmeErrorReply, acmeProblemReply, acmeResponse, methodNotAllowed, notFoundProblem, type AcmeContext, type AcmeReply } from './http.js';
 import { directory, newNonce, terms } from './directory.js';
 import { account, newAccount, ordersList } from './accounts.js';
 import { keyChange } from './key-change.js';
@@ -21,22 +22,13 @@ import { renewalInfo } from './renewal-info.js';
 
 export const acmeRoutes = new Hono<AcmeEnv>();
 
-acmeRoutes.use('*', async (c, next) => {
-  await next();
-  const headers = c.res.headers;
-  if (!headers.has('replay-nonce')) {
-    try {
-      headers.set('replay-nonce', await nonceStore(services(c)).issue());
-    } catch (err) {
-      services(c).logger.error('acme: nonce not issued', { error: (err as Error)?.name });
-    }
-  }
-  headers.append('link', links(c).indexLink);
-});
+type AcmeHandler = (c: AcmeContext) => AcmeReply | Promise<AcmeReply>;
+/** Every answer, and every problem (below), leaves through acmeResponse: Replay-Nonce, Link, security headers. */
+const answer = (handler: AcmeHandler) => async (c: AcmeContext) => acmeResponse(c, await handler(c));
 
 const get = ['GET'];
 const post = ['POST'];
-const resources: [string, string[], (c: Parameters<typeof directory>[0]) => Response | Promise<Response>][] = [
+const resources: [string, string[], AcmeHandler][] = [
   ['/directory', get, directory],
   ['/terms', get, terms],
   ['/new-nonce', get, newNonce],
@@ -54,8 +46,8 @@ const resources: [string, string[], (c: Parameters<typeof directory>[0]) => Resp
   ['/cert/:id', post, certificate],
 ];
 for (const [path, methods, handler] of resources) {
-  acmeRoutes.on(methods, path, handler);
-  acmeRoutes.all(path, methodNotAllowed(methods[0] === 'GET' ? 'GET, HEAD' : 'POST'));
+  acmeRoutes.on(methods, path, answer(handler));
+  acmeRoutes.all(path, answer(methodNotAllowed(methods[0] === 'GET' ? 'GET, HEAD' : 'POST')));
 }
-acmeRoutes.all('*', (c) => acmeProblemResponse(notFoundProblem(c)));
-acmeRoutes.onError(acmeOnError);
+acmeRoutes.all('*', answer((c) => acmeProblemReply(notFoundProblem(c))));
+acmeRoutes.onError((err, c) => acmeResponse(c, acmeErrorReply(err, c)));

@@ -149,6 +149,18 @@ describe('every ACME response', () => {
     }
   });
 
+  it('carries the security headers every other response has (hono secureHeaders), from one header object', async () => {
+    const other = await w.fetch(`${w.baseUrl}/healthz`);
+    const security = [...other.headers.keys()].filter((k) => /^(x-|cross-origin|origin-agent|referrer-policy|strict-transport)/.test(k));
+    expect(security.length).toBe(11);
+    for (const r of [await w.fetch(w.directoryUrl), await w.fetch(`${w.baseUrl}/acme/no-such-thing`), await w.fetch(c.dir.newNonce, { method: 'HEAD' })]) {
+      for (const k of security) expect(r.headers.get(k), k).toBe(other.headers.get(k));
+      // One Link field, one Replay-Nonce: nothing appended twice.
+      expect(r.headers.get('link')).toBe(INDEX());
+      expect(r.headers.get('replay-nonce')).toMatch(/^[A-Za-z0-9_-]{44}$/);
+    }
+  });
+
   it('GET of a POST-as-GET resource is 405 with Allow: POST', async () => {
     const r = await w.fetch(c.kid!);
     expect(r.status).toBe(405);
