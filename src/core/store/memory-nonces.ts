@@ -39,8 +39,8 @@ export class MemoryNonceStore implements AcmeNonceStore {
   /** key → expiresAt (s from `base`, rounded up); insertion order is the order nonces were used. */
   private readonly used = new Map<string, number>();
   private readonly base = Date.now();
-  /** In the values' seconds: an `expiresAt` below it is refused. */
-  private floor = 0;
+  /** In the values' seconds: an `expiresAt` below it is refused. (Those seconds are negative for a clock behind the store's start.) */
+  private floor = -Infinity;
   readonly scope = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');
 
   /** `windowMs`: how long after its issue a nonce's `expiresAt` lies (the nonce window plus the clock-skew allowance). */

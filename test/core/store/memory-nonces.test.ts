@@ -33,6 +33,14 @@ describe('MemoryNonceStore', () => {
     for (const n of ['n2', 'n3', 'n4']) expect(await s.markUsed(n, issuedAt(Number(n.slice(1)) * 10_000))).toBe(false);
   });
 
+  it('works for a clock behind the store’s own start (tests set one): the floor starts below any time', async () => {
+    const s = new MemoryNonceStore(WINDOW);
+    const past = new Date(Date.parse('2026-06-01T12:00:00Z') + WINDOW);
+    expect(past.getTime()).toBeLessThan(Date.now());
+    expect(await s.markUsed('from-the-past', past)).toBe(true);
+    expect(await s.markUsed('from-the-past', past)).toBe(false);
+  });
+
   it('keys a nonce by its last 12 characters (72 bits of its MAC), as a string of its own', async () => {
     const s = new MemoryNonceStore(WINDOW);
     const nonce = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' + 'mac-72-bits_';
