@@ -7,8 +7,8 @@
 import type { Context } from 'hono';
 import type { AcmeEnv, AcmeServices } from '../../app/context.js';
 import { ACME_PROBLEM_BASE, Problem, acmeProblems } from '../../core/problem.js';
-import { nonceStore } from './nonces.js';
-export { nonceStore, NONCE_TTL_MS } from './nonces.js';
+import { nonceStore, NONCE_TTL_MS } from './nonces.js';
+export { nonceStore, NONCE_TTL_MS };
 import { linksFor, type AcmeLinks } from './links.js';
 import { DomainError } from '../../core/errors.js';
 import { StoreUnavailable } from '../../core/store/unavailable.js';
@@ -64,7 +64,7 @@ export async function readBody(c: AcmeContext): Promise<string> {
  * What an ACME resource answers, before the headers every ACME response carries. `acmeResponse` makes the
  * Response once, with all of its headers in one plain object: on Node, @hono/node-server then writes it as
  * it is. Setting headers on a finished Response instead builds a Headers object and validates each name and
- * value (about 30 µs of a 125-250 µs request, measured on GET /acme/directory).
+ * value: hono's secureHeaders() alone took about 29 µs a request in a CPU profile of GET /acme/directory.
  */
 export interface AcmeReply {
   status: number;
@@ -104,16 +104,16 @@ export function acmeProblemReply(p: Problem): AcmeReply {
  * `Link: <directory>;rel="index"` (§7.1), after the answer's own links in the same field.
  */
 export async function acmeResponse(c: AcmeContext, reply: AcmeReply): Promise<Response> {
-  const s = c.get('services');
+  const s = services(c);
   let nonce = reply.headers['replay-nonce'];
   if (nonce === undefined) {
     try {
       nonce = await nonceStore(s).issue();
     } catch (err) {
-      s?.logger.error('acme: nonce not issued', { error: (err as Error)?.name });
+      s.logger.error('acme: nonce not issued', { error: (err as Error)?.name });
     }
   }
-  const index = linksFor(s.config.baseUrl).indexLink;
+  const index = links(c).indexLink;
   const headers: Record<string, string> = { ...ACME_SECURITY_HEADERS, ...reply.headers, link: reply.headers.link ? `${reply.headers.link}, ${index}` : index };
   if (nonce !== undefined) headers['replay-nonce'] = nonce;
   return new Response(reply.body, { status: reply.status, headers });
