@@ -15,7 +15,7 @@ import { retentionStore } from './store/retention.js';
 import { upstreamOrderStore } from './store/upstream.js';
 import { mailStore } from './store/mail.js';
 import { conditionalUpdates, isUniqueViolation, type StatusTable } from './store/conditional.js';
-import { rowShape, ph, phFor, storeDb, type Db } from './store/db.js';
+import { LIMIT_ONE, rowShape, ph, phFor, storeDb, type Db } from './store/db.js';
 import type { Dialect } from './schema/kinds.js';
 import type { Tables } from './schema/tables.js';
 import type { orders as sqliteOrders } from './schema/index.js';
@@ -36,13 +36,13 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
   const updateValidation = conditionalUpdates<DomainValidationRecord>(s, domainValidations as unknown as StatusTable);
   // Prepared once: the certificate reads of ACME issuance and download (as ./store/acme.ts does for its queries).
   const certificateQuery = {
-    byIssuance: s.prepare('cert_byIssuance', db.select().from(certificates).where(eq(certificates.issuanceId, ph('id'))).limit(1)),
-    byId: s.prepare('cert_byId', db.select().from(certificates).where(eq(certificates.id, ph('id'))).limit(1)),
+    byIssuance: s.prepare('cert_byIssuance', db.select().from(certificates).where(eq(certificates.issuanceId, ph('id'))).limit(LIMIT_ONE)),
+    byId: s.prepare('cert_byId', db.select().from(certificates).where(eq(certificates.id, ph('id'))).limit(LIMIT_ONE)),
     // An ACME order's certificate carries the order's id as its issuance id (src/ra/acme/issuance.ts), so the
     // unique index on issuance_id finds it; acme_order_id alone has no index and would scan the table.
     byAcmeOrder: s.prepare(
       'cert_byAcmeOrder',
-      db.select().from(certificates).where(and(eq(certificates.issuanceId, ph('id')), eq(certificates.acmeOrderId, ph('id')))).limit(1),
+      db.select().from(certificates).where(and(eq(certificates.issuanceId, ph('id')), eq(certificates.acmeOrderId, ph('id')))).limit(LIMIT_ONE),
     ),
   };
   type CertificateRow = typeof certificates.$inferSelect;
@@ -82,10 +82,10 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
         await db.insert(customers).values(c);
       },
       async byEmail(email) {
-        return (await db.select().from(customers).where(eq(customers.email, email)).limit(1))[0];
+        return (await db.select().from(customers).where(eq(customers.email, email)).limit(LIMIT_ONE))[0];
       },
       async byId(id) {
-        return (await db.select().from(customers).where(eq(customers.id, id)).limit(1))[0];
+        return (await db.select().from(customers).where(eq(customers.id, id)).limit(LIMIT_ONE))[0];
       },
       async list() {
         return db.select().from(customers).orderBy(customers.createdAt);
@@ -96,7 +96,7 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
         await db.insert(sessions).values(s);
       },
       async live(tokenDigest, now) {
-        const rows = await db.select().from(sessions).where(eq(sessions.tokenDigest, tokenDigest)).limit(1);
+        const rows = await db.select().from(sessions).where(eq(sessions.tokenDigest, tokenDigest)).limit(LIMIT_ONE);
         const s = rows[0];
         return s && s.expiresAt > now ? s : undefined;
       },
@@ -110,7 +110,7 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
     },
     throttles: {
       async get(key) {
-        return (await db.select().from(throttles).where(eq(throttles.key, key)).limit(1))[0];
+        return (await db.select().from(throttles).where(eq(throttles.key, key)).limit(LIMIT_ONE))[0];
       },
       async put(t) {
         await db
@@ -142,15 +142,15 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
         await db.insert(orders).values(o);
       },
       async byNumber(orderNumber) {
-        const row = (await db.select().from(orders).where(eq(orders.orderNumber, orderNumber)).limit(1))[0];
+        const row = (await db.select().from(orders).where(eq(orders.orderNumber, orderNumber)).limit(LIMIT_ONE))[0];
         return row && toOrder(row);
       },
       async byCaReferenceDigest(digest) {
-        const row = (await db.select().from(orders).where(eq(orders.caReferenceDigest, digest)).limit(1))[0];
+        const row = (await db.select().from(orders).where(eq(orders.caReferenceDigest, digest)).limit(LIMIT_ONE))[0];
         return row && toOrder(row);
       },
       async byId(id) {
-        const row = (await db.select().from(orders).where(eq(orders.id, id)).limit(1))[0];
+        const row = (await db.select().from(orders).where(eq(orders.id, id)).limit(LIMIT_ONE))[0];
         return row && toOrder(row);
       },
       async listByCustomer(customerId) {
@@ -158,7 +158,7 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
         return rows.map(toOrder);
       },
       async renewalOf(orderId) {
-        const row = (await db.select().from(orders).where(eq(orders.renewsOrderId, orderId)).limit(1))[0];
+        const row = (await db.select().from(orders).where(eq(orders.renewsOrderId, orderId)).limit(LIMIT_ONE))[0];
         return row && toOrder(row);
       },
       async transition(id, from, changes, match) {
@@ -190,7 +190,7 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
             .from(unlockCodes)
             .where(eq(unlockCodes.orderId, orderId))
             .orderBy(desc(unlockCodes.createdAt))
-            .limit(1)
+            .limit(LIMIT_ONE)
         )[0];
       },
       async delete(id) {
@@ -203,11 +203,11 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
     },
     caMaterial: {
       async get(id) {
-        return (await db.select().from(caMaterial).where(eq(caMaterial.id, id)).limit(1))[0];
+        return (await db.select().from(caMaterial).where(eq(caMaterial.id, id)).limit(LIMIT_ONE))[0];
       },
       async createIfAbsent(m) {
         await db.insert(caMaterial).values(m).onConflictDoNothing();
-        return (await db.select().from(caMaterial).where(eq(caMaterial.id, m.id)).limit(1))[0] as CaMaterialRecord;
+        return (await db.select().from(caMaterial).where(eq(caMaterial.id, m.id)).limit(LIMIT_ONE))[0] as CaMaterialRecord;
       },
       async nextCrlNumber(id) {
         const rows = await db
@@ -255,14 +255,14 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
           .orderBy(certificates.createdAt);
       },
       async bySerial(serialHex) {
-        return (await db.select().from(certificates).where(eq(certificates.serialHex, serialHex)).limit(1))[0];
+        return (await db.select().from(certificates).where(eq(certificates.serialHex, serialHex)).limit(LIMIT_ONE))[0];
       },
       async byId(id) {
         return (await certificateQuery.byId.get({ id })) as CertificateRow | undefined;
       },
       async latestForOrder(orderId) {
         return (
-          await db.select().from(certificates).where(eq(certificates.orderId, orderId)).orderBy(desc(certificates.createdAt)).limit(1)
+          await db.select().from(certificates).where(eq(certificates.orderId, orderId)).orderBy(desc(certificates.createdAt)).limit(LIMIT_ONE)
         )[0];
       },
       async forAcmeOrder(acmeOrderId) {

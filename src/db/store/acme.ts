@@ -9,7 +9,7 @@
 export { isUniqueViolation };
 import { and, desc, eq, exists, gt, gte, inArray, isNull, lte, ne, notExists, or, sql } from 'drizzle-orm';
 import { conditionalUpdates, isUniqueViolation, type StatusTable } from './conditional.js';
-import { ph, phFor, type Db, type ParamRef, type StoreDb } from './db.js';
+import { LIMIT_ONE, literal, literals, ph, phFor, type Db, type ParamRef, type StoreDb } from './db.js';
 import type {
   AcmeStore,
   AcmeAccountRecord,
@@ -78,8 +78,8 @@ export function acmeStore(store: StoreDb): AcmeStore {
       .onConflictDoNothing()
       .returning({ nonce: acmeNonces.nonce })
       ,
-    accountById: db.select().from(acmeAccounts).where(eq(acmeAccounts.id, ph('id'))).limit(1),
-    accountByThumbprint: db.select().from(acmeAccounts).where(eq(acmeAccounts.thumbprint, ph('thumbprint'))).limit(1),
+    accountById: db.select().from(acmeAccounts).where(eq(acmeAccounts.id, ph('id'))).limit(LIMIT_ONE),
+    accountByThumbprint: db.select().from(acmeAccounts).where(eq(acmeAccounts.thumbprint, ph('thumbprint'))).limit(LIMIT_ONE),
     insertAccount: db
       .insert(acmeAccounts)
       .values({
@@ -95,8 +95,8 @@ export function acmeStore(store: StoreDb): AcmeStore {
       .onConflictDoNothing()
       .returning({ id: acmeAccounts.id })
       ,
-    orderById: db.select().from(acmeOrders).where(eq(acmeOrders.id, ph('id'))).limit(1),
-    authzById: db.select().from(acmeAuthorizations).where(eq(acmeAuthorizations.id, ph('id'))).limit(1),
+    orderById: db.select().from(acmeOrders).where(eq(acmeOrders.id, ph('id'))).limit(LIMIT_ONE),
+    authzById: db.select().from(acmeAuthorizations).where(eq(acmeAuthorizations.id, ph('id'))).limit(LIMIT_ONE),
     authzForOrder: db
       .select({ a: acmeAuthorizations })
       .from(acmeOrderAuthorizations)
@@ -119,7 +119,7 @@ export function acmeStore(store: StoreDb): AcmeStore {
         ),
       )
       .orderBy(desc(acmeAuthorizations.validatedAt))
-      .limit(1),
+      .limit(LIMIT_ONE),
     ordersUsingAuthz: db
       .select({ o: acmeOrders })
       .from(acmeOrderAuthorizations)
@@ -130,8 +130,8 @@ export function acmeStore(store: StoreDb): AcmeStore {
       .from(acmeChallenges)
       .innerJoin(acmeAuthorizations, eq(acmeAuthorizations.id, acmeChallenges.authzId))
       .where(eq(acmeChallenges.id, ph('id')))
-      .limit(1),
-    challengeById: db.select().from(acmeChallenges).where(eq(acmeChallenges.id, ph('id'))).limit(1),
+      .limit(LIMIT_ONE),
+    challengeById: db.select().from(acmeChallenges).where(eq(acmeChallenges.id, ph('id'))).limit(LIMIT_ONE),
     challengesOfAuthz: db.select().from(acmeChallenges).where(eq(acmeChallenges.authzId, ph('authzId'))).orderBy(acmeChallenges.id),
     // One statement: every pending order using this authorization becomes ready when none of the
     // authorizations it uses is not valid.
@@ -143,7 +143,7 @@ export function acmeStore(store: StoreDb): AcmeStore {
       .set({ status: 'ready' })
       .where(
         and(
-          eq(acmeOrders.status, 'pending'),
+          eq(acmeOrders.status, literal('pending')),
           inArray(
             acmeOrders.id,
             tx.select({ id: acmeOrderAuthorizations.orderId }).from(acmeOrderAuthorizations).where(eq(acmeOrderAuthorizations.authzId, authzId as string)),
@@ -153,7 +153,7 @@ export function acmeStore(store: StoreDb): AcmeStore {
               .select({ one: sql`1` })
               .from(acmeOrderAuthorizations)
               .innerJoin(acmeAuthorizations, eq(acmeAuthorizations.id, acmeOrderAuthorizations.authzId))
-              .where(and(eq(acmeOrderAuthorizations.orderId, acmeOrders.id), ne(acmeAuthorizations.status, 'valid'))),
+              .where(and(eq(acmeOrderAuthorizations.orderId, acmeOrders.id), ne(acmeAuthorizations.status, literal('valid')))),
           ),
         ),
       )
@@ -168,7 +168,7 @@ export function acmeStore(store: StoreDb): AcmeStore {
       tx
         .update(acmeChallenges)
         .set({ status, ...challenge })
-        .where(and(eq(acmeChallenges.id, v('challengeId') as string), eq(acmeChallenges.status, 'processing')))
+        .where(and(eq(acmeChallenges.id, v('challengeId') as string), eq(acmeChallenges.status, literal('processing'))))
         .returning({ id: acmeChallenges.id }),
       tx
         .update(acmeAuthorizations)
@@ -176,12 +176,12 @@ export function acmeStore(store: StoreDb): AcmeStore {
         .where(
           and(
             eq(acmeAuthorizations.id, v('authzId') as string),
-            eq(acmeAuthorizations.status, 'pending'),
+            eq(acmeAuthorizations.status, literal('pending')),
             exists(
               tx
                 .select({ one: sql`1` })
                 .from(acmeChallenges)
-                .where(and(eq(acmeChallenges.id, v('challengeId') as string), eq(acmeChallenges.authzId, v('authzId') as string), eq(acmeChallenges.status, status))),
+                .where(and(eq(acmeChallenges.id, v('challengeId') as string), eq(acmeChallenges.authzId, v('authzId') as string), eq(acmeChallenges.status, literal(status)))),
             ),
           ),
         )
@@ -292,7 +292,7 @@ export function acmeStore(store: StoreDb): AcmeStore {
         return db
           .select()
           .from(acmeOrders)
-          .where(and(eq(acmeOrders.accountId, accountId), ne(acmeOrders.status, 'invalid')))
+          .where(and(eq(acmeOrders.accountId, accountId), ne(acmeOrders.status, literal('invalid'))))
           // SQLite's rowid: insertion order within one millisecond; PostgreSQL has none, the id keeps pages stable.
           .orderBy(desc(acmeOrders.createdAt), store.dialect === 'pg' ? desc(acmeOrders.id) : desc(sql`rowid`))
           .limit(page.limit)
@@ -310,8 +310,9 @@ export function acmeStore(store: StoreDb): AcmeStore {
         return (await db
           .select()
           .from(acmeOrders)
-          // A literal, not a parameter: it must imply acme_orders_processing_idx's WHERE for the index to be used.
-          .where(and(sql`${acmeOrders.status} = 'processing'`, or(isNull(acmeOrders.leaseAt), lte(acmeOrders.leaseAt, cutoff))))
+          // A literal (as in every status comparison on acme_orders): it must imply acme_orders_processing_idx's WHERE
+          // for the index to be used.
+          .where(and(eq(acmeOrders.status, literal('processing')), or(isNull(acmeOrders.leaseAt), lte(acmeOrders.leaseAt, cutoff))))
           .orderBy(acmeOrders.leaseAt)
           .limit(limit)) as AcmeOrderRecord[];
       },
@@ -319,7 +320,7 @@ export function acmeStore(store: StoreDb): AcmeStore {
         const rows = await db
           .update(acmeOrders)
           .set({ status: 'invalid', error })
-          .where(and(eq(acmeOrders.accountId, accountId), inArray(acmeOrders.status, ['pending', 'ready'])))
+          .where(and(eq(acmeOrders.accountId, accountId), inArray(acmeOrders.status, literals(['pending', 'ready']))))
           .returning({ id: acmeOrders.id });
         return rows.length;
       },

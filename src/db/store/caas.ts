@@ -5,7 +5,7 @@
  */
 import { and, desc, eq, gt, inArray, isNull, notExists, sql } from 'drizzle-orm';
 import type { subscriptions as sqliteSubscriptions } from '../schema/index.js';
-import { ph, type StoreDb } from './db.js';
+import { LIMIT_ONE, ph, type StoreDb } from './db.js';
 import type { CaasStore, SubscriptionRecord } from '../../core/store/caas.js';
 
 const toSubscription = ({ certificatesReserved, ...s }: typeof sqliteSubscriptions.$inferSelect): SubscriptionRecord => ({
@@ -17,8 +17,8 @@ export function caasStore(store: StoreDb): CaasStore {
   const { db } = store;
   const { subscriptions, eabCredentials, eabViews, acmeAccounts, planReservations } = store.t;
   const q = {
-    subscriptionById: store.prepare('caas_subscriptionById', db.select().from(subscriptions).where(eq(subscriptions.id, ph('id'))).limit(1)),
-    credentialByKid: store.prepare('caas_credentialByKid', db.select().from(eabCredentials).where(eq(eabCredentials.kid, ph('kid'))).limit(1)),
+    subscriptionById: store.prepare('caas_subscriptionById', db.select().from(subscriptions).where(eq(subscriptions.id, ph('id'))).limit(LIMIT_ONE)),
+    credentialByKid: store.prepare('caas_credentialByKid', db.select().from(eabCredentials).where(eq(eabCredentials.kid, ph('kid'))).limit(LIMIT_ONE)),
     accountsBoundTo: store.prepare(
       'caas_accountsBoundTo',
       db.select({ n: sql<number>`count(*)` }).from(acmeAccounts).where(eq(acmeAccounts.eabKid, ph('kid'))),
@@ -120,7 +120,7 @@ export function caasStore(store: StoreDb): CaasStore {
         reserved = inserted!.length === 1;
       }
       if (reserved) return 'reserved';
-      const held = await db.select({ id: planReservations.acmeOrderId }).from(planReservations).where(eq(planReservations.acmeOrderId, acmeOrderId)).limit(1);
+      const held = await db.select({ id: planReservations.acmeOrderId }).from(planReservations).where(eq(planReservations.acmeOrderId, acmeOrderId)).limit(LIMIT_ONE);
       return held.length === 1 ? 'held' : 'refused';
     },
     async releaseCertificate(acmeOrderId) {

@@ -7,7 +7,7 @@
  */
 import { and, eq, getTableName, inArray, isNull, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { ph, phFor, rowShape, type StoreDb } from './db.js';
+import { literals, ph, phFor, rowShape, type StoreDb } from './db.js';
 
 export type StatusTable = SQLiteTable & { id: SQLiteColumn; status: SQLiteColumn };
 
@@ -43,7 +43,8 @@ export function conditionalUpdates<Row>(s: StoreDb, table: StatusTable) {
     let stmt = cache.get(shape);
     if (!stmt) {
       const conditions: SQL[] = [eq(table.id, ph('__id'))];
-      if (from) conditions.push(inArray(table.status, [...from]));
+      // The statuses are part of the shape, and written in the text (db.ts: literal).
+      if (from) conditions.push(inArray(table.status, literals(from)));
       for (const k of matchKeys) {
         const col = columns[k];
         if (!col) throw new Error(`conditionalUpdates: no column ${k}`);

@@ -76,6 +76,37 @@ export const ph = (name: string) => sql.placeholder(name);
 export const phFor = (col: Parameters<typeof sql.param>[1], name: string) => sql.param(ph(name), col);
 
 /**
+ * A constant of the code, written into the statement's text instead of bound as a parameter.
+ *
+ * SQLite (3.53, as better-sqlite3 builds it) marks a parameter that its planner looked at, and re-prepares
+ * the statement before the next run whenever that parameter is bound again, whatever the value. The two cases
+ * here: `LIMIT ?`, and a status compared with the partial index `acme_orders_processing_idx` (`WHERE status =
+ * 'processing'`). A prepared statement then parses and plans its SQL on every run: on the ACME path that was
+ * about 10 re-prepares per flow and a quarter of SQLite's CPU (perf, uprobes on sqlite3Reprepare).
+ *
+ * Only for values written in the code (statuses, a limit of 1), never for input: input stays a parameter.
+ */
+export function literal(value: string | number): SQL {
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new Error(`literal: ${value} is not an integer`);
+    return sql.raw(String(value));
+  }
+  return sql.raw(`'${value.replaceAll("'", "''")}'`);
+}
+
+/**
+ * `.limit(LIMIT_ONE)`: `LIMIT 1` written in the text (see literal). Drizzle's `limit()` is typed as a number or
+ * a placeholder, and writes any SQL object given to it as is, on SQLite and PostgreSQL alike.
+ */
+export const LIMIT_ONE = literal(1) as unknown as number;
+
+/** Statuses (constants of the code) for `inArray(table.status, literals([…]))`: `('a', 'b')` in the text, see literal. */
+export function literals(values: readonly string[]): SQL {
+  if (values.length === 0) throw new Error('literals: no values');
+  return sql`(${sql.join(values.map(literal), sql`, `)})`;
+}
+
+/**
  * The VALUES of an INSERT (or the SET of an UPDATE) of a row, for a statement prepared once per shape: a
  * placeholder per column given (named after it, so the row itself is the parameters), NULL written as NULL
  * (a column's encoder takes no null); `shape` names the columns and which of them are NULL.

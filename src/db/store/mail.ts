@@ -6,7 +6,7 @@
  * transition applied; the unique (event key, recipient) keeps a racing request from writing a second one.
  */
 import { and, asc, eq, gt, inArray, isNull, lte, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
-import type { Atomic as Lazy, Db, StoreDb } from './db.js';
+import { LIMIT_ONE, type Atomic as Lazy, type Db, type StoreDb } from './db.js';
 import type { MailStore, OutboxMail, OutboxRecord } from '../../core/store/mail.js';
 import type { OrderRecord } from '../../core/store/types.js';
 
@@ -184,7 +184,7 @@ export function mailStore(store: StoreDb): MailStore {
     },
 
     async settings(customerId) {
-      const row = (await db.select().from(customerMail).where(eq(customerMail.customerId, customerId)).limit(1))[0];
+      const row = (await db.select().from(customerMail).where(eq(customerMail.customerId, customerId)).limit(LIMIT_ONE))[0];
       return row ?? { customerId, verifiedAt: null, omitCaReference: false };
     },
 

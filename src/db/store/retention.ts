@@ -1,6 +1,6 @@
 /** The RetentionStore over Drizzle (src/core/store/retention.ts), SQLite and PostgreSQL alike: each method one statement. */
 import { and, eq, gt, gte, inArray, lt, lte, ne, notExists, or, sql, exists } from 'drizzle-orm';
-import type { StoreDb } from './db.js';
+import { literal, type StoreDb } from './db.js';
 import type { RetentionStore } from '../../core/store/retention.js';
 import type { OrderRecord } from '../../core/store/types.js';
 
@@ -38,7 +38,7 @@ export function retentionStore(store: StoreDb): RetentionStore {
         .where(
           and(
             lt(acmeOrders.expires, cutoff),
-            ne(acmeOrders.status, 'processing'),
+            ne(acmeOrders.status, literal('processing')),
             notExists(
               db
                 .select({ one: sql`1` })

@@ -1,6 +1,6 @@
 /** UpstreamOrderStore over Drizzle (SQLite and PostgreSQL alike): one atomic statement per write. */
 import { and, asc, eq, exists, inArray, isNull } from 'drizzle-orm';
-import type { StoreDb } from './db.js';
+import { LIMIT_ONE, type StoreDb } from './db.js';
 import type { UpstreamOrderRecord, UpstreamOrderStore } from '../../core/store/upstream.js';
 import { conditionalUpdates, isUniqueViolation, type StatusTable } from './conditional.js';
 
@@ -8,7 +8,7 @@ export function upstreamOrderStore(store: StoreDb): UpstreamOrderStore {
   const { db } = store;
   const { orders, upstreamOrders, domainValidations } = store.t;
   const update = conditionalUpdates<UpstreamOrderRecord>(store, upstreamOrders as unknown as StatusTable);
-  const byOrder = async (orderId: string) => (await db.select().from(upstreamOrders).where(eq(upstreamOrders.id, orderId)).limit(1))[0];
+  const byOrder = async (orderId: string) => (await db.select().from(upstreamOrders).where(eq(upstreamOrders.id, orderId)).limit(LIMIT_ONE))[0];
   return {
     byOrder,
     async createIfAbsent(r) {
