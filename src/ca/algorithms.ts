@@ -8,6 +8,8 @@
  *   one (measured here: about 0.05 against 0.7 ms of CPU), and clients verify both.
  * - An intermediate made before with P-384 keeps working: loadCa reads the curve from its certificate.
  */
+import type { DigestName } from '../core/signature-engine.js';
+
 export type CaCurve = 'P-256' | 'P-384';
 
 export const ROOT_CURVE: CaCurve = 'P-384';
@@ -17,7 +19,7 @@ export const INTERMEDIATE_CURVE: CaCurve = 'P-256';
 export interface CaSigning {
   curve: CaCurve;
   key: EcKeyGenParams & EcKeyImportParams;
-  signature: EcdsaParams;
+  signature: EcdsaParams & { hash: DigestName };
   /** The signature's AlgorithmIdentifier as DER (RFC 5758 §3.2: ecdsa-with-SHA256/384, parameters absent). */
   algorithmIdentifier: Uint8Array;
 }

@@ -11,8 +11,10 @@ import { loadX509, x509, type X509 } from '../core/x509-lazy.js';
 import type { Clock } from '../core/clock.js';
 import { fromHex } from '../core/encoding.js';
 import { toPem } from '../core/pem.js';
+import { signatures } from '../core/signature-engine.js';
 import { children, ecdsaSignatureToDer, parse, tlv, unsignedInteger } from '../core/der.js';
 import type { LoadedCa } from './hierarchy.js';
+import type { CaSigning } from './algorithms.js';
 import { isRevocationReason, type RevocationReason } from './revocation.js';
 import { wholeSeconds } from './validity.js';
 
@@ -58,7 +60,7 @@ function crlNumberExtension(n: bigint): X509.Extension {
  * mended TBSCertList again; when no entry needs it (all have reasons, or the library is fixed), the
  * generator's CRL is returned as it is.
  */
-async function withoutEmptyEntryExtensions(der: Uint8Array<ArrayBuffer>, key: CryptoKey, signature: EcdsaParams): Promise<Uint8Array<ArrayBuffer>> {
+async function withoutEmptyEntryExtensions(der: Uint8Array<ArrayBuffer>, key: CryptoKey, signature: CaSigning['signature']): Promise<Uint8Array<ArrayBuffer>> {
   const [tbs, signatureAlgorithm] = children(parse(der).content);
   if (!tbs || !signatureAlgorithm) throw new Error('CRL: not a CertificateList');
   const tbsParts = children(tbs.content).map((t) => t.bytes);
@@ -77,7 +79,7 @@ async function withoutEmptyEntryExtensions(der: Uint8Array<ArrayBuffer>, key: Cr
   if (!mended) return der;
   tbsParts[listIndex] = tlv(0x30, ...entries);
   const tbsDer = tlv(0x30, ...tbsParts);
-  const signed = new Uint8Array(await crypto.subtle.sign(signature, key, tbsDer));
+  const signed = await signatures().signEcdsa(key, signature.hash, tbsDer);
   return tlv(0x30, tbsDer, signatureAlgorithm.bytes, tlv(0x03, new Uint8Array([0]), ecdsaSignatureToDer(signed)));
 }
 

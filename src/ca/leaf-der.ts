@@ -14,6 +14,7 @@ import { sha1 } from '@noble/hashes/legacy.js';
 import { children, ecdsaSignatureToDer, GENERAL_NAME, oidToDer as oid, parse, tlv, TAG } from '../core/der.js';
 import { fromBase64, fromHex, utf8 } from '../core/encoding.js';
 import { parseIpAddress } from '../core/ip.js';
+import { signatures } from '../core/signature-engine.js';
 import { x509, type X509 } from '../core/x509-lazy.js';
 import type { CaSigning } from './algorithms.js';
 
@@ -146,7 +147,7 @@ export function tbsCertificate(t: LeafTbs): Uint8Array<ArrayBuffer> {
 
 /** Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }. */
 export async function signTbs(tbs: Uint8Array<ArrayBuffer>, key: CryptoKey, signing: CaSigning): Promise<Uint8Array<ArrayBuffer>> {
-  const p1363 = new Uint8Array(await crypto.subtle.sign(signing.signature, key, tbs));
+  const p1363 = await signatures().signEcdsa(key, signing.signature.hash, tbs);
   return tlv(TAG.SEQUENCE, tbs, signing.algorithmIdentifier, tlv(TAG.BIT_STRING, new Uint8Array([0]), ecdsaSignatureToDer(p1363)));
 }
 

@@ -1,15 +1,15 @@
 /**
- * The self-signature of a PKCS#10 request read by src/csr/pkcs10.ts, verified with WebCrypto directly:
- * RSASSA-PKCS1-v1_5 and ECDSA (P-256, P-384) with SHA-256/384/512. Each CSR brings its own key, so the
- * imported key is not cached. The key is imported from its parts, an RSA key as a JWK (n, e) and an EC key
- * as its uncompressed point ('raw'): on Node that costs a quarter to a half of importing the SPKI (whose
- * decoding in OpenSSL 3 is slow), for the same key; a key either import refuses is left to the fallback.
+ * The self-signature of a PKCS#10 request read by src/csr/pkcs10.ts, verified by the runtime's signature
+ * engine (src/core/signature-engine.ts): RSASSA-PKCS1-v1_5 and ECDSA (P-256, P-384) with SHA-256/384/512.
+ * Each CSR brings its own key, so no imported key is cached. The key goes by its parts (an RSA modulus and
+ * exponent, an EC point): importing those costs a quarter to a half of importing the SPKI (whose decoding in
+ * OpenSSL 3 is slow), for the same key; a key the engine refuses is left to the fallback.
  * `true` only when the signature verifies. `undefined` for a pairing not handled here (another algorithm, key
  * and signature of different kinds, parameters other than absent/NULL, an ECDSA-Sig-Value not in strict DER):
  * the caller then verifies with @peculiar/x509 as before, which also decides every refusal.
  */
 import { children, parse, TAG } from '../core/der.js';
-import { toBase64Url } from '../core/encoding.js';
+import { signatures, type PublicKeyParts } from '../core/signature-engine.js';
 import { SIGNATURE_ALGORITHMS, type Pkcs10 } from './pkcs10.js';
 
 /** The octets of one ECDSA signature half (r or s) per curve. */
@@ -45,32 +45,28 @@ const isNull = (p: Uint8Array | undefined) => p === undefined || (p.length === 2
 
 export async function verifyPkcs10(req: Pkcs10): Promise<boolean | undefined> {
   const alg = SIGNATURE_ALGORITHMS[req.signatureAlgorithm.oid];
-  const key = req.key.algorithm;
-  if (!alg || alg.name !== key.name) return undefined;
+  const keyAlg = req.key.algorithm;
+  if (!alg || alg.name !== keyAlg.name) return undefined;
   // RFC 4055 §5: NULL (or absent) for RSA; RFC 5758 §3.2: absent for ECDSA.
   if (alg.name === 'RSASSA-PKCS1-v1_5' ? !isNull(req.signatureAlgorithm.parameters) : req.signatureAlgorithm.parameters !== undefined) {
     return undefined;
   }
   const material = req.key.material;
+  let key: PublicKeyParts;
+  let signature: Uint8Array<ArrayBuffer> | undefined;
+  if (keyAlg.name === 'ECDSA' && 'point' in material) {
+    const size = FIELD_BYTES[keyAlg.namedCurve];
+    signature = ecdsaSignatureToP1363(req.signature, size);
+    if (!signature || !isUncompressedPoint(material.point, size)) return undefined;
+    key = { kind: 'EC', curve: keyAlg.namedCurve, point: material.point };
+  } else if (keyAlg.name === 'RSASSA-PKCS1-v1_5' && 'n' in material) {
+    signature = new Uint8Array(req.signature);
+    key = { kind: 'RSA', n: material.n, e: material.e };
+  } else {
+    return undefined;
+  }
   try {
-    let publicKey: CryptoKey;
-    let signature: Uint8Array<ArrayBuffer> | undefined;
-    let verifyAlg: AlgorithmIdentifier | EcdsaParams;
-    if (key.name === 'ECDSA' && 'point' in material) {
-      const size = FIELD_BYTES[key.namedCurve];
-      signature = ecdsaSignatureToP1363(req.signature, size);
-      if (!signature || !isUncompressedPoint(material.point, size)) return undefined;
-      publicKey = await crypto.subtle.importKey('raw', new Uint8Array(material.point), { name: 'ECDSA', namedCurve: key.namedCurve }, false, ['verify']);
-      verifyAlg = { name: 'ECDSA', hash: alg.hash };
-    } else if (key.name === 'RSASSA-PKCS1-v1_5' && 'n' in material) {
-      signature = new Uint8Array(req.signature);
-      const jwk: JsonWebKey = { kty: 'RSA', n: toBase64Url(material.n), e: toBase64Url(material.e) };
-      publicKey = await crypto.subtle.importKey('jwk', jwk, { name: 'RSASSA-PKCS1-v1_5', hash: alg.hash }, false, ['verify']);
-      verifyAlg = { name: 'RSASSA-PKCS1-v1_5' };
-    } else {
-      return undefined;
-    }
-    return await crypto.subtle.verify(verifyAlg, publicKey, signature, new Uint8Array(req.info));
+    return await signatures().verify(key, alg.hash, signature, new Uint8Array(req.info));
   } catch {
     return undefined;
   }

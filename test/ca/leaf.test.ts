@@ -11,6 +11,8 @@ import { signLeaf, type LeafContext } from '../../src/ca/leaf.js';
 import { checkCsr } from '../../src/csr/check.js';
 import { x509 } from '../../src/core/x509.js';
 import { openssl } from '../support/tools.js';
+import { useSignatureEngine, webCryptoSignatures } from '../../src/core/signature-engine.js';
+import { nodeSignatures } from '../../src/adapters/node/signatures.js';
 import { URLS, Scratch, certText, makeCa, makeCsr, opensslCsr, type KeyKind, type TestCa } from './support.js';
 
 const ORG: Organization = {
@@ -147,6 +149,20 @@ describe('other accepted keys', () => {
     const leaf = await signLeaf(ctx, { csrPem: opensslCsr(newkey, 'k.example.com'), domains: ['k.example.com'], product: 'dv' });
     expect(verify(leaf.pem, 'k.example.com').status).toBe(0);
     expect(certText(leaf.pem)).toMatch(new RegExp(`X509v3 Key Usage: critical\\n *${usage}\\n`));
+  });
+});
+
+describe('signed through the Node signature engine (what the Node server uses)', () => {
+  afterAll(() => useSignatureEngine(webCryptoSignatures));
+  it.each([
+    ['ECDSA P-256', ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256']],
+    ['RSA-2048', ['rsa:2048']],
+  ])('a leaf for a %s key verifies with openssl', async (_name, newkey) => {
+    useSignatureEngine(nodeSignatures());
+    const leaf = await signLeaf(ctx, { csrPem: opensslCsr(newkey, 'n.example.com'), domains: ['n.example.com'], product: 'dv' });
+    const r = verify(leaf.pem, 'n.example.com');
+    expect(r.stdout + r.stderr).toContain(': OK');
+    expect(r.status).toBe(0);
   });
 });
 

@@ -66,6 +66,8 @@ async function upstreamIssuer(
 import { httpMailer } from '../workers/http-mailer.js';
 import { MemoryNonceStore } from '../../core/store/memory-nonces.js';
 import { nodeJwsSignatures } from './jws-signatures.js';
+import { nodeSignatures } from './signatures.js';
+import { useSignatureEngine } from '../../core/signature-engine.js';
 import { NONCE_CLOCK_SKEW_MS, NONCE_TTL_MS } from '../../acme/server/nonces.js';
 import type { Store } from '../../core/store/types.js';
 import type { Mailer } from '../../mail/mailer.js';
@@ -104,6 +106,8 @@ async function nodeMailer(config: Config): Promise<Mailer | undefined> {
 export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: Logger; dbFile?: string } = {}): Promise<NodeDeps> {
   // The data dir 0700 and everything already in it 0600, before anything is created or read there.
   secureDataDir(config.dataDir);
+  // CSR checks and the CA's signatures through node:crypto, not WebCrypto's thread-pool jobs (src/core/signature-engine.ts).
+  useSignatureEngine(nodeSignatures());
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? jsonLogger();
   const database: DatabaseHandle =

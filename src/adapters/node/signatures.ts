@@ -1,0 +1,36 @@
+/**
+ * The issuance path's signatures on Node (src/core/signature-engine.ts): node:crypto's synchronous verify
+ * and sign, without WebCrypto's thread-pool job. A CSR's key is made from its parts as a JWK (OpenSSL 3
+ * decodes that faster than the SPKI); the CA's CryptoKey becomes a KeyObject once, kept beside it.
+ */
+import { createPublicKey, KeyObject, sign, verify } from 'node:crypto';
+import { toBase64Url } from '../../core/encoding.js';
+import type { DigestName, PublicKeyParts, SignatureEngine } from '../../core/signature-engine.js';
+
+const DIGEST: Record<DigestName, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
+
+function publicKey(key: PublicKeyParts): KeyObject {
+  if (key.kind === 'RSA') return createPublicKey({ key: { kty: 'RSA', n: toBase64Url(key.n), e: toBase64Url(key.e) }, format: 'jwk' });
+  const size = key.curve === 'P-256' ? 32 : 48;
+  const p = key.point;
+  if (p.length !== 1 + 2 * size || p[0] !== 0x04) throw new Error('not an uncompressed EC point');
+  return createPublicKey({
+    key: { kty: 'EC', crv: key.curve, x: toBase64Url(p.subarray(1, 1 + size)), y: toBase64Url(p.subarray(1 + size)) },
+    format: 'jwk',
+  });
+}
+
+export function nodeSignatures(): SignatureEngine {
+  const privateKeys = new WeakMap<CryptoKey, KeyObject>();
+  return {
+    async verify(key, hash, signature, data) {
+      const k = publicKey(key);
+      return verify(DIGEST[hash], data, key.kind === 'EC' ? { key: k, dsaEncoding: 'ieee-p1363' } : k, signature);
+    },
+    async signEcdsa(key, hash, data) {
+      let k = privateKeys.get(key);
+      if (!k) privateKeys.set(key, (k = KeyObject.from(key)));
+      return new Uint8Array(sign(DIGEST[hash], data, { key: k, dsaEncoding: 'ieee-p1363' }));
+    },
+  };
+}
