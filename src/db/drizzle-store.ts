@@ -15,7 +15,7 @@ import { retentionStore } from './store/retention.js';
 import { upstreamOrderStore } from './store/upstream.js';
 import { mailStore } from './store/mail.js';
 import { conditionalUpdates, isUniqueViolation, type StatusTable } from './store/conditional.js';
-import { LIMIT_ONE, rowShape, ph, phFor, storeDb, type Db } from './store/db.js';
+import { LIMIT_ONE, literal, rowShape, ph, phFor, storeDb, type Db } from './store/db.js';
 import type { Dialect } from './schema/kinds.js';
 import type { Tables } from './schema/tables.js';
 import type { orders as sqliteOrders } from './schema/index.js';
@@ -75,6 +75,37 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
       })
       .returning({ count: throttles.failures, windowStart: throttles.windowStart }),
   );
+  // An ACME order's certificate and the order valid, one unit per row shape (src/ra/acme/issuance.ts): one
+  // commit where there were two. The order takes the certificate stored under its issuance id, which is this
+  // one or the one another attempt stored first (the INSERT then does nothing).
+  const { acmeOrders } = s.t;
+  const acmeIssuedUnits = new Map<string, (params: Record<string, unknown>) => Promise<unknown[][]>>();
+  const acmeIssuedUnit = (row: Record<string, unknown>) => {
+    const { shape } = rowShape(row);
+    let unit = acmeIssuedUnits.get(shape);
+    if (!unit) {
+      const columns = Object.keys(row).filter((k) => row[k] !== undefined);
+      unit = s.preparedAtomic((tx, v) => [
+        tx
+          .insert(certificates)
+          .values(Object.fromEntries(columns.map((c) => [c, row[c] === null ? sql`null` : v(c)])) as never)
+          .onConflictDoNothing({ target: certificates.issuanceId })
+          .returning() as never,
+        tx
+          .update(acmeOrders)
+          .set({
+            status: 'valid',
+            certificateId: sql`(select ${certificates.id} from ${certificates} where ${certificates.issuanceId} = ${v('issuanceId', certificates.issuanceId)})`,
+            issuerHandle: null,
+            error: null,
+          } as never)
+          .where(and(eq(acmeOrders.id, v('acmeOrderId', acmeOrders.id) as string), eq(acmeOrders.status, literal('processing'))))
+          .returning({ id: acmeOrders.id }) as never,
+      ]);
+      acmeIssuedUnits.set(shape, unit);
+    }
+    return unit(row);
+  };
   const certificateByIssuance = async (issuanceId: string) => (await certificateQuery.byIssuance.get({ id: issuanceId })) as CertificateRow | undefined;
   return {
     customers: {
@@ -245,6 +276,12 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
         const stored = await certificateByIssuance(c.issuanceId);
         if (!stored) throw new Error('createForIssuance: the certificate was neither stored nor found');
         return stored;
+      },
+      async createForAcmeOrder(c) {
+        const [inserted, attached] = (await acmeIssuedUnit(c as unknown as Record<string, unknown>)) as [CertificateRow[], unknown[]];
+        const certificate = inserted[0] ?? (await certificateByIssuance(c.issuanceId));
+        if (!certificate) throw new Error('createForAcmeOrder: the certificate was neither stored nor found');
+        return { certificate, attached: attached.length === 1 };
       },
       byIssuance: certificateByIssuance,
       async liveForOrder(orderId) {

@@ -363,6 +363,40 @@ function conformance(name: string, open: () => Promise<Backend>, skip?: string) 
       expect(await be.a.certificates.forAcmeOrder(id('ao'))).toBeUndefined();
     });
 
+    it('stores an ACME order\'s certificate and makes the order valid in one unit: racing attempts store one and move the order once', async () => {
+      const c = await customer(be.a);
+      const sub = await subscription(be.a, c.id, 10);
+      const acct = { id: id('acct'), thumbprint: id('tp'), jwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }, status: 'valid' as const, contact: [], eabKid: id('kid'), subscriptionId: sub.id, createdAt: at() };
+      expect(await be.a.acme.accounts.create(acct, null)).toBe('created');
+      const o = {
+        id: id('ao'), accountId: acct.id, status: 'pending' as const, identifiers: [{ type: 'dns', value: 'a.example' }],
+        notBefore: null, notAfter: null, expires: at(7 * 86_400_000), error: null, certificateId: null, issuerHandle: 'upstream-1', replaces: null,
+        profile: null, csrPem: null, processingStartedAt: null, leaseAt: null, createdAt: at(),
+      };
+      await be.a.acme.orders.create(o, [], []);
+      const cert = (i: number) => ({
+        id: id('cert'), orderId: null, acmeOrderId: o.id, serialHex: id(`serial${i}`), certPem: `leaf ${i}`, chainPem: 'chain',
+        issuer: 'CN=Test', notBefore: at(), notAfter: at(86_400_000), revokedAt: null, revocationReason: null, replacedBy: null,
+        issuanceId: o.id, createdAt: at(),
+      });
+      // Not processing: the certificate is stored, the order stays as it is.
+      const early = await be.a.certificates.createForAcmeOrder(cert(0));
+      expect(early.attached).toBe(false);
+      expect((await be.b.acme.orders.byId(o.id))!.status).toBe('pending');
+      // The stored one is the order's: later attempts get it back and move the processing order once.
+      await be.a.acme.orders.update(o.id, { status: 'processing' }, ['pending']);
+      const results = await Promise.all([cert(1), cert(2), cert(3), cert(4)].map((x, i) => (i % 2 ? be.a : be.b).certificates.createForAcmeOrder(x)));
+      expect(results.filter((r) => r.attached)).toHaveLength(1);
+      expect(new Set(results.map((r) => r.certificate.id))).toEqual(new Set([early.certificate.id]));
+      expect(await be.b.acme.orders.byId(o.id)).toMatchObject({ status: 'valid', certificateId: early.certificate.id, issuerHandle: null, error: null });
+      // A serial clash with another issuance is a fault and leaves the order as it was.
+      const other = { ...o, id: id('ao'), status: 'pending' as const };
+      await be.a.acme.orders.create(other, [], []);
+      await be.a.acme.orders.update(other.id, { status: 'processing' }, ['pending']);
+      await expect(be.a.certificates.createForAcmeOrder({ ...cert(5), acmeOrderId: other.id, issuanceId: other.id, serialHex: early.certificate.serialHex })).rejects.toThrow();
+      expect(await be.b.acme.orders.byId(other.id)).toMatchObject({ status: 'processing', certificateId: null });
+    });
+
     it('finds closed orders still holding personal data (organization JSON members) and purges their validations', async () => {
       const c = await customer(be.a);
       const old = at(-40 * 86_400_000);

@@ -227,6 +227,12 @@ export interface CertificateStore {
    * issuanceId); returns the attempt's certificate as stored: this one, or the one stored before.
    */
   createForIssuance(c: CertificateRecord & { issuanceId: string }): Promise<CertificateRecord>;
+  /**
+   * An ACME order's certificate (issuanceId = acmeOrderId = the order's id) as createForIssuance stores it,
+   * and in the same atomic unit the order `valid` with that certificate while it is still `processing`.
+   * `attached`: whether this call moved the order.
+   */
+  createForAcmeOrder(c: CertificateRecord & { issuanceId: string; acmeOrderId: string }): Promise<{ certificate: CertificateRecord; attached: boolean }>;
   byIssuance(issuanceId: string): Promise<CertificateRecord | undefined>;
   /** The certificates of a tracking order that are not revoked. */
   liveForOrder(orderId: string): Promise<CertificateRecord[]>;

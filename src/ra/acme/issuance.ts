@@ -168,8 +168,11 @@ export class AcmeIssuance {
     const d = this.d;
     switch (result.state) {
       case 'issued': {
-        const cert = await d.store.certificates.createForIssuance(certificateRecord(result, { acmeOrderId: o.id }, o.id, d.clock.now()));
-        return { order: await this.attach(o, cert.id) };
+        // Stored and attached in one unit: a crash leaves either neither or both.
+        const record = { ...certificateRecord(result, { acmeOrderId: o.id }, o.id, d.clock.now()), acmeOrderId: o.id };
+        const { certificate, attached } = await d.store.certificates.createForAcmeOrder(record);
+        const changes = { status: 'valid' as const, certificateId: certificate.id, issuerHandle: null, error: null };
+        return { order: attached ? { ...o, ...changes } : await this.reread(o) };
       }
       case 'pending': {
         if (o.issuerHandle === result.handle) return { order: o, retryAfterSeconds: result.retryAfterSeconds };
