@@ -27,9 +27,9 @@ export class EabKeys extends SubscriptionBook {
       );
     }
     if (now >= s.notAfter) return refuse(`The subscription of EAB key id ${quoted(kid)} ended on ${day(s.notAfter)}.`);
-    const accountsBound = await this.deps.store.caas.accountsBoundTo(kid);
+    // Counted only under a limit: the count grows with the accounts bound, and an unlimited plan needs none.
     const max = s.maxAccountsPerCredential;
-    if (max !== null && accountsBound >= max) {
+    if (max !== null && (await this.deps.store.caas.accountsBoundTo(kid)) >= max) {
       return refuse(
         `EAB key id ${quoted(kid)} has bound its maximum of ${max} ACME account${max === 1 ? '' : 's'}: ` +
           'revoke and replace the credentials for a new pair, or ask for a plan with more.',
@@ -41,7 +41,6 @@ export class EabKeys extends SubscriptionBook {
       subscriptionId: s.id,
       customerId: s.customerId,
       maxAccountsPerCredential: max,
-      accountsBound,
     };
     return { status: 'ok', hmacKey, subscriptionId: s.id, customerId: s.customerId, kid: cred.kid, binding };
   }

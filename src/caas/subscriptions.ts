@@ -69,7 +69,6 @@ export interface EabBinding {
   customerId: string;
   /** Null = unlimited. The ACME server must bind atomically when this is set (see README). */
   maxAccountsPerCredential: number | null;
-  accountsBound: number;
 }
 
 /** Assignable to `EabKeyLookup<EabBinding>` of src/acme/eab/verify.ts. */

@@ -52,7 +52,7 @@ describe('eabKeyFor', () => {
     expect(r.hmacKey).toBeInstanceOf(Uint8Array);
     expect(Array.from(r.hmacKey)).toEqual(Array.from(fromBase64Url(c.hmacKey)));
     expect(r.subscriptionId).toBe(sub.id);
-    expect(r.binding).toMatchObject({ kid: c.kid, subscriptionId: sub.id, maxAccountsPerCredential: null, accountsBound: 0 });
+    expect(r.binding).toEqual({ kid: c.kid, subscriptionId: sub.id, customerId: r.customerId, maxAccountsPerCredential: null });
   });
 
   it('refuses an unknown kid', async () => {
