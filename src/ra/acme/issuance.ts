@@ -51,6 +51,9 @@ const NOT_READY: Record<AcmeOrderRecord['status'], string> = {
   invalid: 'The order is invalid: place a new order.',
 };
 
+/** A processing order's changes once its certificate is stored. */
+const validWith = (certificateId: string) => ({ status: 'valid' as const, certificateId, issuerHandle: null, error: null });
+
 export const notReady = (o: AcmeOrderRecord) => domainErrors.wrongState(NOT_READY[o.status], { extensions: { orderStatus: o.status } });
 
 /** Validity asked for at `at`: the order's notAfter, else its profile's days (undefined = the plan's maximum). */
@@ -171,8 +174,7 @@ export class AcmeIssuance {
         // Stored and attached in one unit: a crash leaves either neither or both.
         const record = { ...certificateRecord(result, { acmeOrderId: o.id }, o.id, d.clock.now()), acmeOrderId: o.id };
         const { certificate, attached } = await d.store.certificates.createForAcmeOrder(record);
-        const changes = { status: 'valid' as const, certificateId: certificate.id, issuerHandle: null, error: null };
-        return { order: attached ? { ...o, ...changes } : await this.reread(o) };
+        return { order: attached ? { ...o, ...validWith(certificate.id) } : await this.reread(o) };
       }
       case 'pending': {
         if (o.issuerHandle === result.handle) return { order: o, retryAfterSeconds: result.retryAfterSeconds };
@@ -189,7 +191,7 @@ export class AcmeIssuance {
   }
 
   private async attach(o: AcmeOrderRecord, certificateId: string): Promise<AcmeOrderRecord> {
-    const changes = { status: 'valid' as const, certificateId, issuerHandle: null, error: null };
+    const changes = validWith(certificateId);
     if (await this.d.store.acme.orders.update(o.id, changes, ['processing'])) return { ...o, ...changes };
     return this.reread(o);
   }
