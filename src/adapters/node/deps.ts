@@ -67,6 +67,7 @@ import { httpMailer } from '../workers/http-mailer.js';
 import { MemoryNonceStore } from '../../core/store/memory-nonces.js';
 import { nodeJwsSignatures } from './jws-signatures.js';
 import { nodeSignatures } from './signatures.js';
+import { nodeAesGcmOpen } from './aes-gcm.js';
 import { useSignatureEngine } from '../../core/signature-engine.js';
 import { NONCE_CLOCK_SKEW_MS, NONCE_TTL_MS } from '../../acme/server/nonces.js';
 import type { Store } from '../../core/store/types.js';

@@ -23,6 +23,13 @@ function aad(ctx: SealContext): Uint8Array {
   return utf8.encode(`eabgate|${ctx.table}|${ctx.id}|${ctx.purpose}`);
 }
 
+/**
+ * AES-256-GCM decryption of `ciphertext ‖ tag` under `key`, synchronous; throws when the tag does not verify.
+ * A runtime may give one (Node: src/adapters/node/aes-gcm.ts) for the hot path's openings (an EAB key per
+ * newAccount): on Node 20 WebCrypto's decrypt is a thread-pool job, about 58 µs of CPU against 7 µs.
+ */
+export type AesGcmOpen = (key: CryptoKey, iv: Uint8Array, additionalData: Uint8Array, ciphertextAndTag: Uint8Array) => Uint8Array;
+
 export class Keyring {
   private constructor(
     private readonly sealKey: CryptoKey,
@@ -32,6 +39,7 @@ export class Keyring {
      * asynchronous job with a thread-pool round trip costing far more than the hash of ~60 bytes.
      */
     lookupKey: Uint8Array,
+    private readonly aesGcmOpen?: AesGcmOpen,
   ) {
     this.keyedLookup = hmac.create(sha256, lookupKey);
   }
@@ -39,7 +47,7 @@ export class Keyring {
   /** HMAC-SHA256 with the lookup key already absorbed (its inner and outer key blocks): each MAC clones it. */
   private readonly keyedLookup: ReturnType<typeof hmac.create>;
 
-  static async fromSecret(secret: Uint8Array): Promise<Keyring> {
+  static async fromSecret(secret: Uint8Array, opts: { aesGcmOpen?: AesGcmOpen } = {}): Promise<Keyring> {
     if (secret.length !== 32) throw new Error('key-encryption key must be 32 bytes');
     const ikm = await crypto.subtle.importKey('raw', secret as BufferSource, 'HKDF', false, ['deriveKey']);
     const derive = (info: string, alg: AesKeyGenParams | HmacImportParams, usages: KeyUsage[]) =>
@@ -57,7 +65,7 @@ export class Keyring {
       await crypto.subtle.importKey('raw', secret as BufferSource, 'HKDF', false, ['deriveBits']),
       256,
     );
-    return new Keyring(sealKey, new Uint8Array(lookupBits));
+    return new Keyring(sealKey, new Uint8Array(lookupBits), opts.aesGcmOpen);
   }
 
   /** Seals a secret to its row: "v1.<iv>.<ciphertext+tag>", unreadable when moved to another row or purpose. */
@@ -71,11 +79,10 @@ export class Keyring {
   async openBytes(sealed: string, ctx: SealContext): Promise<Uint8Array> {
     const [version, ivB64, ctB64] = sealed.split('.');
     if (version !== SEAL_VERSION || !ivB64 || !ctB64) throw new Error('sealed value has an unknown format');
-    const pt = await crypto.subtle.decrypt(
-      { name: 'AES-GCM', iv: fromBase64Url(ivB64) as BufferSource, additionalData: aad(ctx) as BufferSource },
-      this.sealKey,
-      fromBase64Url(ctB64) as BufferSource,
-    );
+    const iv = fromBase64Url(ivB64);
+    const ct = fromBase64Url(ctB64);
+    if (this.aesGcmOpen) return this.aesGcmOpen(this.sealKey, iv, aad(ctx), ct);
+    const pt = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: iv as BufferSource, additionalData: aad(ctx) as BufferSource }, this.sealKey, ct as BufferSource);
     return new Uint8Array(pt);
   }
 

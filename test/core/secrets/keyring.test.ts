@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { Keyring } from '../../../src/core/secrets/keyring.js';
+import { nodeAesGcmOpen } from '../../../src/adapters/node/aes-gcm.js';
 import { newUnlockCode, newCaReference, randomSymbols, TYPEABLE_ALPHABET } from '../../../src/core/secrets/tokens.js';
 
 describe('keyring', () => {
@@ -15,6 +16,24 @@ describe('keyring', () => {
     const other = await Keyring.fromSecret(crypto.getRandomValues(new Uint8Array(32)));
     await expect(other.open(sealed, ctx)).rejects.toThrow();
     expect(await k.seal('AAAA-BBBB', ctx)).not.toBe(sealed); // fresh nonce every time
+  });
+
+  it("opens with Node's synchronous decipher exactly what WebCrypto opens, and refuses the same", async () => {
+    const secret = crypto.getRandomValues(new Uint8Array(32));
+    const web = await Keyring.fromSecret(secret);
+    const node = await Keyring.fromSecret(secret, { aesGcmOpen: nodeAesGcmOpen() });
+    const ctx = { table: 'eab_credentials', id: 'kid-1', purpose: 'eab-hmac' };
+    const bytes = crypto.getRandomValues(new Uint8Array(32));
+    for (const [sealer, opener] of [[web, node], [node, web], [node, node]] as const) {
+      const sealed = await sealer.seal(bytes, ctx);
+      expect(await opener.openBytes(sealed, ctx)).toEqual(bytes);
+      await expect(opener.openBytes(sealed, { ...ctx, id: 'kid-2' })).rejects.toThrow();
+      const [v, iv, ct] = sealed.split('.');
+      const flipped = ct!.slice(0, 5) + (ct![5] === 'A' ? 'B' : 'A') + ct!.slice(6);
+      await expect(opener.openBytes(`${v}.${iv}.${flipped}`, ctx)).rejects.toThrow();
+      await expect(opener.openBytes(`${v}.${iv}.${ct!.slice(0, 10)}`, ctx)).rejects.toThrow();
+    }
+    expect(await node.open(await web.seal('AAAA-BBBB', ctx), ctx)).toBe('AAAA-BBBB');
   });
 
   it('computes lookup digests as WebCrypto HMAC-SHA256 under the HKDF-derived key (digests stored before stay valid)', async () => {
