@@ -110,10 +110,15 @@ export class RateLimits {
     if (limits.address && who.address !== undefined) checks.push([limits.address, `limit:${family}:address:${addressKey(who.address)}`]);
     let retryAfter = 0;
     let per = '';
-    for (const [limit, key] of checks) {
-      const now = this.clock.now();
+    const now = this.clock.now();
+    // Every key counted in one unit: one commit for the account's and the address's counters.
+    const counted = await this.store.hitAll(
+      checks.map(([limit, key]) => ({ key, windowMs: limit.windowSeconds * 1000 })),
+      now,
+    );
+    for (const [i, [limit, key]] of checks.entries()) {
       const windowMs = limit.windowSeconds * 1000;
-      const { count, windowStart } = await this.store.hit(key, now, windowMs);
+      const { count, windowStart } = counted[i]!;
       if (count > limit.count) {
         const seconds = Math.max(1, Math.ceil((windowStart.getTime() + windowMs - now.getTime()) / 1000));
         if (seconds > retryAfter) {

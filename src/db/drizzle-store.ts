@@ -75,6 +75,35 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
       })
       .returning({ count: throttles.failures, windowStart: throttles.windowStart }),
   );
+  // Several hits in one unit (RateLimits.consume: an account's and an address's key), one per number of keys.
+  // `now` goes into VALUES (encoded by the column there) and `nowSql` into raw SQL (encoded by the ParamRef).
+  const throttleUpsert = (tx: Db, key: unknown, before: unknown, now: unknown, nowSql: unknown) => {
+    const over = lte(throttles.windowStart, before as Date);
+    return tx
+      .insert(throttles)
+      .values({ key, failures: 1, windowStart: now, blockedUntil: null } as never)
+      .onConflictDoUpdate({
+        target: throttles.key,
+        set: {
+          failures: sql`CASE WHEN ${over} THEN 1 ELSE ${throttles.failures} + 1 END`,
+          windowStart: sql`CASE WHEN ${over} THEN ${nowSql} ELSE ${throttles.windowStart} END`,
+        },
+      })
+      .returning({ count: throttles.failures, windowStart: throttles.windowStart }) as never;
+  };
+  const throttleUnits = new Map<number, (params: Record<string, unknown>) => Promise<unknown[][]>>();
+  const throttleUnit = (n: number) => {
+    let unit = throttleUnits.get(n);
+    if (!unit) {
+      unit = s.preparedAtomic((tx, v) =>
+        Array.from({ length: n }, (_, i) =>
+          throttleUpsert(tx, v(`key${i}`), v(`before${i}`, throttles.windowStart), v('now'), v('now', throttles.windowStart)),
+        ),
+      );
+      throttleUnits.set(n, unit);
+    }
+    return unit;
+  };
   // An ACME order's certificate and the order valid, one unit per row shape (src/ra/acme/issuance.ts): one
   // commit where there were two. The order takes the certificate stored under its issuance id, which is this
   // one or the one another attempt stored first (the INSERT then does nothing).
@@ -166,6 +195,16 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
         }[];
         const row = rows[0]!;
         return { count: row.count, windowStart: row.windowStart };
+      },
+      async hitAll(hits, now) {
+        if (hits.length === 0) return [];
+        const params: Record<string, unknown> = { now };
+        hits.forEach((h, i) => {
+          params[`key${i}`] = h.key;
+          params[`before${i}`] = new Date(now.getTime() - h.windowMs);
+        });
+        const results = (await throttleUnit(hits.length)(params)) as { count: number; windowStart: Date }[][];
+        return results.map((rows) => ({ count: rows[0]!.count, windowStart: rows[0]!.windowStart }));
       },
     },
     orders: {

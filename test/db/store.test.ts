@@ -207,6 +207,20 @@ function conformance(name: string, open: () => Promise<Backend>, skip?: string) 
       expect(await be.a.throttles.hit(key, at(61_000), 60_000)).toEqual({ count: 1, windowStart: at(61_000) });
     });
 
+    it('counts several keys in one unit, each in its own window, racing instances included', async () => {
+      const [k1, k2] = [id('throttle'), id('throttle')];
+      const hits = [{ key: k1, windowMs: 60_000 }, { key: k2, windowMs: 10_000 }];
+      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? be.a : be.b).throttles.hitAll(hits, at())));
+      for (const k of [0, 1]) expect(results.map((r) => r[k]!.count).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6]);
+      // 20 s later the second key's window (10 s) starts again, the first's (60 s) goes on; results keep the order asked.
+      expect(await be.a.throttles.hitAll(hits, at(20_000))).toEqual([
+        { count: 7, windowStart: at() },
+        { count: 1, windowStart: at(20_000) },
+      ]);
+      expect(await be.b.throttles.hit(k2, at(21_000), 10_000)).toEqual({ count: 2, windowStart: at(20_000) });
+      expect(await be.a.throttles.hitAll([], at())).toEqual([]);
+    });
+
     it("reserves no more certificates than the plan's maximum, whatever the instances race", async () => {
       const c = await customer(be.a);
       const sub = await subscription(be.a, c.id, 3);

@@ -121,7 +121,7 @@ export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: L
     database.kind === 'sqlite'
       ? { ...database.store, acme: { ...database.store.acme, nonces: new MemoryNonceStore(NONCE_TTL_MS + NONCE_CLOCK_SKEW_MS) } }
       : database.store;
-  const keyring = await Keyring.fromSecret(loadOrCreateSecretKey(config.dataDir, config.secretKey));
+  const keyring = await Keyring.fromSecret(loadOrCreateSecretKey(config.dataDir, config.secretKey), { aesGcmOpen: nodeAesGcmOpen() });
   // On a shared database the first instance creates the CA (insert-if-absent); the others load its row.
   const ca = await loadOrCreateEmbeddedCa({ store, keyring, clock, config });
   // Publish the root where users and tests can trust it.

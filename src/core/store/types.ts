@@ -121,6 +121,8 @@ export interface ThrottleStore {
    * a window older than `windowMs` starts again at `now` with 1. Returns the count and the window's start.
    */
   hit(key: string, now: Date, windowMs: number): Promise<{ count: number; windowStart: Date }>;
+  /** `hit` for several keys in one atomic unit (one commit); the results in the order of `hits`. */
+  hitAll(hits: readonly { key: string; windowMs: number }[], now: Date): Promise<{ count: number; windowStart: Date }[]>;
 }
 
 export interface OrderStore {
