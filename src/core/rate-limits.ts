@@ -112,12 +112,9 @@ export class RateLimits {
     let per = '';
     const now = this.clock.now();
     // Every key counted in one unit: one commit for the account's and the address's counters.
-    const counted = await this.store.hitAll(
-      checks.map(([limit, key]) => ({ key, windowMs: limit.windowSeconds * 1000 })),
-      now,
-    );
-    for (const [i, [limit, key]] of checks.entries()) {
-      const windowMs = limit.windowSeconds * 1000;
+    const hits = checks.map(([limit, key]) => ({ limit, key, windowMs: limit.windowSeconds * 1000 }));
+    const counted = await this.store.hitAll(hits, now);
+    for (const [i, { limit, key, windowMs }] of hits.entries()) {
       const { count, windowStart } = counted[i]!;
       if (count > limit.count) {
         const seconds = Math.max(1, Math.ceil((windowStart.getTime() + windowMs - now.getTime()) / 1000));

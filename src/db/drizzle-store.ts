@@ -58,25 +58,9 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
     }
     return stmt.all(row);
   };
-  // A rate-limit hit, prepared (newAccount counts two). SET expressions all read the row as it was, so both
-  // CASEs see the old window start.
-  const windowOver = lte(throttles.windowStart, phFor(throttles.windowStart, 'windowStartedBefore'));
-  const throttleHit = s.prepare(
-    'throttle_hit',
-    db
-      .insert(throttles)
-      .values({ key: ph('key'), failures: 1, windowStart: ph('now'), blockedUntil: null } as never)
-      .onConflictDoUpdate({
-        target: throttles.key,
-        set: {
-          failures: sql`CASE WHEN ${windowOver} THEN 1 ELSE ${throttles.failures} + 1 END`,
-          windowStart: sql`CASE WHEN ${windowOver} THEN ${phFor(throttles.windowStart, 'now')} ELSE ${throttles.windowStart} END`,
-        },
-      })
-      .returning({ count: throttles.failures, windowStart: throttles.windowStart }),
-  );
-  // Several hits in one unit (RateLimits.consume: an account's and an address's key), one per number of keys.
-  // `now` goes into VALUES (encoded by the column there) and `nowSql` into raw SQL (encoded by the ParamRef).
+  // A rate-limit hit: one upsert per key. SET expressions all read the row as it was, so both CASEs see the old
+  // window start. `now` goes into VALUES (encoded by the column there), `nowSql` into raw SQL (encoded by its
+  // parameter).
   const throttleUpsert = (tx: Db, key: unknown, before: unknown, now: unknown, nowSql: unknown) => {
     const over = lte(throttles.windowStart, before as Date);
     return tx
@@ -91,6 +75,16 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
       })
       .returning({ count: throttles.failures, windowStart: throttles.windowStart }) as never;
   };
+  // One key: the statement alone, prepared.
+  const throttleHit = s.prepare(
+    'throttle_hit',
+    throttleUpsert(db, ph('key'), phFor(throttles.windowStart, 'windowStartedBefore'), ph('now'), phFor(throttles.windowStart, 'now')),
+  );
+  const hitOne = async (key: string, now: Date, windowMs: number) => {
+    const rows = (await throttleHit.all({ key, now, windowStartedBefore: new Date(now.getTime() - windowMs) })) as { count: number; windowStart: Date }[];
+    return { count: rows[0]!.count, windowStart: rows[0]!.windowStart };
+  };
+  // Several keys (RateLimits.consume: an account's and an address's) in one unit, one per number of keys.
   const throttleUnits = new Map<number, (params: Record<string, unknown>) => Promise<unknown[][]>>();
   const throttleUnit = (n: number) => {
     let unit = throttleUnits.get(n);
@@ -188,16 +182,10 @@ export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tab
         const gone = await db.delete(throttles).where(lt(throttles.windowStart, cutoff)).returning({ k: throttles.key });
         return gone.length;
       },
-      async hit(key, now, windowMs) {
-        const rows = (await throttleHit.all({ key, now, windowStartedBefore: new Date(now.getTime() - windowMs) })) as {
-          count: number;
-          windowStart: Date;
-        }[];
-        const row = rows[0]!;
-        return { count: row.count, windowStart: row.windowStart };
-      },
+      hit: hitOne,
       async hitAll(hits, now) {
         if (hits.length === 0) return [];
+        if (hits.length === 1) return [await hitOne(hits[0]!.key, now, hits[0]!.windowMs)];
         const params: Record<string, unknown> = { now };
         hits.forEach((h, i) => {
           params[`key${i}`] = h.key;

@@ -1,9 +1,10 @@
 /**
  * The issuance path's signatures on Node (src/core/signature-engine.ts): node:crypto's synchronous verify
  * and sign, without WebCrypto's thread-pool job. A CSR's key is made from its parts as a JWK (OpenSSL 3
- * decodes that faster than the SPKI); the CA's CryptoKey becomes a KeyObject once, kept beside it.
+ * decodes that faster than the SPKI); the CA's CryptoKey becomes a KeyObject once (./key-objects.ts).
  */
-import { createPublicKey, KeyObject, sign, verify } from 'node:crypto';
+import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { keyObjectOf } from './key-objects.js';
 import { toBase64Url } from '../../core/encoding.js';
 import type { DigestName, PublicKeyParts, SignatureEngine } from '../../core/signature-engine.js';
 
@@ -21,16 +22,13 @@ function publicKey(key: PublicKeyParts): KeyObject {
 }
 
 export function nodeSignatures(): SignatureEngine {
-  const privateKeys = new WeakMap<CryptoKey, KeyObject>();
   return {
     async verify(key, hash, signature, data) {
       const k = publicKey(key);
       return verify(DIGEST[hash], data, key.kind === 'EC' ? { key: k, dsaEncoding: 'ieee-p1363' } : k, signature);
     },
     async signEcdsa(key, hash, data) {
-      let k = privateKeys.get(key);
-      if (!k) privateKeys.set(key, (k = KeyObject.from(key)));
-      return new Uint8Array(sign(DIGEST[hash], data, { key: k, dsaEncoding: 'ieee-p1363' }));
+      return new Uint8Array(sign(DIGEST[hash], data, { key: keyObjectOf(key), dsaEncoding: 'ieee-p1363' }));
     },
   };
 }
