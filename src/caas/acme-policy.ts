@@ -91,6 +91,19 @@ export class AcmePlanPolicy {
     throw domainErrors.planRefused(this.stateRefusal(s, now) ?? this.exhausted(s!));
   }
 
+  /**
+   * finalize's claim of the order (ready → processing with its CSR) and the reservation, in one unit: false when
+   * the order was not ready (nothing changed); throws `planRefused` when the order was claimed but the plan has
+   * no certificate left for it (the caller makes the order invalid).
+   */
+  async claimAndReserve(subscriptionId: string, acmeOrderId: string, csrPem: string, now: Date): Promise<boolean> {
+    const r = await this.deps.store.caas.claimAndReserve(subscriptionId, acmeOrderId, csrPem, now);
+    if (r === 'unclaimed') return false;
+    if (r !== 'refused') return true;
+    const s = await this.deps.store.caas.subscription(subscriptionId);
+    throw domainErrors.planRefused(this.stateRefusal(s, now) ?? this.exhausted(s!));
+  }
+
   /** The plan's longest validity in days (what an order that asked for none gets). */
   async maxValidityDays(subscriptionId: string): Promise<number | undefined> {
     return (await this.deps.store.caas.subscription(subscriptionId))?.maxValidityDays;

@@ -411,6 +411,40 @@ function conformance(name: string, open: () => Promise<Backend>, skip?: string) 
       expect(await be.b.acme.orders.byId(other.id)).toMatchObject({ status: 'processing', certificateId: null });
     });
 
+    it("claims a ready ACME order and reserves the plan's certificate in one unit: one racing finalize wins, a refusal leaves the order claimed", async () => {
+      const c = await customer(be.a);
+      const sub = await subscription(be.a, c.id, 1);
+      const acct = { id: id('acct'), thumbprint: id('tp'), jwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }, status: 'valid' as const, contact: [], eabKid: id('kid'), subscriptionId: sub.id, createdAt: at() };
+      expect(await be.a.acme.accounts.create(acct, null)).toBe('created');
+      const order = (status: 'pending' | 'ready') => ({
+        id: id('ao'), accountId: acct.id, status, identifiers: [{ type: 'dns', value: 'a.example' }],
+        notBefore: null, notAfter: null, expires: at(7 * 86_400_000), error: null, certificateId: null, issuerHandle: null, replaces: null,
+        profile: null, csrPem: null, processingStartedAt: null, leaseAt: null, createdAt: at(),
+      });
+      // Not ready: nothing changes, nothing is reserved.
+      const pending = order('pending');
+      await be.a.acme.orders.create(pending, [], []);
+      expect(await be.b.caas.claimAndReserve(sub.id, pending.id, 'csr', at(1000))).toBe('unclaimed');
+      expect(await be.a.acme.orders.byId(pending.id)).toMatchObject({ status: 'pending', csrPem: null, leaseAt: null });
+      expect((await be.a.caas.subscription(sub.id))!.certificatesIssued).toBe(0);
+      // Racing finalizes of one ready order: one claims it and reserves, the others change nothing.
+      const ready = order('ready');
+      await be.a.acme.orders.create(ready, [], []);
+      const outcomes = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? be.a : be.b).caas.claimAndReserve(sub.id, ready.id, `csr ${i}`, at(2000))));
+      expect(outcomes.filter((o) => o === 'reserved')).toHaveLength(1);
+      expect(outcomes.filter((o) => o === 'unclaimed')).toHaveLength(5);
+      const winner = outcomes.indexOf('reserved');
+      expect(await be.b.acme.orders.byId(ready.id)).toMatchObject({ status: 'processing', csrPem: `csr ${winner}`, processingStartedAt: at(2000), leaseAt: at(2000) });
+      expect((await be.a.caas.subscription(sub.id))!.certificatesIssued).toBe(1);
+      expect(await be.a.caas.reserveCertificate(sub.id, ready.id, at(3000))).toBe('held');
+      // The plan's one certificate is taken: the next ready order is claimed, and refused.
+      const next = order('ready');
+      await be.a.acme.orders.create(next, [], []);
+      expect(await be.a.caas.claimAndReserve(sub.id, next.id, 'csr', at(4000))).toBe('refused');
+      expect(await be.b.acme.orders.byId(next.id)).toMatchObject({ status: 'processing', csrPem: 'csr' });
+      expect((await be.b.caas.subscription(sub.id))!.certificatesIssued).toBe(1);
+    });
+
     it('finds closed orders still holding personal data (organization JSON members) and purges their validations', async () => {
       const c = await customer(be.a);
       const old = at(-40 * 86_400_000);

@@ -60,6 +60,13 @@ export interface CaasStore {
    * maxCertificates. Idempotent per order: 'held' when the order holds one already.
    */
   reserveCertificate(subscriptionId: string, acmeOrderId: string, now: Date): Promise<'reserved' | 'held' | 'refused'>;
+  /**
+   * finalize's claim and reservation in one atomic unit (one commit): the ACME order goes from `ready` to
+   * `processing` with its CSR (processingStartedAt and leaseAt = `now`), and only if it did, one of the plan's
+   * certificates is reserved for it as reserveCertificate does. 'unclaimed' when the order was not ready (nothing
+   * changed); otherwise the reservation's outcome, the order being processing either way.
+   */
+  claimAndReserve(subscriptionId: string, acmeOrderId: string, csrPem: string, now: Date): Promise<'unclaimed' | 'reserved' | 'held' | 'refused'>;
   /** Gives an order's reservation back (its issuance failed); false when it held none. */
   releaseCertificate(acmeOrderId: string): Promise<boolean>;
 

@@ -5,7 +5,7 @@
  */
 import { and, desc, eq, gt, inArray, isNull, notExists, sql } from 'drizzle-orm';
 import type { subscriptions as sqliteSubscriptions } from '../schema/index.js';
-import { LIMIT_ONE, ph, type StoreDb } from './db.js';
+import { LIMIT_ONE, literal, ph, type ParamRef, type StoreDb } from './db.js';
 import type { CaasStore, SubscriptionRecord } from '../../core/store/caas.js';
 
 const toSubscription = ({ certificatesReserved, ...s }: typeof sqliteSubscriptions.$inferSelect): SubscriptionRecord => ({
@@ -15,7 +15,7 @@ const toSubscription = ({ certificatesReserved, ...s }: typeof sqliteSubscriptio
 
 export function caasStore(store: StoreDb): CaasStore {
   const { db } = store;
-  const { subscriptions, eabCredentials, eabViews, acmeAccounts, planReservations } = store.t;
+  const { subscriptions, eabCredentials, eabViews, acmeAccounts, planReservations, acmeOrders } = store.t;
   const q = {
     subscriptionById: store.prepare('caas_subscriptionById', db.select().from(subscriptions).where(eq(subscriptions.id, ph('id'))).limit(LIMIT_ONE)),
     credentialByKid: store.prepare('caas_credentialByKid', db.select().from(eabCredentials).where(eq(eabCredentials.kid, ph('kid'))).limit(LIMIT_ONE)),
@@ -28,7 +28,13 @@ export function caasStore(store: StoreDb): CaasStore {
    * SQLite and D1: the count goes up, then the row goes in only if it did (changes() is the rows the
    * statement before changed, on the one connection that runs the unit).
    */
-  const reserveUnit = store.preparedAtomic((tx, v) => [
+  type Tx = Parameters<Parameters<StoreDb['preparedAtomic']>[0]>[0];
+  /**
+   * SQLite and D1: the count goes up, then the row goes in only if it did (changes() is the rows the
+   * statement before changed, on the one connection that runs the unit). `after`: the count goes up only if
+   * the statement before it changed one row (claimAndReserve's claim).
+   */
+  const reservation = (tx: Tx, v: ParamRef, after: boolean) => [
     tx
       .update(subscriptions)
       .set({ certificatesReserved: sql`${subscriptions.certificatesReserved} + 1` })
@@ -39,6 +45,7 @@ export function caasStore(store: StoreDb): CaasStore {
           gt(subscriptions.notAfter, v('now', subscriptions.notAfter) as Date),
           sql`${subscriptions.maxCertificates} > ${subscriptions.certificatesReserved}`,
           notExists(tx.select({ one: sql`1` }).from(planReservations).where(eq(planReservations.acmeOrderId, v('acmeOrderId') as string))),
+          after ? sql`changes() = 1` : undefined,
         ),
       )
       .returning({ id: subscriptions.id }),
@@ -55,6 +62,22 @@ export function caasStore(store: StoreDb): CaasStore {
           .where(and(eq(subscriptions.id, v('subscriptionId') as string), sql`changes() = 1`)),
       )
       .returning({ id: planReservations.acmeOrderId }),
+  ];
+  const reserveUnit = store.preparedAtomic((tx, v) => reservation(tx, v, false));
+  /** SQLite and D1: the order's claim (ready → processing), then the reservation only if the claim changed it. */
+  const claimUnit = store.preparedAtomic((tx, v) => [
+    tx
+      .update(acmeOrders)
+      .set({
+        status: sql`${literal('processing')}`,
+        csrPem: sql`${v('csrPem')}`,
+        // Wrapped in sql: set() would pass a bare placeholder to the column's encoder, which expects a Date.
+        processingStartedAt: sql`${v('now', acmeOrders.processingStartedAt)}`,
+        leaseAt: sql`${v('now', acmeOrders.leaseAt)}`,
+      } as never)
+      .where(and(eq(acmeOrders.id, v('acmeOrderId') as string), eq(acmeOrders.status, literal('ready'))))
+      .returning({ id: acmeOrders.id }),
+    ...reservation(tx, v, true),
   ]);
   /** SQLite and D1: the count goes down while the row is still there, then the row goes. */
   const releaseUnit = store.preparedAtomic((tx, v) => [
@@ -119,6 +142,43 @@ export function caasStore(store: StoreDb): CaasStore {
         const [, inserted] = await reserveUnit({ subscriptionId, acmeOrderId, now });
         reserved = inserted!.length === 1;
       }
+      if (reserved) return 'reserved';
+      const held = await db.select({ id: planReservations.acmeOrderId }).from(planReservations).where(eq(planReservations.acmeOrderId, acmeOrderId)).limit(LIMIT_ONE);
+      return held.length === 1 ? 'held' : 'refused';
+    },
+    async claimAndReserve(subscriptionId, acmeOrderId, csrPem, now) {
+      let claimed: boolean;
+      let reserved: boolean;
+      if (store.dialect === 'pg') {
+        // One statement, alone among the reservations of this subscription (db.ts: rowsSerialized): the order is
+        // claimed, and the count goes up only where the claim took and the row goes in.
+        const rows = await store.rowsSerialized(`plan:${subscriptionId}`, sql`
+          with claimed as (
+            update ${acmeOrders} set status = ${literal('processing')}, csr_pem = ${csrPem},
+              processing_started_at = ${sql.param(now, acmeOrders.processingStartedAt)}, lease_at = ${sql.param(now, acmeOrders.leaseAt)}
+            where id = ${acmeOrderId} and status = ${literal('ready')}
+            returning id),
+          counted as (
+            update ${subscriptions} set certificates_reserved = certificates_reserved + 1
+            where id = ${subscriptionId} and status = 'active' and ${gt(subscriptions.notAfter, now)}
+              and max_certificates > certificates_reserved
+              and exists (select 1 from claimed)
+              and not exists (select 1 from ${planReservations} where acme_order_id = ${acmeOrderId})
+            returning id),
+          inserted as (
+            insert into ${planReservations} (acme_order_id, subscription_id, created_at)
+            select ${acmeOrderId}, id, ${sql.param(now, planReservations.createdAt)} from counted
+            returning acme_order_id)
+          select (select count(*) from claimed)::int as claimed, (select count(*) from inserted)::int as reserved`);
+        const row = rows[0] as { claimed: number; reserved: number };
+        claimed = Number(row.claimed) === 1;
+        reserved = Number(row.reserved) === 1;
+      } else {
+        const [claim, , inserted] = await claimUnit({ subscriptionId, acmeOrderId, csrPem, now });
+        claimed = claim!.length === 1;
+        reserved = inserted!.length === 1;
+      }
+      if (!claimed) return 'unclaimed';
       if (reserved) return 'reserved';
       const held = await db.select({ id: planReservations.acmeOrderId }).from(planReservations).where(eq(planReservations.acmeOrderId, acmeOrderId)).limit(LIMIT_ONE);
       return held.length === 1 ? 'held' : 'refused';

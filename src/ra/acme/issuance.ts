@@ -4,8 +4,8 @@
  *      back issuance (expiry, deactivation, the Baseline Requirements' reuse window);
  *   2. the plan still allows a certificate (a read, for a clear refusal) and `replaces` is still open;
  *   3. CAA for every DNS name, immediately before issuance; a refusal makes the order invalid;
- *   4. ready → processing with the CSR kept on the order (one request wins);
- *   5. one of the plan's certificates is reserved (one conditional statement, idempotent per order);
+ *   4. ready → processing with the CSR kept on the order (one request wins), and in the same atomic unit
+ *   5. one of the plan's certificates is reserved (conditional, idempotent per order) only if the claim took;
  *      none left → the order is invalid;
  *   6. the issuer: issued → the certificate is stored under the order's id (unique) and the order valid;
  *      pending → the handle is kept and polled on each read; refused → invalid, reservation released.
@@ -118,29 +118,40 @@ export class AcmeIssuance {
       for (const a of authzs) if (refused.has(authorizationName(a))) await d.store.acme.authorizations.update(a.id, { status: 'revoked' }, ['valid']);
       throw err;
     }
-    // 4.
+    // 4. and 5., in one unit (one commit): the claim, and the reservation only if the claim took.
     const now = d.clock.now();
     const claim = { status: 'processing' as const, csrPem: csr.pem, processingStartedAt: now, leaseAt: now };
-    if (!(await d.store.acme.orders.update(o.id, claim, ['ready']))) {
-      throw notReady((await d.store.acme.orders.byId(o.id)) ?? o);
+    let claimed: boolean;
+    try {
+      claimed = await d.plans.claimAndReserve(account.subscriptionId, o.id, csr.pem, now);
+    } catch (err) {
+      if (err instanceof DomainError) await this.orders.invalidate({ ...o, ...claim }, toDoc(err));
+      throw err;
     }
+    if (!claimed) throw notReady((await d.store.acme.orders.byId(o.id)) ?? o);
     o = { ...o, ...claim };
-    // 5. and 6.
-    return { ...(await this.issue(o, account.subscriptionId, csr.commonName, allowance.maxValidityDays)), authorizations: authzs };
+    // 6.
+    return { ...(await this.submit(o, account.subscriptionId, csr.commonName, allowance.maxValidityDays)), authorizations: authzs };
   }
 
-  /**
-   * Reserves the plan's certificate, submits the stored CSR and settles the answer. `planMaxDays`: the plan's
-   * longest validity when the caller has just read the plan (finalize), else it is read here.
-   */
-  private async issue(o: AcmeOrderRecord, subscriptionId: string, commonName: string | undefined, planMaxDays?: number): Promise<Outcome> {
-    const d = this.d;
+  /** Reserves the plan's certificate (recovery: the order was claimed before), then submits (below). */
+  private async issue(o: AcmeOrderRecord, subscriptionId: string, commonName: string | undefined): Promise<Outcome> {
     try {
-      await d.plans.reserve(subscriptionId, o.id);
+      await this.d.plans.reserve(subscriptionId, o.id);
     } catch (err) {
       if (err instanceof DomainError) await this.orders.invalidate(o, toDoc(err));
       throw err;
     }
+    return this.submit(o, subscriptionId, commonName);
+  }
+
+  /**
+   * Submits the stored CSR of a processing order that holds its reservation, and settles the answer.
+   * `planMaxDays`: the plan's longest validity when the caller has just read the plan (finalize), else it is
+   * read here.
+   */
+  private async submit(o: AcmeOrderRecord, subscriptionId: string, commonName: string | undefined, planMaxDays?: number): Promise<Outcome> {
+    const d = this.d;
     const ipAddresses = o.identifiers.filter((i) => i.type === 'ip').map((i) => i.value);
     const dnsNames = o.identifiers.filter((i) => i.type !== 'ip').map((i) => i.value);
     // The CN is the CSR's when it is one of the DNS names, else the first DNS name; an IP-only order has none.
