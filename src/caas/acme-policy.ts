@@ -86,7 +86,11 @@ export class AcmePlanPolicy {
   async reserve(subscriptionId: string, acmeOrderId: string): Promise<void> {
     const now = this.deps.clock.now();
     const r = await this.deps.store.caas.reserveCertificate(subscriptionId, acmeOrderId, now);
-    if (r !== 'refused') return;
+    if (r === 'refused') await this.refuse(subscriptionId, now);
+  }
+
+  /** Throws `planRefused`, saying why the plan has no certificate left at `now`. */
+  private async refuse(subscriptionId: string, now: Date): Promise<never> {
     const s = await this.deps.store.caas.subscription(subscriptionId);
     throw domainErrors.planRefused(this.stateRefusal(s, now) ?? this.exhausted(s!));
   }
@@ -99,9 +103,8 @@ export class AcmePlanPolicy {
   async claimAndReserve(subscriptionId: string, acmeOrderId: string, csrPem: string, now: Date): Promise<boolean> {
     const r = await this.deps.store.caas.claimAndReserve(subscriptionId, acmeOrderId, csrPem, now);
     if (r === 'unclaimed') return false;
-    if (r !== 'refused') return true;
-    const s = await this.deps.store.caas.subscription(subscriptionId);
-    throw domainErrors.planRefused(this.stateRefusal(s, now) ?? this.exhausted(s!));
+    if (r === 'refused') await this.refuse(subscriptionId, now);
+    return true;
   }
 
   /** The plan's longest validity in days (what an order that asked for none gets). */

@@ -24,10 +24,6 @@ export function caasStore(store: StoreDb): CaasStore {
       db.select({ n: sql<number>`count(*)` }).from(acmeAccounts).where(eq(acmeAccounts.eabKid, ph('kid'))),
     ),
   };
-  /**
-   * SQLite and D1: the count goes up, then the row goes in only if it did (changes() is the rows the
-   * statement before changed, on the one connection that runs the unit).
-   */
   type Tx = Parameters<Parameters<StoreDb['preparedAtomic']>[0]>[0];
   /**
    * SQLite and D1: the count goes up, then the row goes in only if it did (changes() is the rows the
@@ -79,6 +75,27 @@ export function caasStore(store: StoreDb): CaasStore {
       .returning({ id: acmeOrders.id }),
     ...reservation(tx, v, true),
   ]);
+  /**
+   * PostgreSQL: the reservation as two CTEs, `counted` (the count goes up) and `inserted` (the row goes in only
+   * where it did), for one statement run alone among the reservations of this subscription (db.ts:
+   * rowsSerialized). `onlyIf`: a further condition of the count (claimAndReserve: the claim took).
+   */
+  const pgReservation = (subscriptionId: string, acmeOrderId: string, now: Date, onlyIf = sql`true`) => sql`
+          counted as (
+            update ${subscriptions} set certificates_reserved = certificates_reserved + 1
+            where id = ${subscriptionId} and status = 'active' and ${gt(subscriptions.notAfter, now)}
+              and max_certificates > certificates_reserved and ${onlyIf}
+              and not exists (select 1 from ${planReservations} where acme_order_id = ${acmeOrderId})
+            returning id),
+          inserted as (
+            insert into ${planReservations} (acme_order_id, subscription_id, created_at)
+            select ${acmeOrderId}, id, ${sql.param(now, planReservations.createdAt)} from counted
+            returning acme_order_id)`;
+  /** After a reservation that did not go in: 'held' when the order holds one already, else 'refused'. */
+  const heldOrRefused = async (acmeOrderId: string): Promise<'held' | 'refused'> => {
+    const held = await db.select({ id: planReservations.acmeOrderId }).from(planReservations).where(eq(planReservations.acmeOrderId, acmeOrderId)).limit(LIMIT_ONE);
+    return held.length === 1 ? 'held' : 'refused';
+  };
   /** SQLite and D1: the count goes down while the row is still there, then the row goes. */
   const releaseUnit = store.preparedAtomic((tx, v) => [
     tx
@@ -125,50 +142,29 @@ export function caasStore(store: StoreDb): CaasStore {
     async reserveCertificate(subscriptionId, acmeOrderId, now) {
       let reserved: boolean;
       if (store.dialect === 'pg') {
-        // One statement, alone among the reservations of this subscription (db.ts: rowsSerialized): the count
-        // goes up only where the row goes in.
-        const rows = await store.rowsSerialized(`plan:${subscriptionId}`, sql`
-          with counted as (
-            update ${subscriptions} set certificates_reserved = certificates_reserved + 1
-            where id = ${subscriptionId} and status = 'active' and ${gt(subscriptions.notAfter, now)}
-              and max_certificates > certificates_reserved
-              and not exists (select 1 from ${planReservations} where acme_order_id = ${acmeOrderId})
-            returning id)
-          insert into ${planReservations} (acme_order_id, subscription_id, created_at)
-          select ${acmeOrderId}, id, ${sql.param(now, planReservations.createdAt)} from counted
-          returning acme_order_id`);
+        const rows = await store.rowsSerialized(
+          `plan:${subscriptionId}`,
+          sql`with ${pgReservation(subscriptionId, acmeOrderId, now)} select acme_order_id from inserted`,
+        );
         reserved = rows.length === 1;
       } else {
         const [, inserted] = await reserveUnit({ subscriptionId, acmeOrderId, now });
         reserved = inserted!.length === 1;
       }
-      if (reserved) return 'reserved';
-      const held = await db.select({ id: planReservations.acmeOrderId }).from(planReservations).where(eq(planReservations.acmeOrderId, acmeOrderId)).limit(LIMIT_ONE);
-      return held.length === 1 ? 'held' : 'refused';
+      return reserved ? 'reserved' : heldOrRefused(acmeOrderId);
     },
     async claimAndReserve(subscriptionId, acmeOrderId, csrPem, now) {
       let claimed: boolean;
       let reserved: boolean;
       if (store.dialect === 'pg') {
-        // One statement, alone among the reservations of this subscription (db.ts: rowsSerialized): the order is
-        // claimed, and the count goes up only where the claim took and the row goes in.
+        // One statement: the order is claimed, and the count goes up only where the claim took.
         const rows = await store.rowsSerialized(`plan:${subscriptionId}`, sql`
           with claimed as (
             update ${acmeOrders} set status = ${literal('processing')}, csr_pem = ${csrPem},
               processing_started_at = ${sql.param(now, acmeOrders.processingStartedAt)}, lease_at = ${sql.param(now, acmeOrders.leaseAt)}
             where id = ${acmeOrderId} and status = ${literal('ready')}
             returning id),
-          counted as (
-            update ${subscriptions} set certificates_reserved = certificates_reserved + 1
-            where id = ${subscriptionId} and status = 'active' and ${gt(subscriptions.notAfter, now)}
-              and max_certificates > certificates_reserved
-              and exists (select 1 from claimed)
-              and not exists (select 1 from ${planReservations} where acme_order_id = ${acmeOrderId})
-            returning id),
-          inserted as (
-            insert into ${planReservations} (acme_order_id, subscription_id, created_at)
-            select ${acmeOrderId}, id, ${sql.param(now, planReservations.createdAt)} from counted
-            returning acme_order_id)
+          ${pgReservation(subscriptionId, acmeOrderId, now, sql`exists (select 1 from claimed)`)}
           select (select count(*) from claimed)::int as claimed, (select count(*) from inserted)::int as reserved`);
         const row = rows[0] as { claimed: number; reserved: number };
         claimed = Number(row.claimed) === 1;
@@ -179,9 +175,7 @@ export function caasStore(store: StoreDb): CaasStore {
         reserved = inserted!.length === 1;
       }
       if (!claimed) return 'unclaimed';
-      if (reserved) return 'reserved';
-      const held = await db.select({ id: planReservations.acmeOrderId }).from(planReservations).where(eq(planReservations.acmeOrderId, acmeOrderId)).limit(LIMIT_ONE);
-      return held.length === 1 ? 'held' : 'refused';
+      return reserved ? 'reserved' : heldOrRefused(acmeOrderId);
     },
     async releaseCertificate(acmeOrderId) {
       if (store.dialect === 'pg') {
