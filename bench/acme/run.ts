@@ -563,9 +563,12 @@ async function main(): Promise<void> {
     console.log(`| idle RSS after start, MB | ${f0(e.idleRssMb)} | ${f0(p.idleRssMb)} | ${f2(e.idleRssMb / p.idleRssMb)} |`);
     console.log(`| idle RSS after the load, MB | ${f0(idleAfter.get('eabgate')!)} | ${f0(idleAfter.get('Pebble')!)} | ${f2(idleAfter.get('eabgate')! / idleAfter.get('Pebble')!)} |`);
     console.log(`| peak RSS over the run, MB | ${f0(statusMb(e.pid, 'VmHWM'))} | ${f0(Math.max(...results.filter((r) => r.server === 'Pebble').map((r) => r.peakRssMb)))} | |`);
-    if (restarts.length) {
+    // A hang in the warm-up ended it (a fresh Pebble then ran all the cells); a hang in a cell ran that cell again.
+    if (restarts.includes('warm-up')) console.log('\nPebble hung (stopped answering) in its warm-up: a fresh Pebble ran all the cells.');
+    const cellRestarts = restarts.filter((r) => r !== 'warm-up');
+    if (cellRestarts.length) {
       console.log(
-        `\nPebble hung (stopped answering) in: ${restarts.join('; ')}; a fresh Pebble ran each of those cells again (the table shows that run, marked "stalled" only if it hung too) and the following cells.`,
+        `\nPebble hung (stopped answering) in: ${cellRestarts.join('; ')}; a fresh Pebble ran each of those cells again (the table shows that run, marked "stalled" only if it hung too) and the following cells.`,
       );
     }
     console.log(
