@@ -41,7 +41,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -53,6 +53,9 @@ import { provision } from '../../test/support/acme.js';
 import { toBase64Url } from '../../src/core/encoding.js';
 import { openTarget, prepare, quantile, runFlows, Session, type Account, type Prepared, type Target } from './client.js';
 import { CLK_TCK, cpuMs, envInt, statusMb } from '../lib/proc.js';
+
+/** Debian's pebble package (scripts/install-tools.sh installs it). */
+const PEBBLE = '/usr/bin/pebble';
 
 // A CPU profile needs readable names: the build and the server's own freshness check then use the unminified build.
 if (process.env.BENCH_PROFILE_DIR) process.env.EABGATE_BUILD = 'no-minify';
@@ -110,9 +113,20 @@ function startArgs(): string[] {
   return words.slice(1);
 }
 
+/** Why each child could not be started (spawn's 'error' event), so that a failed start is a setup error, not a crash. */
+const spawnFailures = new WeakMap<ChildProcess, Error>();
+/** spawn() with its 'error' event caught: an uncaught one would end the bench without stopping the servers it started. */
+function spawnWatched(...args: Parameters<typeof spawn>): ChildProcess {
+  const proc = spawn(...args);
+  proc.on('error', (e) => spawnFailures.set(proc, e));
+  return proc;
+}
+
 async function waitHealthy(url: string, agent: Agent, proc: ChildProcess, err: () => string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    const failure = spawnFailures.get(proc);
+    if (failure) throw new SetupError(`could not be started: ${failure.message}`);
     if (proc.exitCode !== null) throw new SetupError(`exited ${proc.exitCode}: ${err()}`);
     const up = await undiciFetch(url, { dispatcher: agent }).then(
       async (r) => (await r.arrayBuffer(), r.ok),
@@ -164,7 +178,7 @@ function makeTls(dir: string): Tls {
  */
 async function timeNpmStart(env: Record<string, string>, port: number, agent: Agent): Promise<number> {
   const t0 = performance.now();
-  const proc = spawn('npm', ['start', '--silent'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const proc = spawnWatched('npm', ['start', '--silent'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let err = '';
   proc.stderr!.on('data', (d) => (err = (err + d).slice(-4000)));
   try {
@@ -209,7 +223,7 @@ async function startEabgate(dns: TestDnsServer, http: Http01Responder, tls: Tls)
     ...start.slice(-1),
   ];
   const spawnServer = () => {
-    const proc = spawn(process.execPath, nodeArgs, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawnWatched(process.execPath, nodeArgs, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     proc.stderr!.on('data', (d) => (err = (err + d).slice(-4000)));
     return { proc, err: () => err };
@@ -271,7 +285,7 @@ async function startPebble(dns: TestDnsServer, http: Http01Responder, tls: Tls):
     }),
   );
   const t0 = performance.now();
-  const proc: ChildProcess = spawn('/usr/bin/pebble', ['-config', config, '-dnsserver', dns.address], {
+  const proc: ChildProcess = spawnWatched(PEBBLE, ['-config', config, '-dnsserver', dns.address], {
     env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', ...(process.env.BENCH_PEBBLE_ALWAYS_VALID ? { PEBBLE_VA_ALWAYS_VALID: '1' } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -361,6 +375,11 @@ const median = (xs: number[]): number => {
 };
 
 async function main(): Promise<void> {
+  // A setup error, said plainly: a fresh machine has Pebble only once the project's installer has run.
+  if (!existsSync(PEBBLE)) {
+    console.error(`bench: ${PEBBLE} is missing; install it with \`bash scripts/install-tools.sh\` (npm test runs it too)`);
+    process.exit(2);
+  }
   const servers: Server[] = [];
   const bound = setTimeout(() => {
     console.error(`bench: stopped after BENCH_MAX_SECONDS=${MAX_SECONDS} s`);
