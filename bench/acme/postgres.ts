@@ -92,7 +92,7 @@ const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '—');
 const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '—');
 
 async function main(): Promise<void> {
-  const dns = await TestDnsServer.start();
+  const dns = (await TestDnsServer.start()).cacheFor(300);
   const http = await Http01Responder.start();
   const db = await startPostgres();
   const setups: Setup[] = [];

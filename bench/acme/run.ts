@@ -11,7 +11,10 @@
  * - Fairness: both really validate http-01 against the same loopback responder in this process, through
  *   the same loopback DNS server (eabgate: EABGATE_VA_DNS_SERVER, EABGATE_VA_HTTP_PORT and
  *   EABGATE_VA_ALLOW_NETWORKS=127.0.0.0/8; Pebble: -dnsserver and its httpPort). Neither side is told to
- *   skip validation (no PEBBLE_VA_ALWAYS_VALID), neither waits on purpose.
+ *   skip validation (no PEBBLE_VA_ALWAYS_VALID), neither waits on purpose. The DNS server answers as a real
+ *   zone does, with TTL 300 and an SOA in negative answers (TestDnsServer.cacheFor): eabgate keeps CAA answers
+ *   within their TTL (src/va/caa-cache.ts), so of the CAA climb of f<i>.<server>.bench.example only the first
+ *   name is asked once the parents are known; Pebble checks no CAA at all.
  *
  * Four cells per server: a new account (with EAB) per flow, or one account per client worker reused by
  * all its flows (made before timing), each at concurrency 1 and 16. Per cell: flows/s, p50/p99 flow
@@ -393,7 +396,7 @@ async function main(): Promise<void> {
     process.exit(0);
   }, MAX_SECONDS * 1000);
   bound.unref();
-  const dns = await TestDnsServer.start();
+  const dns = (await TestDnsServer.start()).cacheFor(300);
   const http = await Http01Responder.start();
   const tlsDir = mkdtempSync(join(tmpdir(), 'eabgate-bench-tls-'));
   try {

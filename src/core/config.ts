@@ -201,6 +201,8 @@ export function parseSecretKey(name: string, v: string): Uint8Array {
 // EABGATE_VA_DOH_URL        DNS-over-HTTPS endpoint for Workers (default https://cloudflare-dns.com/dns-query)
 // EABGATE_VA_DNSSEC         require | off (default off): require = the resolver must show it validates DNSSEC
 // EABGATE_VA_DNSSEC_PROBE   a name in a signed zone the resolver must answer with AD (default ".", the root)
+// EABGATE_VA_CAA_CACHE_SECONDS  longest time a CAA answer is kept, within its TTL (default 300; 0 = never;
+//                           at most 28800, the Baseline Requirements' 8 hours)
 
 export interface VaConfig {
   httpPort: number;
@@ -216,7 +218,14 @@ export interface VaConfig {
    * SERVFAIL for DNSSEC reasons is reported as such).
    */
   dnssec?: { probeName: string };
+  /** EABGATE_VA_CAA_CACHE_SECONDS: the cap on how long a CAA answer is kept within its TTL (src/va/caa-cache.ts). */
+  caaCacheSeconds: number;
 }
+
+/** Default cap on how long a CAA answer is kept within its TTL (EABGATE_VA_CAA_CACHE_SECONDS; src/va/caa-cache.ts). */
+export const CAA_CACHE_SECONDS = 300;
+/** The Baseline Requirements' 8 hours (§3.2.2.8): the largest cap that may be configured. */
+export const CAA_CACHE_MAX_SECONDS = 8 * 3600;
 
 export const DEFAULT_DOH_URL = 'https://cloudflare-dns.com/dns-query';
 
@@ -280,6 +289,17 @@ function loadVaConfig(env: Env): VaConfig {
   if (probeName !== '.' && nameSyntaxFault(probeName.replace(/\.$/, ''), { singleLabel: true, underscore: true }) !== undefined) {
     throw new ConfigError('EABGATE_VA_DNSSEC_PROBE', `must be a DNS name in a signed zone, e.g. "." or "example.com", got "${probeName}"`);
   }
+  const rawCaaCache = env.EABGATE_VA_CAA_CACHE_SECONDS;
+  let caaCacheSeconds = CAA_CACHE_SECONDS;
+  if (rawCaaCache !== undefined && rawCaaCache !== '') {
+    if (!/^\d+$/.test(rawCaaCache) || Number(rawCaaCache) > CAA_CACHE_MAX_SECONDS) {
+      throw new ConfigError(
+        'EABGATE_VA_CAA_CACHE_SECONDS',
+        `must be a whole number of seconds from 0 (CAA answers are not kept) to ${CAA_CACHE_MAX_SECONDS} (8 hours), got "${rawCaaCache}"`,
+      );
+    }
+    caaCacheSeconds = Number(rawCaaCache);
+  }
   return {
     httpPort: portNumber(env, 'EABGATE_VA_HTTP_PORT', 80),
     httpsPort: portNumber(env, 'EABGATE_VA_HTTPS_PORT', 443),
@@ -288,6 +308,7 @@ function loadVaConfig(env: Env): VaConfig {
     dnsServer,
     dohUrl,
     ...(dnssecMode === 'require' ? { dnssec: { probeName } } : {}),
+    caaCacheSeconds,
   };
 }
 

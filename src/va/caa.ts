@@ -5,7 +5,8 @@
  *    the TLD; the first non-empty set wins. A lookup failure (SERVFAIL, timeout; not NXDOMAIN or "no
  *    records") at or before that point forbids issuance. The climb asks one name at a time and stops at the
  *    first set or failure (one socket per name checked, not one per label), and the callers of one request
- *    share a `CaaLookups` so a parent common to several names ("example.com", "com") is asked once.
+ *    share a `CaaLookups` so a parent common to several names ("example.com", "com") is asked once. Across
+ *    requests, the VA's CaaCache keeps answers for as long as their TTL allows (caa-cache.ts).
  * 2. A critical property (flag bit 128) with a tag we do not know forbids issuance (§4.1).
  * 3. Wildcards use `issuewild` when present, else `issue` (§4.3); other names use `issue`. No such
  *    property at all: issuance is allowed (§4.2).
@@ -20,6 +21,7 @@ import type { CaaRecord, DnsLookup, DnsResolver } from './ports.js';
 import { excerpt } from './untrusted.js';
 import { baseDomain, isWildcard, nameSyntaxFault } from '../core/hostname.js';
 import type { CaaResult } from './result.js';
+import type { CaaCache } from './caa-cache.js';
 
 export interface CaaCheckOptions {
   /** The ACME account URL the order belongs to (RFC 8657 accounturi). */
@@ -28,19 +30,26 @@ export interface CaaCheckOptions {
   method?: string;
   /** CAA answers shared by the checks of one request (newCaaLookups()); without it nothing is shared. */
   lookups?: CaaLookups;
+  /** Answers kept across requests for as long as their TTL allows (caa-cache.ts; the VA's). */
+  cache?: CaaCache;
 }
 
 /** CAA look-ups of one request by name: the climbs of several names share their parents' answers. */
 export type CaaLookups = Map<string, Promise<DnsLookup<CaaRecord>>>;
 export const newCaaLookups = (): CaaLookups => new Map();
 
-function lookupCaa(resolver: DnsResolver, name: string, lookups: CaaLookups | undefined): Promise<DnsLookup<CaaRecord>> {
-  if (!lookups) return resolver.caa(name);
-  let answer = lookups.get(name);
-  if (!answer) {
-    answer = resolver.caa(name);
-    lookups.set(name, answer);
-  }
+function lookupCaa(resolver: DnsResolver, name: string, opts: CaaCheckOptions): Promise<DnsLookup<CaaRecord>> {
+  const { lookups, cache } = opts;
+  let answer = lookups?.get(name);
+  if (answer) return answer;
+  const kept = cache?.get(name);
+  answer = kept
+    ? Promise.resolve(kept)
+    : resolver.caa(name).then((a) => {
+        cache?.put(name, a);
+        return a;
+      });
+  lookups?.set(name, answer);
   return answer;
 }
 
@@ -111,7 +120,7 @@ export async function checkCaa(
   let at = '';
   let records: CaaRecord[] = [];
   for (const name of caaSearchNames(domain)) {
-    const r = await lookupCaa(resolver, name, opts.lookups);
+    const r = await lookupCaa(resolver, name, opts);
     if (r.status === 'failed') {
       return {
         ok: false,

@@ -150,6 +150,8 @@ export interface EncodeMessage {
   rcode?: number;
   questions: Question[];
   answers?: EncodeRecord[];
+  /** The authority section (an SOA with a negative answer, RFC 2308 §3). */
+  authorities?: EncodeRecord[];
   /** An OPT record at the end of the additional section. */
   edns?: Partial<Edns>;
 }
@@ -174,16 +176,17 @@ export function encodeMessage(m: EncodeMessage): Uint8Array {
     ((m.rcode ?? 0) & 0x0f);
   w.u16(flags);
   const answers = m.answers ?? [];
+  const authorities = m.authorities ?? [];
   w.u16(m.questions.length);
   w.u16(answers.length);
-  w.u16(0);
+  w.u16(authorities.length);
   w.u16(m.edns ? 1 : 0);
   for (const q of m.questions) {
     w.name(q.name);
     w.u16(q.type);
     w.u16(q.class);
   }
-  for (const rr of answers) {
+  for (const rr of [...answers, ...authorities]) {
     if (rr.rdata.length > 0xffff) throw new DnsWireError('RDATA too long');
     w.name(rr.name);
     w.u16(rr.type);
@@ -272,6 +275,15 @@ export function encodeCaa(caa: CaaRdata): Uint8Array {
   w.u8(tag.length);
   w.bytes(tag);
   w.bytes(new TextEncoder().encode(caa.value));
+  return w.result();
+}
+
+/** SOA RDATA (RFC 1035 §3.3.13); `minimum` is the negative-caching TTL of RFC 2308 §4. */
+export function encodeSoa(soa: { mname: string; rname: string; serial: number; refresh: number; retry: number; expire: number; minimum: number }): Uint8Array {
+  const w = new Writer();
+  w.name(soa.mname);
+  w.name(soa.rname);
+  for (const n of [soa.serial, soa.refresh, soa.retry, soa.expire, soa.minimum]) w.u32(n);
   return w.result();
 }
 

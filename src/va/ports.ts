@@ -29,12 +29,14 @@ export type DnssecStatus = 'secure' | 'insecure';
 /**
  * The outcome of one DNS lookup. "nodata" (the name exists, no record of that type) and "nxdomain" (the
  * name does not exist) are answers, not failures: a validator treats both as "no records". "failed"
- * (SERVFAIL, timeout, refused, garbage) means nothing can be concluded.
+ * (SERVFAIL, timeout, refused, garbage) means nothing can be concluded. `ttl`: for how many seconds the
+ * answer may be kept (RFC 1035 §3.2.1; for "nodata" and "nxdomain" RFC 2308 §5), when the resolver can tell;
+ * absent or 0: not to be kept.
  */
 export type DnsLookup<T> =
-  | { status: 'found'; records: T[]; dnssec?: DnssecStatus }
-  | { status: 'nodata'; dnssec?: DnssecStatus }
-  | { status: 'nxdomain'; dnssec?: DnssecStatus }
+  | { status: 'found'; records: T[]; dnssec?: DnssecStatus; ttl?: number }
+  | { status: 'nodata'; dnssec?: DnssecStatus; ttl?: number }
+  | { status: 'nxdomain'; dnssec?: DnssecStatus; ttl?: number }
   | { status: 'failed'; reason: DnsFailureReason; detail: string };
 
 export interface DnsResolver {

@@ -86,6 +86,21 @@ type Failed = Extract<DnsLookup<never>, { status: 'failed' }>;
 const describeEde = (e: ExtendedDnsError) =>
   `EDE ${e.infoCode} ${EDE_NAMES[e.infoCode] ?? 'unknown'}${e.extraText ? `: ${excerpt(e.extraText, 200)}` : ''}`;
 
+/** RFC 2181 §8: a TTL with the top bit set is read as 0. */
+const rrTtl = (ttl: number): number => (ttl > 0x7fffffff ? 0 : ttl);
+
+/**
+ * How long a NODATA or NXDOMAIN answer may be kept (RFC 2308 §5): min(TTL, MINIMUM) of the SOA record in its
+ * authority section, MINIMUM being SOA RDATA's last 32 bits; undefined without one (such an answer is not kept).
+ */
+function negativeTtl(msg: DnsMessage): number | undefined {
+  const soa = msg.authorities.find((rr) => rr.type === RRType.SOA && rr.class === 1 && rr.rdata.length >= 22);
+  if (!soa) return undefined;
+  const r = soa.rdata;
+  const minimum = new DataView(r.buffer, r.byteOffset + r.length - 4, 4).getUint32(0);
+  return Math.min(rrTtl(soa.ttl), rrTtl(minimum));
+}
+
 export class WireDnsResolver implements DnsResolver {
   /** The last check that the resolver validates: its outcome (null = it does) and until when it holds. */
   private probe: { result: Promise<string | null>; expires: number } | undefined;
@@ -162,11 +177,15 @@ export class WireDnsResolver implements DnsResolver {
 
     const dnssec: DnssecStatus | undefined = msg.authenticData ? 'secure' : this.opts.requireDnssec ? 'insecure' : undefined;
     const seen = dnssec ? { dnssec } : {};
+    const negative = () => {
+      const ttl = negativeTtl(msg);
+      return ttl ? { ...seen, ttl } : seen;
+    };
     switch (msg.rcode) {
       case RCode.NOERROR:
         break;
       case RCode.NXDOMAIN:
-        return { status: 'nxdomain', ...seen };
+        return { status: 'nxdomain', ...negative() };
       case RCode.SERVFAIL:
         return this.servfail(qname, type, msg);
       case RCode.REFUSED:
@@ -181,7 +200,11 @@ export class WireDnsResolver implements DnsResolver {
     } catch {
       return { status: 'failed', reason: 'malformed', detail: `malformed record in DNS answer${where}` };
     }
-    return records.length > 0 ? { status: 'found', records, ...seen } : { status: 'nodata', ...seen };
+    if (records.length === 0) return { status: 'nodata', ...negative() };
+    // The smallest TTL of the answer, the CNAME chain included: the answer holds only as long as all of it does.
+    let ttl = Infinity;
+    for (const rr of msg.answers) ttl = Math.min(ttl, rrTtl(rr.ttl));
+    return ttl > 0 ? { status: 'found', records, ...seen, ttl } : { status: 'found', records, ...seen };
   }
 
   /**

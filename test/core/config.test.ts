@@ -91,4 +91,15 @@ describe('one loader for every variable', () => {
     expect(() => loadConfig({ EABGATE_CAA_IDENTITIES: 'ca..example' })).toThrow(/EABGATE_CAA_IDENTITIES/);
     expect(loadConfig({ EABGATE_BASE_URL: 'https://192.0.2.1:8443' }).caaIdentities).toEqual(['eabgate.invalid']);
   });
+
+  it('reads EABGATE_VA_CAA_CACHE_SECONDS: 300 by default, 0 to keep nothing, at most the Baseline Requirements\' 8 hours', () => {
+    expect(loadConfig({}).va.caaCacheSeconds).toBe(300);
+    expect(loadConfig({ EABGATE_VA_CAA_CACHE_SECONDS: '0' }).va.caaCacheSeconds).toBe(0);
+    expect(loadConfig({ EABGATE_VA_CAA_CACHE_SECONDS: '28800' }).va.caaCacheSeconds).toBe(28800);
+    for (const bad of ['28801', '-1', '1.5', 'ten']) {
+      expect(() => loadConfig({ EABGATE_VA_CAA_CACHE_SECONDS: bad })).toThrow(
+        `EABGATE_VA_CAA_CACHE_SECONDS: must be a whole number of seconds from 0 (CAA answers are not kept) to 28800 (8 hours), got "${bad}"`,
+      );
+    }
+  });
 });

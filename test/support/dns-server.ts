@@ -5,6 +5,10 @@
  * A name can be told to SERVFAIL or to stay silent (so clients time out). UDP answers over 512 bytes are
  * truncated (TC) so clients must retry over TCP. `startDoh()` adds an RFC 8484 endpoint (GET and POST,
  * over HTTP or HTTPS).
+ *
+ * TTLs: 0 by default, so no client keeps an answer (RFC 1035 §3.2.1) while a test changes the records
+ * between two steps. `cacheFor(s)` answers as a real zone does: records with TTL s, and NODATA/NXDOMAIN with
+ * an SOA (TTL and MINIMUM s) in the authority section, which makes them cacheable too (RFC 2308).
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket as TcpSocket } from 'node:net';
@@ -20,6 +24,7 @@ import {
   encodeCaa,
   encodeMessage,
   encodeName,
+  encodeSoa,
   encodeTxt,
   type CaaRdata,
   type EncodeRecord,
@@ -53,6 +58,7 @@ export class TestDnsServer {
   private readonly silent = new Set<string>();
   private readonly tcpSockets = new Set<TcpSocket>();
   private doh: HttpServer | undefined;
+  private ttl = 0;
 
   private constructor(
     private readonly udp: Socket,
@@ -100,6 +106,12 @@ export class TestDnsServer {
     return this;
   }
 
+  /** Answers carry this TTL, and negative answers an SOA saying the same (see the top of this file). */
+  cacheFor(seconds: number): this {
+    this.ttl = seconds;
+    return this;
+  }
+
   /** Removes one type at `name`, or every record there. */
   remove(name: string, type?: RecordType): this {
     const key = normalizeName(name);
@@ -125,6 +137,7 @@ export class TestDnsServer {
   }
 
   reset(): this {
+    this.ttl = 0;
     this.zones.clear();
     this.failing.clear();
     this.silent.clear();
@@ -143,17 +156,18 @@ export class TestDnsServer {
   private rrs(name: string, type: number): EncodeRecord[] {
     const sets = this.zones.get(name);
     if (!sets) return [];
+    const ttl = this.ttl;
     switch (type) {
       case RRType.A:
-        return (sets.A ?? []).map((a) => ({ name, type, rdata: encodeA(a) }));
+        return (sets.A ?? []).map((a) => ({ name, type, ttl, rdata: encodeA(a) }));
       case RRType.AAAA:
-        return (sets.AAAA ?? []).map((a) => ({ name, type, rdata: encodeAaaa(a) }));
+        return (sets.AAAA ?? []).map((a) => ({ name, type, ttl, rdata: encodeAaaa(a) }));
       case RRType.TXT:
-        return (sets.TXT ?? []).map((t) => ({ name, type, rdata: encodeTxt(t) }));
+        return (sets.TXT ?? []).map((t) => ({ name, type, ttl, rdata: encodeTxt(t) }));
       case RRType.CAA:
-        return (sets.CAA ?? []).map((c) => ({ name, type, rdata: encodeCaa(c) }));
+        return (sets.CAA ?? []).map((c) => ({ name, type, ttl, rdata: encodeCaa(c) }));
       case RRType.CNAME:
-        return sets.CNAME ? [{ name, type, rdata: encodeName(sets.CNAME) }] : [];
+        return sets.CNAME ? [{ name, type, ttl, rdata: encodeName(sets.CNAME) }] : [];
       default:
         return [];
     }
@@ -186,15 +200,23 @@ export class TestDnsServer {
     for (let hops = 0; hops < 8 && question.type !== RRType.CNAME; hops++) {
       const target = this.zones.get(current)?.CNAME;
       if (!target) break;
-      answers.push({ name: current, type: RRType.CNAME, rdata: encodeName(target) });
+      answers.push({ name: current, type: RRType.CNAME, ttl: this.ttl, rdata: encodeName(target) });
       current = normalizeName(target);
       if (this.failing.has(current)) return encodeMessage({ ...base, rcode: RCode.SERVFAIL });
     }
     answers.push(...this.rrs(current, question.type));
     const rcode = answers.length === 0 && !this.exists(current) ? RCode.NXDOMAIN : RCode.NOERROR;
-    const full = encodeMessage({ ...base, authoritative: true, rcode, answers });
+    const authorities = answers.length === 0 && this.ttl > 0 ? [this.soa(current)] : [];
+    const full = encodeMessage({ ...base, authoritative: true, rcode, answers, authorities });
     if (full.length <= maxSize) return full;
     return encodeMessage({ ...base, authoritative: true, truncated: true, rcode });
+  }
+
+  /** The SOA of a negative answer: owned by the name's last two labels, standing in for its zone's apex. */
+  private soa(name: string): EncodeRecord {
+    const apex = name.split('.').slice(-2).join('.');
+    const t = this.ttl;
+    return { name: apex, type: RRType.SOA, ttl: t, rdata: encodeSoa({ mname: `ns.${apex}`, rname: `hostmaster.${apex}`, serial: 1, refresh: 3600, retry: 600, expire: 86400, minimum: t }) };
   }
 
   // ------------------------------------------------------------ transports

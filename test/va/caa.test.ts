@@ -170,3 +170,73 @@ describe('CAA (RFC 8659)', () => {
     expect(await va.checkCaa('a.example')).toEqual({ ok: true });
   });
 });
+
+describe('CAA answers kept within their TTL (src/va/caa-cache.ts)', () => {
+  let now = 1_000_000;
+  const cachingVa = (caaCacheSeconds?: number) =>
+    new ValidationAuthority({
+      resolver: createUdpResolver({ server: dns.address, timeoutMs: 1000, retries: 0 }),
+      http: createHttp01Getter(),
+      caaIdentities: ['eabgate.test'],
+      caaCacheSeconds,
+      now: () => now,
+    });
+  const asked = () => dns.queries.map((q) => q.name).sort();
+
+  it('asks again only for what expired: records by their TTL, NODATA and NXDOMAIN by their SOA (RFC 2308)', async () => {
+    const v = cachingVa();
+    dns.cacheFor(60).set('a.example', 'CAA', [issue('eabgate.test')]).set('www.b.example', 'A', ['127.0.0.1']);
+    expect(await v.checkCaa('www.a.example')).toEqual({ ok: true });
+    expect(await v.checkCaa('www.b.example')).toEqual({ ok: true });
+    expect(asked()).toEqual(['a.example', 'b.example', 'example', 'www.a.example', 'www.b.example']);
+
+    // Within the TTL nothing is asked again, across checks and names: a new name asks only for itself.
+    dns.queries.length = 0;
+    dns.set('a.example', 'CAA', [issue('other.test')]);
+    expect(await v.checkCaa('www.a.example')).toEqual({ ok: true });
+    expect(await v.checkCaa('mail.b.example')).toEqual({ ok: true });
+    expect(asked()).toEqual(['mail.b.example']);
+
+    // 60 s later every answer has expired: the changed record is seen.
+    now += 60_000;
+    dns.queries.length = 0;
+    expect(problemOf(await v.checkCaa('www.a.example')).detail).toContain('authorizes other.test');
+    expect(asked()).toEqual(['a.example', 'www.a.example']);
+  });
+
+  it('keeps nothing for TTL 0, a negative answer without an SOA, a failure, or with EABGATE_VA_CAA_CACHE_SECONDS=0', async () => {
+    const v = cachingVa();
+    dns.set('a.example', 'CAA', [issue('eabgate.test')]); // TTL 0, no SOA in negative answers
+    await v.checkCaa('www.a.example');
+    dns.queries.length = 0;
+    await v.checkCaa('www.a.example');
+    expect(asked()).toEqual(['a.example', 'www.a.example']);
+
+    dns.cacheFor(60).servfail('example');
+    expect(problemOf(await v.checkCaa('c.example')).type).toBe(`${ACME}dns`);
+    dns.servfail('example', false);
+    dns.queries.length = 0;
+    expect(await v.checkCaa('c.example')).toEqual({ ok: true });
+    // The SERVFAIL was not kept; the NXDOMAIN for c.example before it was (its SOA allowed 60 s).
+    expect(asked()).toEqual(['example']);
+
+    const off = cachingVa(0);
+    await off.checkCaa('c.example');
+    dns.queries.length = 0;
+    await off.checkCaa('c.example');
+    expect(asked()).toEqual(['c.example', 'example']);
+  });
+
+  it('keeps an answer no longer than the cap, however long its TTL', async () => {
+    const v = cachingVa(30);
+    dns.cacheFor(3600).set('a.example', 'CAA', [issue('eabgate.test')]);
+    await v.checkCaa('a.example');
+    now += 29_000;
+    dns.queries.length = 0;
+    await v.checkCaa('a.example');
+    expect(asked()).toEqual([]);
+    now += 1_000;
+    await v.checkCaa('a.example');
+    expect(asked()).toEqual(['a.example']);
+  });
+});

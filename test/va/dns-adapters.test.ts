@@ -11,6 +11,8 @@ import { createUdpResolver } from '../../src/adapters/node/dns-udp.js';
 import { createSystemResolver } from '../../src/adapters/node/dns-system.js';
 import { createDohResolver } from '../../src/adapters/workers/doh.js';
 import type { DnsResolver } from '../../src/va/ports.js';
+import { WireDnsResolver } from '../../src/va/wire-resolver.js';
+import { RCode, RRType, decodeMessage, encodeA, encodeMessage, encodeName, encodeSoa, type EncodeRecord } from '../../src/va/dns-wire.js';
 
 let dns: TestDnsServer;
 let dohUrl: string;
@@ -94,6 +96,34 @@ describe('UDP adapter specifics', () => {
     const res = await createUdpResolver({ server: dns.address }).txt('_acme-challenge.big.example');
     expect(res).toEqual({ status: 'found', records: many });
     expect(dns.queries.map((q) => q.transport)).toEqual(['udp', 'tcp']);
+  });
+
+  it('says for how long an answer may be kept: the smallest TTL of the answer, min(SOA TTL, MINIMUM) of a negative one', async () => {
+    const soa = (ttl: number, minimum: number): EncodeRecord => ({
+      name: 'example',
+      type: RRType.SOA,
+      ttl,
+      rdata: encodeSoa({ mname: 'ns.example', rname: 'hostmaster.example', serial: 1, refresh: 3600, retry: 600, expire: 86400, minimum }),
+    });
+    // A transport that answers each query with the records given for its name (the codec is the real one).
+    const answers: Record<string, { rcode?: number; answers?: EncodeRecord[]; authorities?: EncodeRecord[] }> = {
+      'a.example': { answers: [{ name: 'a.example', type: RRType.CNAME, ttl: 30, rdata: encodeName('b.example') }, { name: 'b.example', type: RRType.A, ttl: 300, rdata: encodeA('192.0.2.1') }] },
+      'big.example': { answers: [{ name: 'big.example', type: RRType.A, ttl: 0x80000000, rdata: encodeA('192.0.2.2') }] },
+      'nodata.example': { authorities: [soa(3600, 120)] },
+      'nx.example': { rcode: RCode.NXDOMAIN, authorities: [soa(90, 900)] },
+      'bare.example': { rcode: RCode.NXDOMAIN },
+    };
+    const resolver = new WireDnsResolver(async (query) => {
+      const q = decodeMessage(query);
+      const a = answers[q.questions[0]!.name]!;
+      return encodeMessage({ id: q.id, response: true, questions: q.questions, rcode: a.rcode, answers: a.answers, authorities: a.authorities });
+    });
+    expect(await resolver.a('a.example')).toEqual({ status: 'found', records: ['192.0.2.1'], ttl: 30 });
+    // RFC 2181 §8: a TTL with the top bit set counts as 0, which is not kept.
+    expect(await resolver.a('big.example')).toEqual({ status: 'found', records: ['192.0.2.2'] });
+    expect(await resolver.caa('nodata.example')).toEqual({ status: 'nodata', ttl: 120 });
+    expect(await resolver.caa('nx.example')).toEqual({ status: 'nxdomain', ttl: 90 });
+    expect(await resolver.caa('bare.example')).toEqual({ status: 'nxdomain' });
   });
 
   it('reports nothing listening as a failure, not as "no records"', async () => {

@@ -117,6 +117,7 @@ describe('VA configuration', () => {
       allowNetworks: [],
       dnsServer: undefined,
       dohUrl: 'https://cloudflare-dns.com/dns-query',
+      caaCacheSeconds: 300,
     });
   });
 

@@ -138,6 +138,7 @@ export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: L
     tlsAlpnPort: config.va.tlsAlpnPort,
     allowNetworks: config.va.allowNetworks,
     caaIdentities: config.caaIdentities,
+    caaCacheSeconds: config.va.caaCacheSeconds,
   });
   const delegationDns =
     config.delegation?.dnsListen && config.issuer === 'acme'

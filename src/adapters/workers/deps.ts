@@ -67,6 +67,7 @@ export async function workersDeps(env: WorkersEnv, logger: Logger = consoleLogge
     httpsPort: config.va.httpsPort,
     allowNetworks: config.va.allowNetworks,
     caaIdentities: config.caaIdentities,
+    caaCacheSeconds: config.va.caaCacheSeconds,
   });
   return {
     config,
