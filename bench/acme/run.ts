@@ -336,11 +336,25 @@ interface Phase {
   cpuPerFlowMs: number;
   /** Of cpuPerFlowMs, the part of the process's main thread (for node: the event loop; the rest is GC helpers, libuv's pool). */
   mainThreadPerFlowMs: number;
+  /** Queries the shared DNS server answered during the cell, per flow (A, AAAA, CAA: the server's validation and CAA look-ups). */
+  dnsQueriesPerFlow: number;
+  /** The same by query type ("A 1.0, AAAA 1.0, CAA 1.0"). */
+  dnsTypesPerFlow: string;
   peakRssMb: number;
+}
+
+/** The DNS server both servers ask (set in main), whose query log counts each cell's look-ups. */
+let dnsServer: TestDnsServer | undefined;
+
+function typesPerFlow(queries: readonly { type: string }[], flows: number): string {
+  const n = new Map<string, number>();
+  for (const q of queries) n.set(q.type, (n.get(q.type) ?? 0) + 1);
+  return [...n].sort(([a], [b]) => a.localeCompare(b)).map(([t, k]) => `${t} ${(k / flows).toFixed(1)}`).join(', ');
 }
 
 async function phase(server: Server, mode: Mode, prepared: Prepared[], concurrency: number, accounts?: Account[]): Promise<Phase> {
   resetPeak(server.pid);
+  if (dnsServer) dnsServer.queries.length = 0;
   const cpu0 = cpuMs(server.pid);
   const main0 = cpuMs(server.pid, server.pid);
   const r = await runFlows(server.target, prepared, concurrency, { budgetS: PHASE_SECONDS, stallS: STALL_SECONDS, accounts });
@@ -361,6 +375,8 @@ async function phase(server: Server, mode: Mode, prepared: Prepared[], concurren
     p99: quantile(r.latencies, 0.99),
     cpuPerFlowMs: completed ? (cpu1 - cpu0) / completed : NaN,
     mainThreadPerFlowMs: completed ? (main1 - main0) / completed : NaN,
+    dnsQueriesPerFlow: completed && dnsServer ? dnsServer.queries.length / completed : NaN,
+    dnsTypesPerFlow: completed && dnsServer ? typesPerFlow(dnsServer.queries, completed) : '',
     peakRssMb: statusMb(server.pid, 'VmHWM'),
   };
 }
@@ -396,7 +412,7 @@ async function main(): Promise<void> {
     process.exit(0);
   }, MAX_SECONDS * 1000);
   bound.unref();
-  const dns = (await TestDnsServer.start()).cacheFor(300);
+  const dns = (dnsServer = (await TestDnsServer.start()).cacheFor(300));
   const http = await Http01Responder.start();
   const tlsDir = mkdtempSync(join(tmpdir(), 'eabgate-bench-tls-'));
   try {
@@ -527,6 +543,7 @@ async function main(): Promise<void> {
         p99: med((r) => r.p99),
         cpuPerFlowMs: med((r) => r.cpuPerFlowMs),
         mainThreadPerFlowMs: med((r) => r.mainThreadPerFlowMs),
+        dnsQueriesPerFlow: med((r) => r.dnsQueriesPerFlow),
         peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
       };
     };
@@ -568,6 +585,14 @@ async function main(): Promise<void> {
           .filter((r): r is Phase => r !== undefined)
           .map((r) => `${r.mode} C=${r.concurrency} ${f1(r.mainThreadPerFlowMs)} / ${f1(r.cpuPerFlowMs - r.mainThreadPerFlowMs)}`)
           .join('; '),
+    );
+    const dnsPerFlow = (server: string) => {
+      const perFlow = median(MODES.flatMap((mode) => [1, 16].map((c) => cell(server, mode, c)?.dnsQueriesPerFlow ?? NaN)).filter(Number.isFinite));
+      const types = runsOf(server, 'account reused', 1).at(-1)?.dnsTypesPerFlow;
+      return `${server} ${f1(perFlow)}${types ? ` (${types})` : ''}`;
+    };
+    console.log(
+      `DNS queries per flow, median over the cells (by type: the last "account reused" C=1 cell; eabgate keeps CAA answers within their TTL): ${dnsPerFlow('eabgate')}; ${dnsPerFlow('Pebble')}`,
     );
     if (WARMUP > 0) {
       console.log(
