@@ -86,6 +86,13 @@ type Failed = Extract<DnsLookup<never>, { status: 'failed' }>;
 const describeEde = (e: ExtendedDnsError) =>
   `EDE ${e.infoCode} ${EDE_NAMES[e.infoCode] ?? 'unknown'}${e.extraText ? `: ${excerpt(e.extraText, 200)}` : ''}`;
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** RFC 2181 §8: a TTL with the top bit set is read as 0. */
 const rrTtl = (ttl: number): number => (ttl > 0x7fffffff ? 0 : ttl);
 
@@ -142,9 +149,14 @@ export class WireDnsResolver implements DnsResolver {
       m.questions.length === 1 &&
       m.questions[0]!.name === qname &&
       m.questions[0]!.type === type;
+    // The answer accept() took, decoded: the exchange hands back those bytes (maybe a copy), so they are decoded once.
+    let accepted: { raw: Uint8Array; msg: DnsMessage } | undefined;
     const accept = (raw: Uint8Array) => {
       try {
-        return matches(decodeMessage(raw));
+        const m = decodeMessage(raw);
+        if (!matches(m)) return false;
+        accepted = { raw, msg: m };
+        return true;
       } catch {
         return false;
       }
@@ -153,7 +165,7 @@ export class WireDnsResolver implements DnsResolver {
     let msg: DnsMessage;
     try {
       const raw = await this.exchange(query, accept);
-      msg = decodeMessage(raw);
+      msg = accepted && sameBytes(accepted.raw, raw) ? accepted.msg : decodeMessage(raw);
       // Kept for names compressed against the whole message (CNAME targets).
       (msg as RawMessage).raw = raw;
     } catch (err) {
