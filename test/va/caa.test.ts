@@ -5,6 +5,7 @@ import { createUdpResolver } from '../../src/adapters/node/dns-udp.js';
 import { createHttp01Getter } from '../../src/adapters/node/http01-getter.js';
 import { ValidationAuthority } from '../../src/va/va.js';
 import { caaSearchNames, parseIssueValue } from '../../src/va/caa.js';
+import { CaaCache } from '../../src/va/caa-cache.js';
 import type { CaaResult } from '../../src/va/result.js';
 import { ACME } from './fixtures.js';
 
@@ -238,5 +239,18 @@ describe('CAA answers kept within their TTL (src/va/caa-cache.ts)', () => {
     now += 1_000;
     await v.checkCaa('a.example');
     expect(asked()).toEqual(['a.example']);
+  });
+});
+
+describe('CaaCache', () => {
+  it('is bounded: when full, the answer stored first goes', () => {
+    const cache = new CaaCache(300, () => 0, 2);
+    cache.put('a.example', { status: 'nodata', ttl: 60 });
+    cache.put('b.example', { status: 'nodata', ttl: 60 });
+    cache.put('c.example', { status: 'found', records: [issue('eabgate.test')], ttl: 60 });
+    expect(cache.size).toBe(2);
+    expect(cache.get('a.example')).toBeUndefined();
+    expect(cache.get('b.example')).toEqual({ status: 'nodata', ttl: 60 });
+    expect(cache.get('c.example')).toMatchObject({ status: 'found' });
   });
 });
