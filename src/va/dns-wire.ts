@@ -186,7 +186,7 @@ export function encodeMessage(m: EncodeMessage): Uint8Array {
     w.u16(q.type);
     w.u16(q.class);
   }
-  for (const rr of [...answers, ...authorities]) {
+  const record = (rr: EncodeRecord) => {
     if (rr.rdata.length > 0xffff) throw new DnsWireError('RDATA too long');
     w.name(rr.name);
     w.u16(rr.type);
@@ -194,7 +194,10 @@ export function encodeMessage(m: EncodeMessage): Uint8Array {
     w.u32(rr.ttl ?? 60);
     w.u16(rr.rdata.length);
     w.bytes(rr.rdata);
-  }
+  };
+  // Answers, then authorities; a query has neither.
+  answers.forEach(record);
+  authorities.forEach(record);
   if (m.edns) {
     const e = m.edns;
     const options = e.options ?? [];
