@@ -52,7 +52,8 @@ export class DnsTransportError extends Error {
 
 /**
  * Sends one query and returns the raw answer. `accept` tells a datagram transport whether a message it
- * received answers this query (so it can ignore stray or spoofed datagrams and keep waiting).
+ * received answers this query (so it can ignore stray or spoofed datagrams and keep waiting); a transport
+ * that asks returns the very array it accepted, which the resolver has decoded already.
  */
 export type DnsExchange = (
   query: Uint8Array,
@@ -85,13 +86,6 @@ type Failed = Extract<DnsLookup<never>, { status: 'failed' }>;
 
 const describeEde = (e: ExtendedDnsError) =>
   `EDE ${e.infoCode} ${EDE_NAMES[e.infoCode] ?? 'unknown'}${e.extraText ? `: ${excerpt(e.extraText, 200)}` : ''}`;
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /** RFC 2181 §8: a TTL with the top bit set is read as 0. */
 const rrTtl = (ttl: number): number => (ttl > 0x7fffffff ? 0 : ttl);
@@ -149,7 +143,7 @@ export class WireDnsResolver implements DnsResolver {
       m.questions.length === 1 &&
       m.questions[0]!.name === qname &&
       m.questions[0]!.type === type;
-    // The answer accept() took, decoded: the exchange hands back those bytes (maybe a copy), so they are decoded once.
+    // The answer accept() took, decoded: the exchange returns that array (DnsExchange), so it is decoded once.
     let accepted: { raw: Uint8Array; msg: DnsMessage } | undefined;
     const accept = (raw: Uint8Array) => {
       try {
@@ -165,7 +159,7 @@ export class WireDnsResolver implements DnsResolver {
     let msg: DnsMessage;
     try {
       const raw = await this.exchange(query, accept);
-      msg = accepted && sameBytes(accepted.raw, raw) ? accepted.msg : decodeMessage(raw);
+      msg = accepted?.raw === raw ? accepted.msg : decodeMessage(raw);
       // Kept for names compressed against the whole message (CNAME targets).
       (msg as RawMessage).raw = raw;
     } catch (err) {

@@ -141,10 +141,13 @@ class SharedUdpSocket {
     if (answer.length < 12) return;
     const id = (answer[0]! << 8) | answer[1]!;
     const q = this.inFlight.get(id);
-    if (!q || !q.accept(answer)) return;
+    if (!q) return;
+    // A copy of its own, accepted and returned as the same array (DnsExchange).
+    const own = answer.slice();
+    if (!q.accept(own)) return;
     this.inFlight.delete(id);
     clearTimeout(q.timer);
-    q.resolve(answer.slice());
+    q.resolve(own);
   }
 
   /** The socket is done for: every query in flight fails, and the next one opens a new socket. */
@@ -185,8 +188,8 @@ function udpOnce(
       done(() => reject(new DnsTransportError('network', `cannot reach ${label} over UDP (${err.code ?? err.message})`))),
     );
     socket.on('message', (msg) => {
-      const answer = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
-      if (accept(answer)) done(() => resolve(answer.slice()));
+      const answer = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength).slice();
+      if (accept(answer)) done(() => resolve(answer));
     });
     // A connected socket hears ICMP "port unreachable" as ECONNREFUSED and only accepts datagrams from the server.
     socket.connect(port, host, () => socket.send(query));
