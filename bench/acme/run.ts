@@ -34,7 +34,7 @@
  *
  * Bounded: BENCH_FLOWS_C1 / BENCH_FLOWS_C16 flows and BENCH_PHASE_SECONDS per cell, BENCH_MAX_SECONDS for the whole run; a cell that completes no flow for
  * BENCH_STALL_SECONDS is reported as stalled (a Pebble that hangs is restarted and runs the cell once more, on
- * spare names). BENCH_ROUNDS=N runs the four cells of both servers N times over (each round on fresh names; the
+ * spare names). BENCH_ROUNDS=N (3 by default) runs the four cells of both servers N times over (each round on fresh names; the
  * two servers' runs of a cell stay back to back): the table then gives each figure's median over the rounds,
  * each ratio as the median of the rounds' own ratios, peak RSS as the highest of any round, and one more line
  * the CPU ratio of every round, because this machine's speed drifts by a fifth or more between minutes.
@@ -69,7 +69,8 @@ const WARMUP = envInt('BENCH_WARMUP', 2000);
 /** The warm-up runs (and is reported) in chunks of this many flows; at 4 (Pebble 2.4 hangs more often at 16). */
 const WARMUP_CHUNK = Math.max(1, envInt('BENCH_WARMUP_CHUNK', 250));
 const WARMUP_CONCURRENCY = 4;
-const ROUNDS = Math.max(1, envInt('BENCH_ROUNDS', 1));
+/** 3 by default: one round's CPU ratio for a cell moves by half on a 2-core VM, the median of three far less. */
+const ROUNDS = Math.max(1, envInt('BENCH_ROUNDS', 3));
 /** The whole run's bound: past it, the bench reports what it has and exits. */
 const MAX_SECONDS = envInt('BENCH_MAX_SECONDS', 600);
 const PHASE_SECONDS = envInt('BENCH_PHASE_SECONDS', 90);
