@@ -35,7 +35,7 @@
  * Bounded: BENCH_FLOWS_C1 / BENCH_FLOWS_C16 flows and BENCH_PHASE_SECONDS per cell, BENCH_MAX_SECONDS for the whole run; a cell that completes no flow for
  * BENCH_STALL_SECONDS is reported as stalled (a Pebble that hangs is restarted and runs the cell once more, on
  * spare names). BENCH_ROUNDS=N (3 by default) runs the four cells of both servers N times over (each round on fresh names; the
- * two servers' runs of a cell stay back to back): the table then gives each figure's median over the rounds,
+ * two servers' runs of a cell stay back to back, eabgate first in the 1st, 3rd… round, Pebble first in the others): the table then gives each figure's median over the rounds,
  * each ratio as the median of the rounds' own ratios, peak RSS as the highest of any round, and one more line
  * the CPU ratio of every round, because this machine's speed drifts by a fifth or more between minutes.
  * BENCH_PROFILE_DIR writes a V8 CPU profile of eabgate;
@@ -485,7 +485,10 @@ async function main(): Promise<void> {
       if (ROUNDS > 1) console.log(`  round ${round + 1} of ${ROUNDS}`);
       for (const [m, mode] of MODES.entries()) {
         for (const c of [1, 16] as const) {
-          for (const [i, s] of servers.entries()) {
+          // The 2nd, 4th… rounds run Pebble first: a drift of the machine's speed within a cell then favours each server in
+          // turn instead of always the same one.
+          for (const i of round % 2 === 0 ? [0, 1] : [1, 0]) {
+            const s = servers[i]!;
             const p = prepared.get(s.name)!;
             // "account reused": one account per worker, made (untimed) before the cell.
             const accounts = mode === 'account reused' ? await reusedAccounts(s.target, p.slice(total - c)) : undefined;
