@@ -17,6 +17,7 @@
  */
 import type { CaaRecord, DnsLookup } from './ports.js';
 import { CAA_CACHE_SECONDS } from '../core/config.js';
+import { systemClock, type Clock } from '../core/clock.js';
 
 /**
  * Most entries are the first name of one order's climb, asked once; the parents they share are put again
@@ -33,7 +34,7 @@ export class CaaCache {
 
   constructor(
     private readonly maxSeconds: number = CAA_CACHE_SECONDS,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
     private readonly maxEntries: number = CAA_CACHE_ENTRIES,
   ) {}
 
@@ -41,7 +42,7 @@ export class CaaCache {
   get(name: string): Answer | undefined {
     const e = this.entries.get(name);
     if (!e) return undefined;
-    if (this.now() < e.expires) return e.answer;
+    if (this.clock.now().getTime() < e.expires) return e.answer;
     this.entries.delete(name);
     return undefined;
   }
@@ -52,7 +53,7 @@ export class CaaCache {
     const seconds = Math.min(answer.ttl, this.maxSeconds);
     this.entries.delete(name);
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(name, { answer, expires: this.now() + seconds * 1000 });
+    this.entries.set(name, { answer, expires: this.clock.now().getTime() + seconds * 1000 });
   }
 
   get size(): number {

@@ -17,6 +17,7 @@ import { validateDns01 } from './dns01.js';
 import { validateTlsAlpn01, validateTlsAlpn01Ip } from './tls-alpn01.js';
 import { checkCaa, type CaaCheckOptions } from './caa.js';
 import { CaaCache } from './caa-cache.js';
+import type { Clock } from '../core/clock.js';
 import { isToken } from './untrusted.js';
 import { isDnsName, isWildcard, normalizeName } from '../core/hostname.js';
 import { isIpv4Mapped, parseIpAddress } from '../core/ip.js';
@@ -56,8 +57,8 @@ export interface ValidationAuthorityOptions {
    * default, 0 = every check asks the resolver.
    */
   caaCacheSeconds?: number;
-  /** Clock of the CAA cache (ms); Date.now by default. */
-  now?: () => number;
+  /** The CAA cache's time source; the system clock by default. */
+  clock?: Clock;
 }
 
 export class ValidationAuthority {
@@ -80,7 +81,7 @@ export class ValidationAuthority {
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.maxBodyBytes = opts.maxBodyBytes ?? 1024;
     this.maxRedirects = opts.maxRedirects ?? 10;
-    this.caaCache = new CaaCache(opts.caaCacheSeconds, opts.now);
+    this.caaCache = new CaaCache(opts.caaCacheSeconds, opts.clock);
   }
 
   /**

@@ -180,7 +180,7 @@ describe('CAA answers kept within their TTL (src/va/caa-cache.ts)', () => {
       http: createHttp01Getter(),
       caaIdentities: ['eabgate.test'],
       caaCacheSeconds,
-      now: () => now,
+      clock: { now: () => new Date(now) },
     });
   const asked = () => dns.queries.map((q) => q.name).sort();
 
@@ -244,7 +244,7 @@ describe('CAA answers kept within their TTL (src/va/caa-cache.ts)', () => {
 
 describe('CaaCache', () => {
   it('is bounded: when full, the answer stored first goes', () => {
-    const cache = new CaaCache(300, () => 0, 2);
+    const cache = new CaaCache(300, { now: () => new Date(0) }, 2);
     cache.put('a.example', { status: 'nodata', ttl: 60 });
     cache.put('b.example', { status: 'nodata', ttl: 60 });
     cache.put('c.example', { status: 'found', records: [issue('eabgate.test')], ttl: 60 });

@@ -139,6 +139,7 @@ export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: L
     allowNetworks: config.va.allowNetworks,
     caaIdentities: config.caaIdentities,
     caaCacheSeconds: config.va.caaCacheSeconds,
+    clock,
   });
   const delegationDns =
     config.delegation?.dnsListen && config.issuer === 'acme'

@@ -68,6 +68,7 @@ export async function workersDeps(env: WorkersEnv, logger: Logger = consoleLogge
     allowNetworks: config.va.allowNetworks,
     caaIdentities: config.caaIdentities,
     caaCacheSeconds: config.va.caaCacheSeconds,
+    clock,
   });
   return {
     config,
