@@ -29,7 +29,10 @@ export function publicJwkId(alg: string, jwk: PublicJwk): string {
   return jwk.kty === 'RSA' ? `${alg}|RSA|${jwk.n}|${jwk.e}` : jwk.kty === 'EC' ? `${alg}|EC|${jwk.crv}|${jwk.x}|${jwk.y}` : `${alg}|OKP|${jwk.crv}|${jwk.x}`;
 }
 
-/** A bounded map of imported keys (oldest dropped first): an account signs every request with the same key. */
+/**
+ * A bounded map of imported keys, the least recently used dropped first: an account signs every request of
+ * an order with the same key, seconds or minutes apart.
+ */
 export class KeyCache<K> {
   private readonly keys = new Map<string, K>();
   constructor(private readonly max = 1000) {}
@@ -38,8 +41,10 @@ export class KeyCache<K> {
     if (key === undefined) {
       key = make();
       if (this.keys.size >= this.max) this.keys.delete(this.keys.keys().next().value!);
-      this.keys.set(id, key);
+    } else {
+      this.keys.delete(id); // to the end: the most recently used
     }
+    this.keys.set(id, key);
     return key;
   }
   delete(id: string): void {
