@@ -1,0 +1,210 @@
+/**
+ * A/B benchmark of two eabgate servers in one run (`npm run bench:acme:ab`): the same ACME flows as
+ * `npm run bench:acme` (client.ts), against two servers that differ only in what the environment says, so
+ * that a change of a few percent can be told from this machine's drift. bench:acme compares eabgate with
+ * Pebble; this compares eabgate with itself.
+ *
+ * - BENCH_AB_A_DIST / BENCH_AB_B_DIST: each server's compiled entry (default: dist/node/server.mjs of this
+ *   checkout; build the other one in a `git worktree` with `node scripts/build-server.mjs`).
+ * - BENCH_AB_A_ARGS / BENCH_AB_B_ARGS: node flags after those of package.json's "start" (V8 takes the last
+ *   value of a flag). BENCH_AB_A_ENV / BENCH_AB_B_ENV: "NAME=value NAME=value" for the server's environment
+ *   (e.g. EABGATE_DATA_DIR=<a prepared data dir>, MALLOC_ARENA_MAX=2).
+ * - Both start on fresh data dirs (unless the environment names one), take BENCH_WARMUP flows (1500 by
+ *   default, new account per flow, concurrency 4), then BENCH_ROUNDS rounds (6 by default) of four short
+ *   cells: new account per flow and account reused, at concurrency 16 (240 flows × BENCH_AB_SCALE) and 1
+ *   (80 × BENCH_AB_SCALE). Within a round each cell runs on A and B back to back, A first in odd rounds and B
+ *   first in even ones, so that a drift of the machine's speed falls on both.
+ * - Per cell: CPU ms per flow of each (utime+stime of the server process, all its threads), B/A as the ratio
+ *   of the sums over the rounds and as the median of the rounds' ratios with each round's ratio, and the
+ *   peak RSS of each (VmHWM reset before each cell).
+ *
+ * How exact: an A/A run (the same build on both sides, 8 rounds) gave B/A of 0.96–0.98 in the four cells on
+ * this 2-core VM, single rounds 0.79–1.19. A difference under about 5% is noise here.
+ * Asserts nothing; exits non-zero only on a setup error; ends by itself; loopback only.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { freePort } from '../../test/support/server.js';
+import { TestDnsServer } from '../../test/support/dns-server.js';
+import { Http01Responder } from '../../test/support/http01-responder.js';
+import { provision } from '../../test/support/acme.js';
+import { openTarget, prepare, runFlows, Session, type Prepared, type Target } from './client.js';
+import { cpuMs, envInt, statusMb } from '../lib/proc.js';
+
+const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
+const ROUNDS = envInt('BENCH_ROUNDS', 6);
+const WARMUP = envInt('BENCH_WARMUP', 1500);
+const SCALE = envInt('BENCH_AB_SCALE', 1);
+const CELLS = [
+  { label: 'new account per flow, C=16', flows: 240 * SCALE, c: 16, reused: false },
+  { label: 'account reused, C=16', flows: 240 * SCALE, c: 16, reused: true },
+  { label: 'new account per flow, C=1', flows: 80 * SCALE, c: 1, reused: false },
+  { label: 'account reused, C=1', flows: 80 * SCALE, c: 1, reused: true },
+] as const;
+const PER_SERVER = WARMUP + ROUNDS * CELLS.reduce((n, cell) => n + cell.flows + cell.c, 0);
+
+class SetupError extends Error {}
+
+/** The node flags of package.json's "start" (without its script). */
+function startFlags(): string[] {
+  const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start!;
+  const words = start.trim().split(/\s+/);
+  if (words[0] !== 'node') throw new SetupError(`package.json "start" is not a node command: ${start}`);
+  return words.slice(1, -1);
+}
+
+const pairs = (text: string | undefined): Record<string, string> =>
+  Object.fromEntries(
+    (text ?? '')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((kv) => {
+        const at = kv.indexOf('=');
+        if (at < 1) throw new SetupError(`expected NAME=value, got ${JSON.stringify(kv)}`);
+        return [kv.slice(0, at), kv.slice(at + 1)];
+      }),
+  );
+
+interface Side {
+  tag: 'A' | 'B';
+  proc: ChildProcess;
+  pid: number;
+  target: Target;
+  take(n: number): Prepared[];
+}
+
+async function startSide(tag: 'A' | 'B', dir: string, dns: TestDnsServer, http: Http01Responder, ca: string, agents: Agent[]): Promise<Side> {
+  const port = await freePort();
+  const env = {
+    EABGATE_HOST: '127.0.0.1',
+    EABGATE_PORT: String(port),
+    EABGATE_DATA_DIR: join(dir, `data-${tag}`),
+    EABGATE_TLS_CERT: join(dir, 'cert.pem'),
+    EABGATE_TLS_KEY: join(dir, 'key.pem'),
+    EABGATE_BASE_URL: `https://127.0.0.1:${port}`,
+    EABGATE_VA_DNS_SERVER: dns.address,
+    EABGATE_VA_HTTP_PORT: String(http.port),
+    EABGATE_ADMIN_TOKEN: ADMIN_TOKEN,
+    EABGATE_CAA_IDENTITIES: 'eabgate.test',
+    EABGATE_VA_ALLOW_NETWORKS: '127.0.0.0/8,::1/128',
+    EABGATE_LIMIT_ORDERS: 'account=1000000/3600,address=1000000/3600',
+    EABGATE_LIMIT_ACME_ACCOUNTS: 'account=1000000/3600,address=1000000/3600',
+    ...pairs(process.env[`BENCH_AB_${tag}_ENV`]),
+  };
+  const dist = process.env[`BENCH_AB_${tag}_DIST`] ?? 'dist/node/server.mjs';
+  const args = [...startFlags(), ...(process.env[`BENCH_AB_${tag}_ARGS`] ?? '').split(/\s+/).filter(Boolean), dist];
+  const proc = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  proc.stderr!.on('data', (d) => (err = (err + d).slice(-4000)));
+  proc.on('error', (e) => (err += `\n${e.message}`));
+  const agent = new Agent({ keepAliveTimeout: 60_000, connections: 32, connect: { ca } });
+  agents.push(agent);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (proc.exitCode !== null || Date.now() > deadline) throw new SetupError(`server ${tag} (node ${args.join(' ')}) did not become healthy:\n${err}`);
+    const ok = await undiciFetch(`https://127.0.0.1:${port}/healthz`, { dispatcher: agent }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const eab = await provision((u, i) => undiciFetch(u, { ...(i as object), dispatcher: agent }) as unknown as Promise<Response>, env.EABGATE_BASE_URL, ADMIN_TOKEN, 'bench@example.com', 'enterprise');
+  const target = await openTarget(`eabgate ${tag}`, `${env.EABGATE_BASE_URL}/acme/directory`, agent, eab, (t, k) => http.setToken(t, k));
+  const names = Array.from({ length: PER_SERVER }, (_, i) => `${tag.toLowerCase()}${i}.eabgate.bench.example`);
+  for (const n of names) dns.set(n, 'A', ['127.0.0.1']);
+  const prepared = await prepare(names);
+  let at = 0;
+  return { tag, proc, pid: proc.pid!, target, take: (n) => prepared.slice(at, (at += n)) };
+}
+
+async function cell(side: Side, flows: number, c: number, reused: boolean) {
+  let accounts;
+  if (reused) {
+    const signal = new AbortController().signal;
+    setMaxListeners(64, signal);
+    const session = new Session(side.target, signal);
+    accounts = await Promise.all(side.take(c).map((k) => session.account(k)));
+  }
+  try {
+    writeFileSync(`/proc/${side.pid}/clear_refs`, '5');
+  } catch {
+    // Peak RSS then covers the process's life so far.
+  }
+  const cpu0 = cpuMs(side.pid);
+  const run = await runFlows(side.target, side.take(flows), c, { budgetS: 120, stallS: 15, accounts });
+  const done = run.latencies.length;
+  if (done === 0) throw new SetupError(`server ${side.tag} completed no flow (${run.failed} failed)`);
+  return { cpu: (cpuMs(side.pid) - cpu0) / done, peak: statusMb(side.pid, 'VmHWM'), failed: run.failed };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((p, q) => p - q);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const sum = (xs: number[]) => xs.reduce((p, q) => p + q, 0);
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'eabgate-bench-ab-'));
+  const dns = (await TestDnsServer.start()).cacheFor(300);
+  const http = await Http01Responder.start();
+  const agents: Agent[] = [];
+  const sides: Side[] = [];
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const ca = readFileSync(join(dir, 'cert.pem'), 'utf8');
+    for (const tag of ['A', 'B'] as const) sides.push(await startSide(tag, dir, dns, http, ca, agents));
+    const [a, b] = sides as [Side, Side];
+    for (const side of sides) for (let done = 0; done < WARMUP; done += 250) await cell(side, Math.min(250, WARMUP - done), 4, false);
+    console.log(`warm-up done (${WARMUP} flows each); idle RSS A ${statusMb(a.pid).toFixed(0)} MB, B ${statusMb(b.pid).toFixed(0)} MB`);
+    const results = CELLS.map(() => ({ a: [] as number[], b: [] as number[], ratio: [] as number[], peakA: 0, peakB: 0, failed: 0 }));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, { label, flows, c, reused }] of CELLS.entries()) {
+        const order = round % 2 === 0 ? [a, b] : [b, a];
+        const got = new Map<Side, Awaited<ReturnType<typeof cell>>>();
+        for (const side of order) got.set(side, await cell(side, flows, c, reused));
+        const [ra, rb] = [got.get(a)!, got.get(b)!];
+        const r = results[i]!;
+        r.a.push(ra.cpu);
+        r.b.push(rb.cpu);
+        r.ratio.push(rb.cpu / ra.cpu);
+        r.peakA = Math.max(r.peakA, ra.peak);
+        r.peakB = Math.max(r.peakB, rb.peak);
+        r.failed += ra.failed + rb.failed;
+        console.log(`round ${round + 1} ${label}: A ${ra.cpu.toFixed(2)}, B ${rb.cpu.toFixed(2)} ms/flow (B/A ${(rb.cpu / ra.cpu).toFixed(3)})`);
+      }
+    }
+    console.log(`\neabgate A/B — ${cpus().length} CPUs, ${ROUNDS} rounds after ${WARMUP} warm-up flows each`);
+    for (const tag of ['A', 'B'] as const) {
+      const what = [process.env[`BENCH_AB_${tag}_DIST`] ?? 'dist/node/server.mjs', process.env[`BENCH_AB_${tag}_ARGS`], process.env[`BENCH_AB_${tag}_ENV`]].filter(Boolean).join(' · ');
+      console.log(`${tag}: ${what}`);
+    }
+    console.log('| cell | A CPU ms/flow (median) | B CPU ms/flow (median) | B/A of the sums | B/A median (each round) | A peak RSS MB | B peak RSS MB | failed flows |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    for (const [i, { label }] of CELLS.entries()) {
+      const r = results[i]!;
+      console.log(
+        `| ${label} | ${median(r.a).toFixed(2)} | ${median(r.b).toFixed(2)} | ${(sum(r.b) / sum(r.a)).toFixed(3)} | ${median(r.ratio).toFixed(3)} (${r.ratio.map((x) => x.toFixed(2)).join(', ')}) | ${r.peakA.toFixed(0)} | ${r.peakB.toFixed(0)} | ${r.failed} |`,
+      );
+    }
+  } finally {
+    for (const side of sides) side.proc.kill('SIGTERM');
+    await Promise.all(agents.map((agent) => agent.close()));
+    await Promise.all([dns.stop(), http.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench:acme:ab: ${err instanceof SetupError ? err.message : (err as Error).stack}\n`);
+    process.exit(1);
+  },
+);
