@@ -33,6 +33,7 @@ import { freePort } from '../../test/support/server.js';
 import { TestDnsServer } from '../../test/support/dns-server.js';
 import { Http01Responder } from '../../test/support/http01-responder.js';
 import { provision } from '../../test/support/acme.js';
+import { startCommand } from '../../test/support/start-command.js';
 import { openTarget, prepare, runFlows, Session, type Prepared, type Target } from './client.js';
 import { cpuMs, envInt, statusMb } from '../lib/proc.js';
 
@@ -52,10 +53,9 @@ class SetupError extends Error {}
 
 /** The node flags of package.json's "start" (without its script). */
 function startFlags(): string[] {
-  const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start!;
-  const words = start.trim().split(/\s+/);
-  if (words[0] !== 'node') throw new SetupError(`package.json "start" is not a node command: ${start}`);
-  return words.slice(1, -1);
+  const start = startCommand();
+  if (!start) throw new SetupError('package.json "start" is not a node command');
+  return start.flags;
 }
 
 const pairs = (text: string | undefined): Record<string, string> =>

@@ -53,6 +53,7 @@ import { freePort, freePorts } from '../../test/support/server.js';
 import { TestDnsServer } from '../../test/support/dns-server.js';
 import { Http01Responder } from '../../test/support/http01-responder.js';
 import { provision } from '../../test/support/acme.js';
+import { startCommand } from '../../test/support/start-command.js';
 import { toBase64Url } from '../../src/core/encoding.js';
 import { openTarget, prepare, quantile, runFlows, Session, type Account, type Prepared, type Target } from './client.js';
 import { CLK_TCK, cpuMs, envInt, statusMb } from '../lib/proc.js';
@@ -111,10 +112,9 @@ interface Server {
 
 /** The node flags and script of package.json's "start" (e.g. `node dist/node/server.mjs`). */
 function startArgs(): string[] {
-  const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start!;
-  const words = start.trim().split(/\s+/);
-  if (words[0] !== 'node') throw new SetupError(`package.json "start" is not a node command: ${start}`);
-  return words.slice(1);
+  const start = startCommand();
+  if (!start) throw new SetupError('package.json "start" is not a node command');
+  return [...start.flags, start.script];
 }
 
 /** Why each child could not be started (spawn's 'error' event), so that a failed start is a setup error, not a crash. */

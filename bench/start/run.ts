@@ -16,13 +16,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuMs, statusMb as rssMb } from '../lib/proc.js';
+import { startCommand } from '../../test/support/start-command.js';
 
 const RUNS = Number(process.env.BENCH_START_RUNS ?? 5);
 const IDLE_MS = 2000;
 /** The node flags of a checkout's `npm start` (package.json "start": `node <flags> <script>`), for its server. */
 function startFlags(cwd: string): string[] {
-  const start = (JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.trim().split(/\s+/);
-  return start[0] === 'node' ? start.slice(1).filter((w) => w.startsWith('-')) : [];
+  return startCommand(cwd)?.flags.filter((w) => w.startsWith('-')) ?? [];
 }
 const BARE = "require('http').createServer((q,s)=>s.end('ok')).listen(Number(process.env.EABGATE_PORT),'127.0.0.1')";
 

@@ -6,15 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startCommand } from '../support/start-command.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
 describe('node flags of the server', () => {
   it('are the same in package.json "start" and the Dockerfile CMD', () => {
-    const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-    const words = start.trim().split(/\s+/);
-    expect(words[0]).toBe('node');
-    const npmFlags = words.slice(1, -1);
+    const start = startCommand(ROOT);
+    expect(start).toBeDefined();
+    const npmFlags = start!.flags;
 
     const cmdLine = readFileSync(join(ROOT, 'Dockerfile'), 'utf8').split('\n').find((l) => l.startsWith('CMD '));
     expect(cmdLine).toBeDefined();
