@@ -9,22 +9,25 @@
  * - BENCH_AB_A_ARGS / BENCH_AB_B_ARGS: node flags after those of package.json's "start" (V8 takes the last
  *   value of a flag). BENCH_AB_A_ENV / BENCH_AB_B_ENV: "NAME=value NAME=value" for the server's environment
  *   (e.g. EABGATE_DATA_DIR=<a prepared data dir>, MALLOC_ARENA_MAX=2).
+ * - BENCH_AB_SERVER_LOG=<dir>: each server's stdout and stderr go to <dir>/A.log and <dir>/B.log (for node
+ *   flags that print, such as --trace-gc); otherwise they are dropped.
  * - Both start on fresh data dirs (unless the environment names one), take BENCH_WARMUP flows (1500 by
  *   default, new account per flow, concurrency 4), then BENCH_ROUNDS rounds (6 by default) of four short
  *   cells: new account per flow and account reused, at concurrency 16 (240 flows × BENCH_AB_SCALE) and 1
  *   (80 × BENCH_AB_SCALE). Within a round each cell runs on A and B back to back, A first in odd rounds and B
- *   first in even ones, so that a drift of the machine's speed falls on both.
+ *   first in even ones, so that a drift of the machine's speed falls on both. The warm-up alternates between
+ *   the two in slices of 250 flows, and one settling round runs before the counted ones and is left out.
  * - Per cell: CPU ms per flow of each (utime+stime of the server process, all its threads), B/A as the ratio
  *   of the sums over the rounds and as the median of the rounds' ratios with each round's ratio, and the
  *   peak RSS of each (VmHWM reset before each cell).
  *
- * How exact: an A/A run (the same build on both sides, 8 rounds) gave B/A of 0.96–0.98 in the four cells on
- * this 2-core VM, single rounds 0.79–1.19. A difference under about 5% is noise here.
+ * How exact: an A/A run (the same build on both sides, 6 rounds) gave B/A of 0.95–1.05 in the four cells on
+ * this 2-core VM, single rounds 0.87–1.13. A difference under about 5% is noise here.
  * Asserts nothing; exits non-zero only on a setup error; ends by itself; loopback only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -47,7 +50,9 @@ const CELLS = [
   { label: 'new account per flow, C=1', flows: 80 * SCALE, c: 1, reused: false },
   { label: 'account reused, C=1', flows: 80 * SCALE, c: 1, reused: true },
 ] as const;
-const PER_SERVER = WARMUP + ROUNDS * CELLS.reduce((n, cell) => n + cell.flows + cell.c, 0);
+/** Rounds run before the counted ones and left out of the figures: see main(). */
+const SETTLE_ROUNDS = 1;
+const PER_SERVER = WARMUP + (SETTLE_ROUNDS + ROUNDS) * CELLS.reduce((n, cell) => n + cell.flows + cell.c, 0);
 
 class SetupError extends Error {}
 
@@ -98,7 +103,13 @@ async function startSide(tag: 'A' | 'B', dir: string, dns: TestDnsServer, http: 
   };
   const dist = process.env[`BENCH_AB_${tag}_DIST`] ?? 'dist/node/server.mjs';
   const args = [...startFlags(), ...(process.env[`BENCH_AB_${tag}_ARGS`] ?? '').split(/\s+/).filter(Boolean), dist];
-  const proc = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const logDir = process.env.BENCH_AB_SERVER_LOG;
+  const proc = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', logDir ? 'pipe' : 'ignore', 'pipe'] });
+  if (logDir) {
+    const log = createWriteStream(join(logDir, `${tag}.log`));
+    proc.stdout!.pipe(log);
+    proc.stderr!.pipe(log);
+  }
   let err = '';
   proc.stderr!.on('data', (d) => (err = (err + d).slice(-4000)));
   proc.on('error', (e) => (err += `\n${e.message}`));
@@ -161,15 +172,22 @@ async function main(): Promise<void> {
     const ca = readFileSync(join(dir, 'cert.pem'), 'utf8');
     for (const tag of ['A', 'B'] as const) sides.push(await startSide(tag, dir, dns, http, ca, agents));
     const [a, b] = sides as [Side, Side];
-    for (const side of sides) for (let done = 0; done < WARMUP; done += 250) await cell(side, Math.min(250, WARMUP - done), 4, false);
+    // The warm-up alternates between the servers in slices, and one round runs uncounted after it. With A's
+    // warm-up whole before B's, A sat idle through B's (V8's memory reducer shrank its heap meanwhile) and
+    // paid for that in round 1: B/A of round 1 was 0.63–0.79 in every run, whatever B was.
+    for (let done = 0; done < WARMUP; done += 250) for (const side of sides) await cell(side, Math.min(250, WARMUP - done), 4, false);
     console.log(`warm-up done (${WARMUP} flows each); idle RSS A ${statusMb(a.pid).toFixed(0)} MB, B ${statusMb(b.pid).toFixed(0)} MB`);
     const results = CELLS.map(() => ({ a: [] as number[], b: [] as number[], ratio: [] as number[], peakA: 0, peakB: 0, failed: 0 }));
-    for (let round = 0; round < ROUNDS; round++) {
+    for (let round = -SETTLE_ROUNDS; round < ROUNDS; round++) {
       for (const [i, { label, flows, c, reused }] of CELLS.entries()) {
         const order = round % 2 === 0 ? [a, b] : [b, a];
         const got = new Map<Side, Awaited<ReturnType<typeof cell>>>();
         for (const side of order) got.set(side, await cell(side, flows, c, reused));
         const [ra, rb] = [got.get(a)!, got.get(b)!];
+        if (round < 0) {
+          console.log(`settling round ${label}: A ${ra.cpu.toFixed(2)}, B ${rb.cpu.toFixed(2)} ms/flow (not counted)`);
+          continue;
+        }
         const r = results[i]!;
         r.a.push(ra.cpu);
         r.b.push(rb.cpu);
