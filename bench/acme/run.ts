@@ -38,13 +38,14 @@
  * two servers' runs of a cell stay back to back, eabgate first in the 1st, 3rd… round, Pebble first in the others): the table then gives each figure's median over the rounds,
  * each ratio as the median of the rounds' own ratios, peak RSS as the highest of any round, and one more line
  * the CPU ratio of every round, because this machine's speed drifts by a fifth or more between minutes.
- * BENCH_PROFILE_DIR writes a V8 CPU profile of eabgate;
+ * BENCH_PEBBLE_DUMP_DIR=<dir>: a hung Pebble gets SIGQUIT before its restart, and its goroutine dump goes to
+ * <dir>/pebble-hang-N.txt. BENCH_PROFILE_DIR writes a V8 CPU profile of eabgate;
  * BENCH_NODE_ARGS adds node flags to it. Asserts nothing; exits non-zero only on a setup error; ends by
  * itself; loopback only.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -76,6 +77,8 @@ const ROUNDS = Math.max(1, envInt('BENCH_ROUNDS', 3));
 const MAX_SECONDS = envInt('BENCH_MAX_SECONDS', 600);
 const PHASE_SECONDS = envInt('BENCH_PHASE_SECONDS', 90);
 const STALL_SECONDS = envInt('BENCH_STALL_SECONDS', 15);
+/** Where a hung Pebble's goroutine dump goes (SIGQUIT), to see what it waits for; unset: not taken. */
+const PEBBLE_DUMP_DIR = process.env.BENCH_PEBBLE_DUMP_DIR;
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 const MODES = ['new account per flow', 'account reused'] as const;
 type Mode = (typeof MODES)[number];
@@ -107,6 +110,8 @@ interface Server {
   idleRssMb: number;
   /** The tail of its stderr (shown when a cell stalls). */
   log(): string;
+  /** Pebble: ends the process with SIGQUIT and writes what it prints then (every goroutine's stack) to `file`. */
+  dumpStacks?(file: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -310,6 +315,15 @@ async function startPebble(dns: TestDnsServer, http: Http01Responder, tls: Tls):
     startMs,
     idleRssMb,
     log: () => err,
+    async dumpStacks(file) {
+      const out = createWriteStream(file);
+      proc.stdout!.pipe(out);
+      proc.stderr!.pipe(out);
+      const exited = new Promise((resolve) => proc.once('exit', resolve));
+      proc.kill('SIGQUIT');
+      await Promise.race([exited, sleep(5000)]);
+      await new Promise((resolve) => out.end(resolve));
+    },
     async stop() {
       await agent.close();
       await stopProc(proc);
@@ -497,10 +511,21 @@ async function main(): Promise<void> {
             report(s.name, mode, c, r);
             if (r.stalled) {
               console.log(`    ${s.name} output (tail): ${s.log().slice(-600).replace(/\n/g, '\n    ')}`);
-              // Pebble 2.4 can hang under concurrent load (its requests stop being answered): a fresh
-              // instance runs the cell once more (its figures would otherwise be those of a few flows) and
-              // takes the next cells, so one hang does not blank the table.
+              // Pebble 2.4 deadlocks under concurrent load (its requests stop being answered). Its goroutines
+              // at a hang (BENCH_PEBBLE_DUMP_DIR) show a lock-order inversion in its in-memory store: the authz
+              // handler (wfe.go Authz) holds the authorization's lock and waits for the store's read lock
+              // (getAcctByKey), newOrder's FindValidAuthorization (db/memorystore.go) holds the store's read
+              // lock and waits for that authorization's, and a writer (AddChallenge) queued between them lets
+              // no new reader in. FindValidAuthorization walks every authorization Pebble holds, so the window
+              // widens as a run goes on; upstream's main still locks in both orders. A fresh instance runs the
+              // cell once more (its figures would otherwise be those of a few flows) and takes the next cells,
+              // so one hang does not blank the table.
               if (s.name === 'Pebble') {
+                if (PEBBLE_DUMP_DIR && s.dumpStacks) {
+                  const file = join(PEBBLE_DUMP_DIR, `pebble-hang-${restarts.length + 1}.txt`);
+                  await s.dumpStacks(file);
+                  console.log(`    Pebble's goroutines at the hang: ${file}`);
+                }
                 await s.stop();
                 servers[i] = await startPebble(dns, http, tls);
                 restarts.push(`${mode} c=${c}${ROUNDS > 1 ? ` (round ${round + 1})` : ''}`);
