@@ -68,6 +68,7 @@ import { MemoryNonceStore } from '../../core/store/memory-nonces.js';
 import { nodeJwsSignatures } from './jws-signatures.js';
 import { nodeSignatures } from './signatures.js';
 import { nodeAesGcmOpen } from './aes-gcm.js';
+import { nodeHmacSha256 } from './hmac.js';
 import { useSignatureEngine } from '../../core/signature-engine.js';
 import { NONCE_CLOCK_SKEW_MS, NONCE_TTL_MS } from '../../acme/server/nonces.js';
 import type { Store } from '../../core/store/types.js';
@@ -121,7 +122,7 @@ export async function nodeDeps(config: Config, opts: { clock?: Clock; logger?: L
     database.kind === 'sqlite'
       ? { ...database.store, acme: { ...database.store.acme, nonces: new MemoryNonceStore(NONCE_TTL_MS + NONCE_CLOCK_SKEW_MS) } }
       : database.store;
-  const keyring = await Keyring.fromSecret(loadOrCreateSecretKey(config.dataDir, config.secretKey), { aesGcmOpen: nodeAesGcmOpen() });
+  const keyring = await Keyring.fromSecret(loadOrCreateSecretKey(config.dataDir, config.secretKey), { aesGcmOpen: nodeAesGcmOpen(), hmacSha256: nodeHmacSha256 });
   // On a shared database the first instance creates the CA (insert-if-absent); the others load its row.
   const ca = await loadOrCreateEmbeddedCa({ store, keyring, clock, config });
   // Publish the root where users and tests can trust it.

@@ -30,24 +30,38 @@ function aad(ctx: SealContext): Uint8Array {
  */
 export type AesGcmOpen = (key: CryptoKey, iv: Uint8Array, additionalData: Uint8Array, ciphertextAndTag: Uint8Array) => Uint8Array;
 
+/**
+ * HMAC-SHA256 under `key`, synchronous: made once per key, then called with each message. A runtime may give
+ * one (Node: src/adapters/node/hmac.ts) for the lookup MACs of the hot path; the portable one is
+ * @noble/hashes in JavaScript (portableHmacSha256).
+ */
+export type HmacSha256 = (key: Uint8Array) => (data: Uint8Array) => Uint8Array;
+
+/** HMAC-SHA256 in JavaScript, with the key already absorbed (its inner and outer blocks): each MAC clones that state. */
+export const portableHmacSha256: HmacSha256 = (key) => {
+  const keyed = hmac.create(sha256, key);
+  return (data) => keyed.clone().update(data).digest();
+};
+
 export class Keyring {
   private constructor(
     private readonly sealKey: CryptoKey,
     /**
-     * The lookup key's bytes. Its HMACs are computed with @noble/hashes, synchronously: every ACME request
-     * takes two (its nonce's MAC checked, the next nonce's made), and through WebCrypto each one was an
-     * asynchronous job with a thread-pool round trip costing far more than the hash of ~60 bytes.
+     * The lookup key's bytes. Its HMACs are synchronous: every ACME request takes two (its nonce's MAC
+     * checked, the next nonce's made), and through WebCrypto each one was an asynchronous job with a
+     * thread-pool round trip costing far more than the hash of ~60 bytes.
      */
     lookupKey: Uint8Array,
     private readonly aesGcmOpen?: AesGcmOpen,
+    hmacSha256: HmacSha256 = portableHmacSha256,
   ) {
-    this.keyedLookup = hmac.create(sha256, lookupKey);
+    this.keyedLookup = hmacSha256(lookupKey);
   }
 
-  /** HMAC-SHA256 with the lookup key already absorbed (its inner and outer key blocks): each MAC clones it. */
-  private readonly keyedLookup: ReturnType<typeof hmac.create>;
+  /** HMAC-SHA256 under the lookup key. */
+  private readonly keyedLookup: (data: Uint8Array) => Uint8Array;
 
-  static async fromSecret(secret: Uint8Array, opts: { aesGcmOpen?: AesGcmOpen } = {}): Promise<Keyring> {
+  static async fromSecret(secret: Uint8Array, opts: { aesGcmOpen?: AesGcmOpen; hmacSha256?: HmacSha256 } = {}): Promise<Keyring> {
     if (secret.length !== 32) throw new Error('key-encryption key must be 32 bytes');
     const ikm = await crypto.subtle.importKey('raw', secret as BufferSource, 'HKDF', false, ['deriveKey']);
     const derive = (info: string, alg: AesKeyGenParams | HmacImportParams, usages: KeyUsage[]) =>
@@ -65,7 +79,7 @@ export class Keyring {
       await crypto.subtle.importKey('raw', secret as BufferSource, 'HKDF', false, ['deriveBits']),
       256,
     );
-    return new Keyring(sealKey, new Uint8Array(lookupBits), opts.aesGcmOpen);
+    return new Keyring(sealKey, new Uint8Array(lookupBits), opts.aesGcmOpen, opts.hmacSha256);
   }
 
   /** Seals a secret to its row: "v1.<iv>.<ciphertext+tag>", unreadable when moved to another row or purpose. */
@@ -97,6 +111,6 @@ export class Keyring {
 
   /** The raw HMAC-SHA256 behind lookupDigest (32 bytes), synchronous. */
   lookupMac(purpose: string, value: string): Uint8Array {
-    return this.keyedLookup.clone().update(utf8.encode(`${purpose}\n${value}`)).digest();
+    return this.keyedLookup(utf8.encode(`${purpose}\n${value}`));
   }
 }

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { Keyring } from '../../../src/core/secrets/keyring.js';
 import { nodeAesGcmOpen } from '../../../src/adapters/node/aes-gcm.js';
+import { nodeHmacSha256 } from '../../../src/adapters/node/hmac.js';
 import { newUnlockCode, newCaReference, randomSymbols, TYPEABLE_ALPHABET } from '../../../src/core/secrets/tokens.js';
 
 describe('keyring', () => {
@@ -55,6 +56,23 @@ describe('keyring', () => {
     const longWebcrypto = Buffer.from(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`acme-nonce\n${long}`))).toString('hex');
     expect(Buffer.from(k.lookupMac('acme-nonce', long)).toString('hex')).toBe(longWebcrypto);
     expect(Buffer.from(k.lookupMac('ca-reference', 'ABCD-1234')).toString('hex')).toBe(webcrypto);
+  });
+
+  it("makes with Node's HMAC the same lookup MACs as the portable one, whatever the length (nonces and stored digests agree)", async () => {
+    const secret = crypto.getRandomValues(new Uint8Array(32));
+    const portable = await Keyring.fromSecret(secret);
+    const node = await Keyring.fromSecret(secret, { hmacSha256: nodeHmacSha256 });
+    const other = await Keyring.fromSecret(crypto.getRandomValues(new Uint8Array(32)), { hmacSha256: nodeHmacSha256 });
+    for (const length of [0, 1, 31, 55, 56, 63, 64, 65, 119, 120, 200, 1000]) {
+      const value = Buffer.from(crypto.getRandomValues(new Uint8Array(length))).toString('base64url').slice(0, length) + 'é✓';
+      const mac = node.lookupMac('acme-nonce', value);
+      expect(mac).toBeInstanceOf(Uint8Array);
+      expect(mac).toEqual(portable.lookupMac('acme-nonce', value));
+      expect(await node.lookupDigest('ca-reference', value)).toBe(await portable.lookupDigest('ca-reference', value));
+      expect(other.lookupMac('acme-nonce', value)).not.toEqual(mac);
+    }
+    // Each MAC starts from the same keyed state.
+    expect(node.lookupMac('session', 'x')).toEqual(node.lookupMac('session', 'x'));
   });
 
   it('makes keyed digests that differ per purpose and per key', async () => {
