@@ -27,7 +27,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -38,7 +38,7 @@ import { Http01Responder } from '../../test/support/http01-responder.js';
 import { provision } from '../../test/support/acme.js';
 import { startCommand } from '../../test/support/start-command.js';
 import { openTarget, prepare, runFlows, Session, type Prepared, type Target } from './client.js';
-import { cpuMs, envInt, statusMb } from '../lib/proc.js';
+import { cpuMs, envInt, resetPeak, statusMb } from '../lib/proc.js';
 
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 const ROUNDS = envInt('BENCH_ROUNDS', 6);
@@ -142,11 +142,8 @@ async function cell(side: Side, flows: number, c: number, reused: boolean) {
     const session = new Session(side.target, signal);
     accounts = await Promise.all(side.take(c).map((k) => session.account(k)));
   }
-  try {
-    writeFileSync(`/proc/${side.pid}/clear_refs`, '5');
-  } catch {
-    // Peak RSS then covers the process's life so far.
-  }
+  // Where the kernel refuses the reset, peak RSS covers the process's life so far.
+  resetPeak(side.pid);
   const cpu0 = cpuMs(side.pid);
   const run = await runFlows(side.target, side.take(flows), c, { budgetS: 120, stallS: 15, accounts });
   const done = run.latencies.length;

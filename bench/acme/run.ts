@@ -57,7 +57,7 @@ import { provision } from '../../test/support/acme.js';
 import { startCommand } from '../../test/support/start-command.js';
 import { toBase64Url } from '../../src/core/encoding.js';
 import { openTarget, prepare, quantile, runFlows, Session, type Account, type Prepared, type Target } from './client.js';
-import { CLK_TCK, cpuMs, envInt, statusMb } from '../lib/proc.js';
+import { CLK_TCK, cpuMs, envInt, keepPeak, lifetimePeakMb, resetPeak, statusMb } from '../lib/proc.js';
 
 /** Debian's pebble package (scripts/install-tools.sh installs it). */
 const PEBBLE = '/usr/bin/pebble';
@@ -88,27 +88,8 @@ class SetupError extends Error {}
 
 // ---------------------------------------------------------------- process figures
 
-/** Per process, the highest VmHWM read before a reset: with the VmHWM since the last one, the peak over its life. */
-const peaksBeforeReset = new Map<number, number>();
-
 /** Every Pebble process of the run (a hung one is replaced): their peaks make Pebble's peak over the run. */
 const pebblePids: number[] = [];
-
-/** The peak RSS of a process over its whole life so far, resets or not (MB). */
-function lifetimePeakMb(pid: number): number {
-  return Math.max(peaksBeforeReset.get(pid) ?? 0, statusMb(pid, 'VmHWM'));
-}
-
-/** Resets VmHWM to the current RSS (Linux ≥ 4.0, own processes); false where that is not allowed. */
-function resetPeak(pid: number): boolean {
-  try {
-    peaksBeforeReset.set(pid, lifetimePeakMb(pid));
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -329,6 +310,7 @@ async function startPebble(dns: TestDnsServer, http: Http01Responder, tls: Tls):
     idleRssMb,
     log: () => err,
     async dumpStacks(file) {
+      keepPeak(proc.pid!);
       const out = createWriteStream(file);
       proc.stdout!.pipe(out);
       proc.stderr!.pipe(out);
@@ -338,6 +320,7 @@ async function startPebble(dns: TestDnsServer, http: Http01Responder, tls: Tls):
       await new Promise((resolve) => out.end(resolve));
     },
     async stop() {
+      keepPeak(proc.pid!);
       await agent.close();
       await stopProc(proc);
       rmSync(dir, { recursive: true, force: true });
@@ -651,7 +634,7 @@ async function main(): Promise<void> {
     console.log(`| \`npm start\` to healthy /healthz, existing data dir, ms | ${f0(eabgate.npmStartMs)} | | |`);
     console.log(`| idle RSS after start, MB | ${f0(e.idleRssMb)} | ${f0(p.idleRssMb)} | ${f2(e.idleRssMb / p.idleRssMb)} |`);
     console.log(`| idle RSS after the load, MB | ${f0(idleAfter.get('eabgate')!)} | ${f0(idleAfter.get('Pebble')!)} | ${f2(idleAfter.get('eabgate')! / idleAfter.get('Pebble')!)} |`);
-    console.log(`| peak RSS over the run (start, provisioning and warm-up included), MB | ${f0(lifetimePeakMb(e.pid))} | ${f0(Math.max(...pebblePids.map((pid) => (pid === servers[1]!.pid ? lifetimePeakMb(pid) : (peaksBeforeReset.get(pid) ?? 0))), ...results.filter((r) => r.server === 'Pebble').map((r) => r.peakRssMb)))} | |`);
+    console.log(`| peak RSS over the run (start, provisioning and warm-up included), MB | ${f0(lifetimePeakMb(e.pid))} | ${f0(Math.max(...pebblePids.map(lifetimePeakMb)))} | |`);
     // A hang in the warm-up ended it (a fresh Pebble then ran all the cells); a hang in a cell ran that cell again.
     if (restarts.includes('warm-up')) console.log('\nPebble hung (stopped answering) in its warm-up: a fresh Pebble ran all the cells.');
     const cellRestarts = restarts.filter((r) => r !== 'warm-up');

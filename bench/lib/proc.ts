@@ -3,7 +3,7 @@
  * and memory from Linux's /proc (the figures they print are ratios within one run, so /proc's tick
  * resolution is enough).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
 /** A whole-number setting from the environment, at least `min`; the fallback when unset or empty. */
@@ -53,5 +53,33 @@ export function statusMb(pid: number | undefined, field: 'VmRSS' | 'VmHWM' = 'Vm
     return m ? Number(m[1]) / 1024 : NaN;
   } catch {
     return NaN;
+  }
+}
+
+/** Per process, the highest VmHWM seen before a reset or before it ended (MB). */
+const keptPeaks = new Map<number, number>();
+
+/** The peak RSS of a process over its whole life so far, resets included (MB); after it ended, the last one kept. */
+export function lifetimePeakMb(pid: number): number {
+  const sinceReset = statusMb(pid, 'VmHWM');
+  return Math.max(keptPeaks.get(pid) ?? 0, Number.isNaN(sinceReset) ? 0 : sinceReset);
+}
+
+/** Keeps the process's peak so far (call before it is stopped, so lifetimePeakMb still knows it after). */
+export function keepPeak(pid: number): void {
+  keptPeaks.set(pid, lifetimePeakMb(pid));
+}
+
+/**
+ * Resets VmHWM to the current RSS (Linux ≥ 4.0, own processes), keeping the peak before it for
+ * lifetimePeakMb; false where the kernel does not allow it (VmHWM then covers the process's life).
+ */
+export function resetPeak(pid: number): boolean {
+  keepPeak(pid);
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
   }
 }

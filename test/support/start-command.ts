@@ -10,13 +10,11 @@ export interface StartCommand {
   /** Everything between `node` and the script. */
   flags: string[];
   script: string;
-  /** "start" as written. */
-  text: string;
 }
 
 export function startCommand(root = '.'): StartCommand | undefined {
   const text = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
   const words = text.trim().split(/\s+/);
   if (words[0] !== 'node' || words.length < 2) return undefined;
-  return { flags: words.slice(1, -1), script: words.at(-1)!, text };
+  return { flags: words.slice(1, -1), script: words.at(-1)! };
 }
