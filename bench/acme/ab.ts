@@ -7,8 +7,8 @@
  * - BENCH_AB_A_DIST / BENCH_AB_B_DIST: each server's compiled entry (default: dist/node/server.mjs of this
  *   checkout; build the other one in a `git worktree` with `node scripts/build-server.mjs`).
  * - BENCH_AB_A_ARGS / BENCH_AB_B_ARGS: node flags after those of package.json's "start" (V8 takes the last
- *   value of a flag). BENCH_AB_A_ENV / BENCH_AB_B_ENV: "NAME=value NAME=value" for the server's environment
- *   (e.g. EABGATE_DATA_DIR=<a prepared data dir>, MALLOC_ARENA_MAX=2).
+ *   value of a flag). BENCH_AB_A_ENV / BENCH_AB_B_ENV: "NAME=value NAME=value" for the server's environment,
+ *   over that of package.json's "start" (e.g. EABGATE_DATA_DIR=<a prepared data dir>, MALLOC_ARENA_MAX=2).
  * - BENCH_AB_SERVER_LOG=<dir>: each server's stdout and stderr go to <dir>/A.log and <dir>/B.log (for node
  *   flags that print, such as --trace-gc); otherwise they are dropped.
  * - Both start on fresh data dirs (unless the environment names one), take BENCH_WARMUP flows (1500 by
@@ -56,11 +56,11 @@ const PER_SERVER = WARMUP + (SETTLE_ROUNDS + ROUNDS) * CELLS.reduce((n, cell) =>
 
 class SetupError extends Error {}
 
-/** The node flags of package.json's "start" (without its script). */
-function startFlags(): string[] {
+/** The environment and node flags of package.json's "start" (without its script). */
+function startSettings(): { env: Record<string, string>; flags: string[] } {
   const start = startCommand();
   if (!start) throw new SetupError('package.json "start" is not a node command');
-  return start.flags;
+  return start;
 }
 
 const pairs = (text: string | undefined): Record<string, string> =>
@@ -85,7 +85,9 @@ interface Side {
 
 async function startSide(tag: 'A' | 'B', dir: string, dns: TestDnsServer, http: Http01Responder, ca: string, agents: Agent[]): Promise<Side> {
   const port = await freePort();
+  const start = startSettings();
   const env = {
+    ...start.env,
     EABGATE_HOST: '127.0.0.1',
     EABGATE_PORT: String(port),
     EABGATE_DATA_DIR: join(dir, `data-${tag}`),
@@ -102,7 +104,7 @@ async function startSide(tag: 'A' | 'B', dir: string, dns: TestDnsServer, http: 
     ...pairs(process.env[`BENCH_AB_${tag}_ENV`]),
   };
   const dist = process.env[`BENCH_AB_${tag}_DIST`] ?? 'dist/node/server.mjs';
-  const args = [...startFlags(), ...(process.env[`BENCH_AB_${tag}_ARGS`] ?? '').split(/\s+/).filter(Boolean), dist];
+  const args = [...start.flags, ...(process.env[`BENCH_AB_${tag}_ARGS`] ?? '').split(/\s+/).filter(Boolean), dist];
   const logDir = process.env.BENCH_AB_SERVER_LOG;
   const proc = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', logDir ? 'pipe' : 'ignore', 'pipe'] });
   if (logDir) {
@@ -147,7 +149,7 @@ async function cell(side: Side, flows: number, c: number, reused: boolean) {
   const cpu0 = cpuMs(side.pid);
   const run = await runFlows(side.target, side.take(flows), c, { budgetS: 120, stallS: 15, accounts });
   const done = run.latencies.length;
-  if (done === 0) throw new SetupError(`server ${side.tag} completed no flow (${run.failed} failed)`);
+  if (done === 0) throw new SetupError(`server ${side.tag} completed no flow (${run.failed} failed; first: ${run.firstError ?? "none"})`);
   return { cpu: (cpuMs(side.pid) - cpu0) / done, peak: statusMb(side.pid, 'VmHWM'), failed: run.failed };
 }
 
@@ -219,7 +221,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err) => {
-    process.stderr.write(`bench:acme:ab: ${err instanceof SetupError ? err.message : (err as Error).stack}\n`);
+    process.stderr.write(`bench:acme:ab: ${err instanceof SetupError ? err.message : (err as Error).stack}${(err as Error).cause ? `\ncause: ${String((err as Error).cause)}` : ""}\n`);
     process.exit(1);
   },
 );

@@ -108,11 +108,11 @@ interface Server {
   stop(): Promise<void>;
 }
 
-/** The node flags and script of package.json's "start" (e.g. `node dist/node/server.mjs`). */
-function startArgs(): string[] {
+/** package.json's "start": its environment, node flags and script (e.g. `MALLOC_ARENA_MAX=1 node … scripts/start.mjs`). */
+function startArgs(): { env: Record<string, string>; args: string[] } {
   const start = startCommand();
   if (!start) throw new SetupError('package.json "start" is not a node command');
-  return [...start.flags, start.script];
+  return { env: start.env, args: [...start.flags, start.script] };
 }
 
 /** Why each child could not be started (spawn's 'error' event), so that a failed start is a setup error, not a crash. */
@@ -220,12 +220,12 @@ async function startEabgate(dns: TestDnsServer, http: Http01Responder, tls: Tls)
   // after the start script's own flags, so that they override them (V8 takes the last value of a flag).
   const start = startArgs();
   const nodeArgs = [
-    ...start.slice(0, -1),
+    ...start.args.slice(0, -1),
     ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : []),
-    ...start.slice(-1),
+    ...start.args.slice(-1),
   ];
   const spawnServer = () => {
-    const proc = spawnWatched(process.execPath, nodeArgs, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawnWatched(process.execPath, nodeArgs, { env: { ...process.env, ...start.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     proc.stderr!.on('data', (d) => (err = (err + d).slice(-4000)));
     return { proc, err: () => err };
@@ -646,7 +646,7 @@ async function main(): Promise<void> {
     console.log(
       `\nratio = eabgate / Pebble (CPU, latency, RSS: lower is better; flows/s: higher is better). CPU from /proc/<pid>/stat (utime+stime, ${CLK_TCK} ticks/s) of each server process.` +
         ` Peak RSS per cell = VmHWM${peakResets ? ' reset before each cell (clear_refs)' : ' over the process lifetime (clear_refs not allowed)'}.` +
-        ` eabgate: node ${startArgs().join(' ')}${process.env.BENCH_NODE_ARGS ? ` + ${process.env.BENCH_NODE_ARGS}` : ''}.`,
+        ` eabgate: ${Object.entries(startArgs().env).map(([k, v]) => `${k}=${v} `).join('')}node ${startArgs().args.join(' ')}${process.env.BENCH_NODE_ARGS ? ` + ${process.env.BENCH_NODE_ARGS}` : ''}.`,
     );
     if (process.env.BENCH_JSON) {
       writeFileSync(

@@ -20,7 +20,7 @@ import { startCommand } from '../../test/support/start-command.js';
 
 const RUNS = Number(process.env.BENCH_START_RUNS ?? 5);
 const IDLE_MS = 2000;
-/** The node flags of a checkout's `npm start` (package.json "start": `node <flags> <script>`), for its server. */
+/** The node flags of a checkout's `npm start` (package.json "start": `[NAME=value …] node <flags> <script>`), for its server. */
 function startFlags(cwd: string): string[] {
   return startCommand(cwd)?.flags.filter((w) => w.startsWith('-')) ?? [];
 }
@@ -88,8 +88,9 @@ async function twice(cwd: string, first: Sample[], again: Sample[]): Promise<voi
   const dataDir = mkdtempSync(join(tmpdir(), 'eabgate-bench-start-'));
   try {
     const args = [...startFlags(cwd), 'dist/node/server.mjs'];
-    first.push(await startOnce(args, ADMIN, cwd, dataDir, true));
-    again.push(await startOnce(args, ADMIN, cwd, dataDir, true));
+    const env = { ...startCommand(cwd)?.env, ...ADMIN };
+    first.push(await startOnce(args, env, cwd, dataDir, true));
+    again.push(await startOnce(args, env, cwd, dataDir, true));
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
