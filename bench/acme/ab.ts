@@ -37,7 +37,7 @@ import { TestDnsServer } from '../../test/support/dns-server.js';
 import { Http01Responder } from '../../test/support/http01-responder.js';
 import { provision } from '../../test/support/acme.js';
 import { startCommand } from '../../test/support/start-command.js';
-import { openTarget, prepare, runFlows, Session, type Prepared, type Target } from './client.js';
+import { BENCH_PLAN, openTarget, prepare, runFlows, Session, type Prepared, type Target } from './client.js';
 import { cpuMs, envInt, resetPeak, statusMb } from '../lib/proc.js';
 
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
@@ -127,7 +127,7 @@ async function startSide(tag: 'A' | 'B', dir: string, dns: TestDnsServer, http: 
     if (ok) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  const eab = await provision((u, i) => undiciFetch(u, { ...(i as object), dispatcher: agent }) as unknown as Promise<Response>, env.EABGATE_BASE_URL, ADMIN_TOKEN, 'bench@example.com', 'enterprise');
+  const eab = await provision((u, i) => undiciFetch(u, { ...(i as object), dispatcher: agent }) as unknown as Promise<Response>, env.EABGATE_BASE_URL, ADMIN_TOKEN, 'bench@example.com', BENCH_PLAN);
   const target = await openTarget(`eabgate ${tag}`, `${env.EABGATE_BASE_URL}/acme/directory`, agent, eab, (t, k) => http.setToken(t, k));
   const names = Array.from({ length: PER_SERVER }, (_, i) => `${tag.toLowerCase()}${i}.eabgate.bench.example`);
   for (const n of names) dns.set(n, 'A', ['127.0.0.1']);

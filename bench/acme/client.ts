@@ -13,6 +13,13 @@ import { calculateJwkThumbprint, exportJWK } from 'jose';
 import { x509 } from '../../src/core/x509.js';
 import { toBase64Url, utf8 } from '../../src/core/encoding.js';
 
+/**
+ * The subscription the benches order under: the enterprise preset with the largest certificate allowance a
+ * plan may have (src/caas/plans.ts), since the preset's 10,000 ran out under a long warm-up and made every
+ * later flow fail with "maxCertificates".
+ */
+export const BENCH_PLAN = { preset: 'enterprise', maxCertificates: 1_000_000 } as const;
+
 export interface Directory {
   newNonce: string;
   newAccount: string;

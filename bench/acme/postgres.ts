@@ -23,7 +23,7 @@ import { Http01Responder } from '../../test/support/http01-responder.js';
 import { RoundRobin } from '../../test/support/round-robin.js';
 import { startPostgres, type TestPostgres } from '../../test/support/postgres.js';
 import { provision } from '../../test/support/acme.js';
-import { openTarget, prepare, quantile, runFlows, type Prepared, type Target } from './client.js';
+import { BENCH_PLAN, openTarget, prepare, quantile, runFlows, type Prepared, type Target } from './client.js';
 import { CLK_TCK, envInt, procStat as stat } from '../lib/proc.js';
 
 const FLOWS = { 1: envInt('BENCH_PG_FLOWS_C1', 30), 16: envInt('BENCH_PG_FLOWS_C16', 200) } as const;
@@ -82,7 +82,7 @@ async function setup(name: string, dns: TestDnsServer, http: Http01Responder, db
   }
   lb.targets = servers.map((s) => s.port);
   const baseUrl = lb.url;
-  const eab = await provision((u, i) => fetch(u, i), baseUrl, ADMIN_TOKEN, 'bench@example.com', 'enterprise');
+  const eab = await provision((u, i) => fetch(u, i), baseUrl, ADMIN_TOKEN, 'bench@example.com', BENCH_PLAN);
   const agent = new Agent({ keepAliveTimeout: 60_000, connections: 32 });
   const target = await openTarget(name, `${baseUrl}/acme/directory`, agent, eab, (t, k) => http.setToken(t, k));
   return { name, servers, db, target, lb, agent };

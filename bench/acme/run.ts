@@ -56,7 +56,7 @@ import { Http01Responder } from '../../test/support/http01-responder.js';
 import { provision } from '../../test/support/acme.js';
 import { startCommand } from '../../test/support/start-command.js';
 import { toBase64Url } from '../../src/core/encoding.js';
-import { openTarget, prepare, quantile, runFlows, Session, type Account, type Prepared, type Target } from './client.js';
+import { BENCH_PLAN, openTarget, prepare, quantile, runFlows, Session, type Account, type Prepared, type Target } from './client.js';
 import { CLK_TCK, cpuMs, envInt, keepPeak, lifetimePeakMb, resetPeak, statusMb } from '../lib/proc.js';
 
 /** Debian's pebble package (scripts/install-tools.sh installs it). */
@@ -245,7 +245,7 @@ async function startEabgate(dns: TestDnsServer, http: Http01Responder, tls: Tls)
   await sleep(2000);
   const idleRssMb = statusMb(server.proc.pid!, 'VmRSS');
   const baseUrl = env.EABGATE_BASE_URL;
-  const eab = await provision((u, i) => undiciFetch(u, { ...(i as object), dispatcher: agent }) as unknown as Promise<Response>, baseUrl, ADMIN_TOKEN, 'bench@example.com', 'enterprise');
+  const eab = await provision((u, i) => undiciFetch(u, { ...(i as object), dispatcher: agent }) as unknown as Promise<Response>, baseUrl, ADMIN_TOKEN, 'bench@example.com', BENCH_PLAN);
   const target = await openTarget('eabgate', `${baseUrl}/acme/directory`, agent, eab, (t, k) => http.setToken(t, k));
   return {
     name: 'eabgate',
