@@ -18,8 +18,9 @@
  *   first in even ones, so that a drift of the machine's speed falls on both. The warm-up alternates between
  *   the two in slices of 250 flows, and one settling round runs before the counted ones and is left out.
  * - Per cell: CPU ms per flow of each (utime+stime of the server process, all its threads), B/A as the ratio
- *   of the sums over the rounds and as the median of the rounds' ratios with each round's ratio, and the
- *   peak RSS of each (VmHWM reset before each cell).
+ *   of the sums over the rounds and as the median of the rounds' ratios with each round's ratio, the
+ *   peak RSS of each (VmHWM reset before each cell), and the medians of each one's flows/s and p99 latency
+ *   (this machine runs the client too, so these two move with its load more than CPU per flow does).
  *
  * How exact: an A/A run (the same build on both sides, 6 rounds) gave B/A of 0.95–1.05 in the four cells on
  * this 2-core VM, single rounds 0.87–1.13. A difference under about 5% is noise here.
@@ -37,7 +38,7 @@ import { TestDnsServer } from '../../test/support/dns-server.js';
 import { Http01Responder } from '../../test/support/http01-responder.js';
 import { provision } from '../../test/support/acme.js';
 import { startCommand } from '../../test/support/start-command.js';
-import { BENCH_PLAN, openTarget, prepare, runFlows, Session, type Prepared, type Target } from './client.js';
+import { BENCH_PLAN, openTarget, prepare, quantile, runFlows, Session, type Prepared, type Target } from './client.js';
 import { cpuMs, envInt, resetPeak, statusMb } from '../lib/proc.js';
 
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
@@ -150,7 +151,7 @@ async function cell(side: Side, flows: number, c: number, reused: boolean) {
   const run = await runFlows(side.target, side.take(flows), c, { budgetS: 120, stallS: 15, accounts });
   const done = run.latencies.length;
   if (done === 0) throw new SetupError(`server ${side.tag} completed no flow (${run.failed} failed; first: ${run.firstError ?? "none"})`);
-  return { cpu: (cpuMs(side.pid) - cpu0) / done, peak: statusMb(side.pid, 'VmHWM'), failed: run.failed };
+  return { cpu: (cpuMs(side.pid) - cpu0) / done, peak: statusMb(side.pid, 'VmHWM'), failed: run.failed, rate: done / run.wallS, p99: quantile(run.latencies, 0.99) };
 }
 
 const median = (xs: number[]) => {
@@ -176,7 +177,7 @@ async function main(): Promise<void> {
     // paid for that in round 1: B/A of round 1 was 0.63–0.79 in every run, whatever B was.
     for (let done = 0; done < WARMUP; done += 250) for (const side of sides) await cell(side, Math.min(250, WARMUP - done), 4, false);
     console.log(`warm-up done (${WARMUP} flows each); idle RSS A ${statusMb(a.pid).toFixed(0)} MB, B ${statusMb(b.pid).toFixed(0)} MB`);
-    const results = CELLS.map(() => ({ a: [] as number[], b: [] as number[], ratio: [] as number[], peakA: 0, peakB: 0, failed: 0 }));
+    const results = CELLS.map(() => ({ a: [] as number[], b: [] as number[], ratio: [] as number[], peakA: 0, peakB: 0, failed: 0, rateA: [] as number[], rateB: [] as number[], p99A: [] as number[], p99B: [] as number[] }));
     for (let round = -SETTLE_ROUNDS; round < ROUNDS; round++) {
       for (const [i, { label, flows, c, reused }] of CELLS.entries()) {
         const order = round % 2 === 0 ? [a, b] : [b, a];
@@ -194,6 +195,10 @@ async function main(): Promise<void> {
         r.peakA = Math.max(r.peakA, ra.peak);
         r.peakB = Math.max(r.peakB, rb.peak);
         r.failed += ra.failed + rb.failed;
+        r.rateA.push(ra.rate);
+        r.rateB.push(rb.rate);
+        r.p99A.push(ra.p99);
+        r.p99B.push(rb.p99);
         console.log(`round ${round + 1} ${label}: A ${ra.cpu.toFixed(2)}, B ${rb.cpu.toFixed(2)} ms/flow (B/A ${(rb.cpu / ra.cpu).toFixed(3)})`);
       }
     }
@@ -202,12 +207,12 @@ async function main(): Promise<void> {
       const what = [process.env[`BENCH_AB_${tag}_DIST`] ?? 'dist/node/server.mjs', process.env[`BENCH_AB_${tag}_ARGS`], process.env[`BENCH_AB_${tag}_ENV`]].filter(Boolean).join(' · ');
       console.log(`${tag}: ${what}`);
     }
-    console.log('| cell | A CPU ms/flow (median) | B CPU ms/flow (median) | B/A of the sums | B/A median (each round) | A peak RSS MB | B peak RSS MB | failed flows |');
-    console.log('|---|---|---|---|---|---|---|---|');
+    console.log('| cell | A CPU ms/flow (median) | B CPU ms/flow (median) | B/A of the sums | B/A median (each round) | A peak RSS MB | B peak RSS MB | flows/s A / B (median) | p99 ms A / B (median) | failed flows |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|');
     for (const [i, { label }] of CELLS.entries()) {
       const r = results[i]!;
       console.log(
-        `| ${label} | ${median(r.a).toFixed(2)} | ${median(r.b).toFixed(2)} | ${(sum(r.b) / sum(r.a)).toFixed(3)} | ${median(r.ratio).toFixed(3)} (${r.ratio.map((x) => x.toFixed(2)).join(', ')}) | ${r.peakA.toFixed(0)} | ${r.peakB.toFixed(0)} | ${r.failed} |`,
+        `| ${label} | ${median(r.a).toFixed(2)} | ${median(r.b).toFixed(2)} | ${(sum(r.b) / sum(r.a)).toFixed(3)} | ${median(r.ratio).toFixed(3)} (${r.ratio.map((x) => x.toFixed(2)).join(', ')}) | ${r.peakA.toFixed(0)} | ${r.peakB.toFixed(0)} | ${median(r.rateA).toFixed(0)} / ${median(r.rateB).toFixed(0)} | ${median(r.p99A).toFixed(0)} / ${median(r.p99B).toFixed(0)} | ${r.failed} |`,
       );
     }
   } finally {
