@@ -150,7 +150,7 @@ async function cell(side: Side, flows: number, c: number, reused: boolean) {
   const cpu0 = cpuMs(side.pid);
   const run = await runFlows(side.target, side.take(flows), c, { budgetS: 120, stallS: 15, accounts });
   const done = run.latencies.length;
-  if (done === 0) throw new SetupError(`server ${side.tag} completed no flow (${run.failed} failed; first: ${run.firstError ?? "none"})`);
+  if (done === 0) throw new SetupError(`server ${side.tag} completed no flow (${run.failed} failed; first: ${run.firstError ?? 'none'})`);
   return { cpu: (cpuMs(side.pid) - cpu0) / done, peak: statusMb(side.pid, 'VmHWM'), failed: run.failed, rate: done / run.wallS, p99: quantile(run.latencies, 0.99) };
 }
 
@@ -226,7 +226,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err) => {
-    process.stderr.write(`bench:acme:ab: ${err instanceof SetupError ? err.message : (err as Error).stack}${(err as Error).cause ? `\ncause: ${String((err as Error).cause)}` : ""}\n`);
+    process.stderr.write(`bench:acme:ab: ${err instanceof SetupError ? err.message : (err as Error).stack}${(err as Error).cause ? `\ncause: ${String((err as Error).cause)}` : ''}\n`);
     process.exit(1);
   },
 );

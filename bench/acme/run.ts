@@ -115,6 +115,12 @@ function startArgs(): { env: Record<string, string>; args: string[] } {
   return { env: start.env, args: [...start.flags, start.script] };
 }
 
+/** "start" as one line, environment first (`MALLOC_ARENA_MAX=1 node … scripts/start.mjs`). */
+function startLine(): string {
+  const { env, args } = startArgs();
+  return [...Object.entries(env).map(([k, v]) => `${k}=${v}`), 'node', ...args].join(' ');
+}
+
 /** Why each child could not be started (spawn's 'error' event), so that a failed start is a setup error, not a crash. */
 const spawnFailures = new WeakMap<ChildProcess, Error>();
 /** spawn() with its 'error' event caught: an uncaught one would end the bench without stopping the servers it started. */
@@ -646,7 +652,7 @@ async function main(): Promise<void> {
     console.log(
       `\nratio = eabgate / Pebble (CPU, latency, RSS: lower is better; flows/s: higher is better). CPU from /proc/<pid>/stat (utime+stime, ${CLK_TCK} ticks/s) of each server process.` +
         ` Peak RSS per cell = VmHWM${peakResets ? ' reset before each cell (clear_refs)' : ' over the process lifetime (clear_refs not allowed)'}.` +
-        ` eabgate: ${Object.entries(startArgs().env).map(([k, v]) => `${k}=${v} `).join('')}node ${startArgs().args.join(' ')}${process.env.BENCH_NODE_ARGS ? ` + ${process.env.BENCH_NODE_ARGS}` : ''}.`,
+        ` eabgate: ${startLine()}${process.env.BENCH_NODE_ARGS ? ` + ${process.env.BENCH_NODE_ARGS}` : ''}.`,
     );
     if (process.env.BENCH_JSON) {
       writeFileSync(

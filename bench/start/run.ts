@@ -20,9 +20,10 @@ import { startCommand } from '../../test/support/start-command.js';
 
 const RUNS = Number(process.env.BENCH_START_RUNS ?? 5);
 const IDLE_MS = 2000;
-/** The node flags of a checkout's `npm start` (package.json "start": `[NAME=value …] node <flags> <script>`), for its server. */
-function startFlags(cwd: string): string[] {
-  return startCommand(cwd)?.flags.filter((w) => w.startsWith('-')) ?? [];
+/** The environment and node flags of a checkout's `npm start` (package.json "start": `[NAME=value …] node <flags> <script>`), for its server. */
+function startSettings(cwd: string): { env: Record<string, string>; flags: string[] } {
+  const start = startCommand(cwd);
+  return { env: start?.env ?? {}, flags: start?.flags.filter((w) => w.startsWith('-')) ?? [] };
 }
 const BARE = "require('http').createServer((q,s)=>s.end('ok')).listen(Number(process.env.EABGATE_PORT),'127.0.0.1')";
 
@@ -87,8 +88,9 @@ const otherAgain: Sample[] = [];
 async function twice(cwd: string, first: Sample[], again: Sample[]): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'eabgate-bench-start-'));
   try {
-    const args = [...startFlags(cwd), 'dist/node/server.mjs'];
-    const env = { ...startCommand(cwd)?.env, ...ADMIN };
+    const start = startSettings(cwd);
+    const args = [...start.flags, 'dist/node/server.mjs'];
+    const env = { ...start.env, ...ADMIN };
     first.push(await startOnce(args, env, cwd, dataDir, true));
     again.push(await startOnce(args, env, cwd, dataDir, true));
   } finally {
