@@ -4,11 +4,14 @@
  * job and jose. Keys are imported once per key (KeyObject) and kept, bounded.
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { ecdsaSignatureToDer } from '../../core/der.js';
 import { KeyCache, publicJwkId, UnusableKeyError, type JwsSignatureVerifier } from '../../acme/jws/signatures.js';
 import type { AccountKeyAlgorithm } from '../../acme/jws/keys.js';
 
 /** The digest each algorithm signs (null: Ed25519 hashes by itself). */
 const DIGEST: Record<AccountKeyAlgorithm, string | null> = { RS256: 'sha256', ES256: 'sha256', ES384: 'sha384', ES512: 'sha512', EdDSA: null };
+/** The length of an ECDSA signature in a JWS, r ‖ s (RFC 7518 §3.4). */
+const ECDSA_SIGNATURE_BYTES: Partial<Record<AccountKeyAlgorithm, number>> = { ES256: 64, ES384: 96, ES512: 132 };
 
 /**
  * How many imported keys stay. A KeyObject holds about 5 KB of OpenSSL's memory outside V8's heap (the key,
@@ -29,8 +32,11 @@ export function nodeJwsSignatures(cacheSize = NODE_KEY_CACHE_SIZE): JwsSignature
         throw new UnusableKeyError({ cause });
       }
       try {
-        // JWS carries ECDSA signatures as r ‖ s (RFC 7518 §3.4), not DER.
-        return verify(DIGEST[alg], signingInput, alg.startsWith('ES') ? { key, dsaEncoding: 'ieee-p1363' } : key, signature);
+        // JWS carries ECDSA signatures as r ‖ s (RFC 7518 §3.4), OpenSSL wants DER. Converted here rather than
+        // by node (dsaEncoding 'ieee-p1363'), whose conversion cost about 10 µs of a 63 µs ES256 check.
+        const ecdsaBytes = ECDSA_SIGNATURE_BYTES[alg];
+        if (ecdsaBytes === undefined) return verify(DIGEST[alg], signingInput, key, signature);
+        return signature.length === ecdsaBytes && verify(DIGEST[alg], signingInput, key, ecdsaSignatureToDer(signature));
       } catch {
         return false;
       }

@@ -5,6 +5,7 @@
  */
 import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { keyObjectOf } from './key-objects.js';
+import { ecdsaSignatureToDer } from '../../core/der.js';
 import { toBase64Url } from '../../core/encoding.js';
 import type { DigestName, PublicKeyParts, SignatureEngine } from '../../core/signature-engine.js';
 
@@ -25,7 +26,9 @@ export function nodeSignatures(): SignatureEngine {
   return {
     async verify(key, hash, signature, data) {
       const k = publicKey(key);
-      return verify(DIGEST[hash], data, key.kind === 'EC' ? { key: k, dsaEncoding: 'ieee-p1363' } : k, signature);
+      if (key.kind === 'RSA') return verify(DIGEST[hash], data, k, signature);
+      // r ‖ s to DER here, not by node (dsaEncoding 'ieee-p1363'): about 10 µs less per check (jws-signatures.ts).
+      return signature.length === 2 * (key.curve === 'P-256' ? 32 : 48) && verify(DIGEST[hash], data, k, ecdsaSignatureToDer(signature));
     },
     async signEcdsa(key, hash, data) {
       return new Uint8Array(sign(DIGEST[hash], data, { key: keyObjectOf(key), dsaEncoding: 'ieee-p1363' }));

@@ -48,6 +48,32 @@ describe.each(Object.entries(verifiers))('%s JWS signatures', (_name, v) => {
     expect(await v.verify('ES256', jwk, input, ecdsaSignatureToDer(signature))).toBe(false);
   });
 
+  it.each([
+    ['r = 0', (sig: Uint8Array) => sig.fill(0, 0, 32)],
+    ['s = 0', (sig: Uint8Array) => sig.fill(0, 32)],
+    ['r above the group order', (sig: Uint8Array) => sig.fill(0xff, 0, 32)],
+    ['s above the group order', (sig: Uint8Array) => sig.fill(0xff, 32)],
+    ['r with leading zero bytes', (sig: Uint8Array) => sig.fill(0, 0, 5)],
+  ])('ES256 with %s does not verify', async (_what, alter) => {
+    const { jwk, input, signature } = await signed('ES256', {});
+    expect(await v.verify('ES256', jwk, input, alter(signature.slice()) as Uint8Array<ArrayBuffer>)).toBe(false);
+  });
+
+  it('verifies genuine ES256 signatures whose r or s starts with a zero byte (shorter DER integers)', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const jwk = checkPublicJwk(await exportJWK(publicKey));
+    const found = { r: false, s: false };
+    for (let i = 0; i < 5000 && !(found.r && found.s); i++) {
+      const jws = await new FlattenedSign(utf8.encode(`{"n":${i}}`)).setProtectedHeader({ alg: 'ES256' }).sign(privateKey);
+      const sig = fromBase64Url(jws.signature);
+      const leading = sig[0] === 0 ? 'r' : sig[32] === 0 ? 's' : undefined;
+      if (!leading || found[leading]) continue;
+      found[leading] = true;
+      expect(await v.verify('ES256', jwk, utf8.encode(`${jws.protected}.${jws.payload}`), sig)).toBe(true);
+    }
+    expect(found).toEqual({ r: true, s: true });
+  });
+
   it('says UnusableKeyError for a key that cannot be imported (a point off the curve)', async () => {
     const { jwk, input, signature } = await signed('ES256', {});
     if (jwk.kty !== 'EC') throw new Error('expected an EC key');
