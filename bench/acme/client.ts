@@ -157,7 +157,8 @@ export class Session {
     return { protected: prot, payload: pay, signature: toBase64Url(new Uint8Array(sig)) };
   }
 
-  private async poll(p: Prepared, kid: string, url: string, until: (body: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+  /** POST-as-GET of `url` every pollMs until `until` holds; throws when the resource became invalid. */
+  async poll(p: Prepared, kid: string, url: string, until: (body: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
     for (;;) {
       const body = JSON.parse((await this.post(p, url, '', { kid })).body) as Record<string, unknown>;
       if (body.status === 'invalid') throw new Error(`${this.t.name}: ${url} is invalid: ${JSON.stringify(body).slice(0, 300)}`);

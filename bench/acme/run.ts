@@ -48,6 +48,7 @@ import { setMaxListeners } from 'node:events';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { freePort, freePorts } from '../../test/support/server.js';
@@ -60,7 +61,7 @@ import { BENCH_PLAN, openTarget, prepare, quantile, runFlows, Session, type Acco
 import { CLK_TCK, cpuMs, envInt, keepPeak, lifetimePeakMb, resetPeak, statusMb } from '../lib/proc.js';
 
 /** Debian's pebble package (scripts/install-tools.sh installs it). */
-const PEBBLE = '/usr/bin/pebble';
+export const PEBBLE = '/usr/bin/pebble';
 
 // A CPU profile needs readable names: the build and the server's own freshness check then use the unminified build.
 if (process.env.BENCH_PROFILE_DIR) process.env.EABGATE_BUILD = 'no-minify';
@@ -84,7 +85,7 @@ const MODES = ['new account per flow', 'account reused'] as const;
 type Mode = (typeof MODES)[number];
 
 /** A setup failure: the only case that makes the bench exit non-zero. */
-class SetupError extends Error {}
+export class SetupError extends Error {}
 
 // ---------------------------------------------------------------- process figures
 
@@ -95,7 +96,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------- servers
 
-interface Server {
+export interface Server {
   name: string;
   pid: number;
   target: Target;
@@ -163,13 +164,13 @@ function stopProc(proc: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', group 
   });
 }
 
-interface Tls {
+export interface Tls {
   cert: string;
   key: string;
   ca: string;
 }
 
-function makeTls(dir: string): Tls {
+export function makeTls(dir: string): Tls {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
   const made = spawnSync('openssl', [
@@ -197,7 +198,7 @@ async function timeNpmStart(env: Record<string, string>, port: number, agent: Ag
   }
 }
 
-async function startEabgate(dns: TestDnsServer, http: Http01Responder, tls: Tls): Promise<Server & { npmStartMs: number; buildMs: number }> {
+export async function startEabgate(dns: TestDnsServer, http: Http01Responder, tls: Tls): Promise<Server & { npmStartMs: number; buildMs: number }> {
   const b0 = performance.now();
   const build = spawnSync(process.execPath, ['scripts/build-server.mjs'], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (build.status !== 0) throw new SetupError('scripts/build-server.mjs failed');
@@ -270,7 +271,7 @@ async function startEabgate(dns: TestDnsServer, http: Http01Responder, tls: Tls)
   };
 }
 
-async function startPebble(dns: TestDnsServer, http: Http01Responder, tls: Tls): Promise<Server> {
+export async function startPebble(dns: TestDnsServer, http: Http01Responder, tls: Tls): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), 'eabgate-pebble-'));
   const [port, mgmt, tlsPort] = (await freePorts(3)) as [number, number, number];
   const kid = 'bench-kid';
@@ -668,10 +669,13 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+// Run as the bench, not when bench/acme/steps.ts imports the servers from here.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
