@@ -3,8 +3,8 @@
  * run, Pebble: where a flow's cost lies and which request costs more than Pebble's. bench:acme measures whole
  * flows; this splits them. Servers, client and DNS as in bench:acme (run.ts, client.ts).
  *
- * Each phase runs BENCH_STEPS_N flows per round of the bench's flow on reused accounts (one per client worker, made
- * untimed), cut short after the k-th request: 1 newOrder; 2 and the authorization; 3 and the http-01 challenge
+ * Each phase runs BENCH_STEPS_N flows per round of the bench's flow on reused accounts (one per client
+ * worker, made untimed), cut short after the k-th request: 1 newOrder; 2 and the authorization; 3 and the http-01 challenge
  * with its validation (eabgate validates within the request, Pebble later: its polls are counted, as they are
  * part of its flow); 4 and finalize with the issuance (Pebble's polls again); 5 and the certificate download,
  * which is the whole flow. Two more phases: newAccount alone (with EAB; the key is new each time), and
@@ -12,13 +12,13 @@
  * check, nonce, one look-up, JSON). A request's CPU is the difference between consecutive phases' CPU per
  * flow (utime+stime of the server process, all its threads).
  *
- * BENCH_STEPS_N flows per phase (600: at 0.3 ms a request, 180 ms of CPU, 18 ticks of /proc's clock).
- * BENCH_STEPS_C: client workers (4 by default: Pebble 2.4 hangs more often at 16). BENCH_ROUNDS rounds (3;
- * in each round the phases take turns in chunks of 100 flows, and each figure is the sum of CPU over all
- * chunks divided by the flows; the two servers alternate which goes first), after one settling round that is
- * left out (a server that sat idle through the other's warm-up pays for it in its next phases). BENCH_WARMUP flows per server first (1500, new account per flow, at BENCH_STEPS_C). A phase
- * in which nothing completes for BENCH_STALL_SECONDS (15) is reported as stalled, and Pebble is restarted for
- * the next one. BENCH_STEPS_ONLY=<phase>,<phase>: only those phases (by the names of the table, e.g.
+ * BENCH_STEPS_N: flows per phase and round (600). BENCH_STEPS_C: client workers (4 by default: Pebble 2.4
+ * hangs more often at 16). BENCH_ROUNDS rounds (3): in each round the phases take turns in chunks of 100
+ * flows, and each figure is the CPU summed over all chunks divided by the flows (a request of 0.3 ms then
+ * rests on about 54 ticks of /proc's clock); the two servers alternate which goes first. One settling round
+ * runs first and is left out (a server that sat idle through the other's warm-up pays for it in its next
+ * phases). BENCH_WARMUP flows per server before that (1500, new account per flow, at BENCH_STEPS_C). A chunk
+ * in which nothing completes for BENCH_STALL_SECONDS (15) is left out, and Pebble is restarted for the next. BENCH_STEPS_ONLY=<phase>,<phase>: only those phases (by the names of the table, e.g.
  * "newAccount"), for a CPU profile of one request with BENCH_PROFILE_DIR (run.ts).
  * Asserts nothing; exits non-zero only on a setup error; ends by itself; loopback only.
  */
