@@ -18,7 +18,9 @@
  * rests on about 54 ticks of /proc's clock); the two servers alternate which goes first. One settling round
  * runs first and is left out (a server that sat idle through the other's warm-up pays for it in its next
  * phases). BENCH_WARMUP flows per server before that (1500, new account per flow, at BENCH_STEPS_C). A chunk
- * in which nothing completes for BENCH_STALL_SECONDS (15) is left out, and Pebble is restarted for the next. BENCH_STEPS_ONLY=<phase>,<phase>: only those phases (by the names of the table, e.g.
+ * in which nothing completes for BENCH_STALL_SECONDS (15) is left out, and Pebble is restarted for the next.
+ * The rounds end after BENCH_MAX_SECONDS (900) whatever happens, and the table then says how many ran.
+ * BENCH_STEPS_ONLY=<phase>,<phase>: only those phases (by the names of the table, e.g.
  * "newAccount"), for a CPU profile of one request with BENCH_PROFILE_DIR (run.ts).
  * Asserts nothing; exits non-zero only on a setup error; ends by itself; loopback only.
  */
@@ -40,6 +42,8 @@ const CHUNK = 100;
 const ROUNDS = envInt('BENCH_ROUNDS', 3);
 const WARMUP = envInt('BENCH_WARMUP', 1500);
 const STALL_SECONDS = envInt('BENCH_STALL_SECONDS', 15);
+/** The rounds stop after this many seconds of them, and the table covers what ran (a Pebble that hangs often costs 15 s a chunk). */
+const MAX_SECONDS = envInt('BENCH_MAX_SECONDS', 900);
 
 /** Phases: the flow cut after `steps` requests, newAccount alone, or POST-as-GET of one authorization. */
 const PHASES = [
@@ -206,11 +210,13 @@ async function main(): Promise<void> {
     }
     // Phases take turns in chunks of CHUNK flows, and the sums over all chunks make the figures: this machine's
     // speed drifts by a fifth between minutes, and a phase run whole at one moment would carry that drift
-    // into the differences between phases (session 31: negative request costs from medians of whole phases).
+    // into the differences between phases (a first version, which did so, got negative costs for some requests).
     const figures = sides.map(() => PHASES.map(() => ({ cpu: 0, flows: 0, stalled: 0 })));
     const chunks = Math.ceil(N / CHUNK);
-    for (let round = -SETTLE_ROUNDS; round < ROUNDS; round++) {
-      for (let chunk = 0; chunk < chunks; chunk++) {
+    const deadline = performance.now() + MAX_SECONDS * 1000;
+    let rounds = 0;
+    for (let round = -SETTLE_ROUNDS; round < ROUNDS && performance.now() < deadline; round++) {
+      for (let chunk = 0; chunk < chunks && performance.now() < deadline; chunk++) {
         for (const [p, phase] of PHASES.entries()) {
           if (ONLY && !ONLY.includes(phase.name)) continue;
           const order = (round + chunk + p) % 2 === 0 ? [0, 1] : [1, 0];
@@ -230,8 +236,11 @@ async function main(): Promise<void> {
           }
         }
       }
-      console.log(round < 0 ? 'settling round done' : `round ${round + 1} done`);
+      const whole = performance.now() < deadline;
+      if (round >= 0 && whole) rounds++;
+      console.log(`${round < 0 ? 'settling round' : `round ${round + 1}`} ${whole ? 'done' : 'cut short'}`);
     }
+    if (rounds < ROUNDS) console.log(`BENCH_MAX_SECONDS=${MAX_SECONDS} reached: ${rounds} whole rounds of ${ROUNDS}, the figures include the chunks that ran`);
     // Per request: the difference between consecutive cut-short flows (the first is newOrder alone).
     const perFlow = (i: number, p: number): number => figures[i]![p]!.cpu / figures[i]![p]!.flows;
     const perRequest = (i: number, p: number): number => {
