@@ -11,7 +11,8 @@
 import { children, parse, TAG, type Tlv } from '../core/der.js';
 import { pemBlocks } from '../core/pem.js';
 import { toHex } from '../core/encoding.js';
-import { ecdsaSignatureToP1363, FIELD_BYTES } from '../csr/pkcs10-signature.js';
+import { ecdsaSignatureToP1363 } from '../csr/pkcs10-signature.js';
+import { FIELD_BYTES } from '../core/signature-engine.js';
 import type { CaCurve } from './algorithms.js';
 
 const OID = {

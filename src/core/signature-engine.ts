@@ -17,6 +17,9 @@ export type DigestName = 'SHA-256' | 'SHA-384' | 'SHA-512';
 /** A public key by its parts, as a CSR carries it: an EC point (SEC 1 uncompressed) or an RSA modulus and exponent. */
 export type PublicKeyParts = { kind: 'EC'; curve: 'P-256' | 'P-384'; point: Uint8Array } | { kind: 'RSA'; n: Uint8Array; e: Uint8Array };
 
+/** The octets of one coordinate, and of one ECDSA signature half (r or s), per curve. */
+export const FIELD_BYTES = { 'P-256': 32, 'P-384': 48 } as const;
+
 export interface SignatureEngine {
   /**
    * True when `signature` is the key's signature of `data` with `hash` (ECDSA: r ‖ s, IEEE P1363; RSA:

@@ -9,11 +9,8 @@
  * the caller then verifies with @peculiar/x509 as before, which also decides every refusal.
  */
 import { children, parse, TAG } from '../core/der.js';
-import { signatures, type PublicKeyParts } from '../core/signature-engine.js';
+import { FIELD_BYTES, signatures, type PublicKeyParts } from '../core/signature-engine.js';
 import { SIGNATURE_ALGORITHMS, type Pkcs10 } from './pkcs10.js';
-
-/** The octets of one ECDSA signature half (r or s) per curve. */
-export const FIELD_BYTES = { 'P-256': 32, 'P-384': 48 } as const;
 
 /** ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } → r ‖ s (IEEE P1363), each `size` octets. */
 export function ecdsaSignatureToP1363(der: Uint8Array, size: number): Uint8Array<ArrayBuffer> | undefined {

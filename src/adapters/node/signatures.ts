@@ -7,13 +7,13 @@ import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { keyObjectOf } from './key-objects.js';
 import { ecdsaSignatureToDer } from '../../core/der.js';
 import { toBase64Url } from '../../core/encoding.js';
-import type { DigestName, PublicKeyParts, SignatureEngine } from '../../core/signature-engine.js';
+import { FIELD_BYTES, type DigestName, type PublicKeyParts, type SignatureEngine } from '../../core/signature-engine.js';
 
 const DIGEST: Record<DigestName, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
 
 function publicKey(key: PublicKeyParts): KeyObject {
   if (key.kind === 'RSA') return createPublicKey({ key: { kty: 'RSA', n: toBase64Url(key.n), e: toBase64Url(key.e) }, format: 'jwk' });
-  const size = key.curve === 'P-256' ? 32 : 48;
+  const size = FIELD_BYTES[key.curve];
   const p = key.point;
   if (p.length !== 1 + 2 * size || p[0] !== 0x04) throw new Error('not an uncompressed EC point');
   return createPublicKey({
@@ -28,7 +28,7 @@ export function nodeSignatures(): SignatureEngine {
       const k = publicKey(key);
       if (key.kind === 'RSA') return verify(DIGEST[hash], data, k, signature);
       // r ‖ s to DER here, not by node (dsaEncoding 'ieee-p1363'): about 10 µs less per check (jws-signatures.ts).
-      return signature.length === 2 * (key.curve === 'P-256' ? 32 : 48) && verify(DIGEST[hash], data, k, ecdsaSignatureToDer(signature));
+      return signature.length === 2 * FIELD_BYTES[key.curve] && verify(DIGEST[hash], data, k, ecdsaSignatureToDer(signature));
     },
     async signEcdsa(key, hash, data) {
       return new Uint8Array(sign(DIGEST[hash], data, { key: keyObjectOf(key), dsaEncoding: 'ieee-p1363' }));
