@@ -40,6 +40,7 @@ import { provision } from '../../test/support/acme.js';
 import { startCommand } from '../../test/support/start-command.js';
 import { BENCH_PLAN, openTarget, prepare, quantile, runFlows, Session, type Prepared, type Target } from './client.js';
 import { cpuMs, envInt, resetPeak, statusMb } from '../lib/proc.js';
+import { runBench, SetupError } from '../lib/main.js';
 
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 const ROUNDS = envInt('BENCH_ROUNDS', 6);
@@ -54,8 +55,6 @@ const CELLS = [
 /** Rounds run before the counted ones and left out of the figures: see main(). */
 const SETTLE_ROUNDS = 1;
 const PER_SERVER = WARMUP + (SETTLE_ROUNDS + ROUNDS) * CELLS.reduce((n, cell) => n + cell.flows + cell.c, 0);
-
-class SetupError extends Error {}
 
 /** The environment and node flags of package.json's "start" (without its script). */
 function startSettings(): { env: Record<string, string>; flags: string[] } {
@@ -223,10 +222,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    process.stderr.write(`bench:acme:ab: ${err instanceof SetupError ? err.message : (err as Error).stack}${(err as Error).cause ? `\ncause: ${String((err as Error).cause)}` : ''}\n`);
-    process.exit(1);
-  },
-);
+runBench('bench:acme:ab', main);

@@ -28,8 +28,9 @@ import { Http01Responder } from '../../test/support/http01-responder.js';
 import { freePort } from '../../test/support/server.js';
 import { startCommand } from '../../test/support/start-command.js';
 import { cpuMs, envInt } from '../lib/proc.js';
+import { runBench, SetupError } from '../lib/main.js';
 import { prepare, Session, type Account, type Target } from './client.js';
-import { makeTls, PEBBLE, SetupError, startEabgate, startPebble, type Tls } from './run.js';
+import { makeTls, PEBBLE, startEabgate, startPebble, type Server, type Tls } from './run.js';
 
 const C = envInt('BENCH_FLOOR_C', 16);
 const CHUNK = envInt('BENCH_FLOOR_CHUNK', 2000);
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
   const tlsDir = mkdtempSync(join(tmpdir(), 'eabgate-bench-floor-'));
   const abort = new AbortController();
   setMaxListeners(C * 4, abort.signal);
-  const servers: { name: string; pid: number; target: Target; stop(): Promise<void> }[] = [];
+  const servers: Pick<Server, 'name' | 'pid' | 'target' | 'stop'>[] = [];
   const sides: Side[] = [];
   try {
     const tls = makeTls(tlsDir);
@@ -185,10 +186,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    process.stderr.write(`bench:acme:floor: ${err instanceof SetupError ? err.message : (err as Error).stack}\n`);
-    process.exit(1);
-  },
-);
+runBench('bench:acme:floor', main);

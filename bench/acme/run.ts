@@ -59,6 +59,7 @@ import { startCommand } from '../../test/support/start-command.js';
 import { toBase64Url } from '../../src/core/encoding.js';
 import { BENCH_PLAN, openTarget, prepare, quantile, runFlows, Session, type Account, type Prepared, type Target } from './client.js';
 import { CLK_TCK, cpuMs, envInt, keepPeak, lifetimePeakMb, resetPeak, statusMb } from '../lib/proc.js';
+import { SetupError } from '../lib/main.js';
 
 /** Debian's pebble package (scripts/install-tools.sh installs it). */
 export const PEBBLE = '/usr/bin/pebble';
@@ -84,8 +85,7 @@ const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 const MODES = ['new account per flow', 'account reused'] as const;
 type Mode = (typeof MODES)[number];
 
-/** A setup failure: the only case that makes the bench exit non-zero. */
-export class SetupError extends Error {}
+export { SetupError };
 
 // ---------------------------------------------------------------- process figures
 

@@ -32,8 +32,9 @@ import { performance } from 'node:perf_hooks';
 import { TestDnsServer } from '../../test/support/dns-server.js';
 import { Http01Responder } from '../../test/support/http01-responder.js';
 import { cpuMs, envInt } from '../lib/proc.js';
+import { runBench, SetupError } from '../lib/main.js';
 import { prepare, Session, type Account, type Prepared, type Target } from './client.js';
-import { makeTls, PEBBLE, SetupError, startEabgate, startPebble, type Server, type Tls } from './run.js';
+import { makeTls, PEBBLE, startEabgate, startPebble, type Server, type Tls } from './run.js';
 
 const C = envInt('BENCH_STEPS_C', 4);
 const N = envInt('BENCH_STEPS_N', 600);
@@ -268,10 +269,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    process.stderr.write(`bench:acme:steps: ${err instanceof SetupError ? err.message : (err as Error).stack}\n`);
-    process.exit(1);
-  },
-);
+runBench('bench:acme:steps', main);
