@@ -10,6 +10,10 @@
  * machine, which slows the servers' own arithmetic on this 2-vCPU machine (an ES256 check costs about 50 µs
  * alone and 70–75 µs beside a busy neighbour), is the same for all three.
  *
+ * BENCH_FLOOR_B_DIST=<server.mjs> adds a second eabgate, "eabgate B", that runs another compiled build (copy an
+ * older dist/node inside this checkout, so that its packages resolve) in the same rotation, and the ratio
+ * B / eabgate: the way to compare two builds' floors, since this machine's speed drifts between runs.
+ *
  * BENCH_FLOOR_C client workers (16), one account each (made untimed). BENCH_ROUNDS rounds (4) after one
  * settling round: in each, every server runs BENCH_FLOOR_CHUNK requests (2000) of each kind, taking turns in
  * a rotating order (this machine's speed drifts between minutes). A server that completes nothing for
@@ -36,6 +40,7 @@ const C = envInt('BENCH_FLOOR_C', 16);
 const CHUNK = envInt('BENCH_FLOOR_CHUNK', 2000);
 const ROUNDS = envInt('BENCH_ROUNDS', 4);
 const STALL_SECONDS = envInt('BENCH_STALL_SECONDS', 30);
+const B_DIST = process.env.BENCH_FLOOR_B_DIST;
 
 const KINDS = ['GET directory', 'POST-as-GET account'] as const;
 type Kind = (typeof KINDS)[number];
@@ -127,6 +132,7 @@ const us = (ms: number) => (Number.isFinite(ms) ? (ms * 1000).toFixed(0) : '—'
 
 async function main(): Promise<void> {
   if (!existsSync(PEBBLE)) throw new SetupError(`${PEBBLE} is missing; install it with \`bash scripts/install-tools.sh\``);
+  if (B_DIST && !existsSync(B_DIST)) throw new SetupError(`BENCH_FLOOR_B_DIST: ${B_DIST} does not exist`);
   const checkMicros = es256CheckMicros();
   const dns = (await TestDnsServer.start()).cacheFor(300);
   const http = await Http01Responder.start();
@@ -141,6 +147,7 @@ async function main(): Promise<void> {
     servers.push({ name: baseline.target.name, pid: baseline.proc.pid!, target: baseline.target, stop: async () => void baseline.proc.kill('SIGTERM') });
     servers.push(await startEabgate(dns, http, tls));
     servers.push(await startPebble(dns, http, tls));
+    if (B_DIST) servers.push(await startEabgate(dns, http, tls, { dist: B_DIST, name: 'eabgate B' }));
     for (const [i, server] of servers.entries()) {
       const keys = await prepare(Array.from({ length: C }, (_, w) => `w${w}.floor${i}.bench.example`));
       const workers = await Promise.all(
@@ -171,12 +178,16 @@ async function main(): Promise<void> {
     console.log(
       `\nServer CPU per request, µs (${ROUNDS} rounds of ${CHUNK} requests per server and kind, taking turns; ${C} client workers; ${cpus().length} CPUs)`,
     );
-    console.log('| request | Node HTTPS baseline | eabgate | Pebble | eabgate − baseline | eabgate / Pebble |');
-    console.log('|---|---|---|---|---|---|');
+    console.log(`| request | Node HTTPS baseline | eabgate | Pebble |${B_DIST ? ' eabgate B |' : ''} eabgate − baseline | eabgate / Pebble |${B_DIST ? ' B / eabgate |' : ''}`);
+    console.log(`|---|---|---|---|---|---|${B_DIST ? '---|---|' : ''}`);
     for (const [k, kind] of KINDS.entries()) {
       const [b, e, p] = [per(0, k), per(1, k), per(2, k)];
-      console.log(`| ${kind} | ${us(b)} | ${us(e)} | ${us(p)} | ${us(e - b)} | ${(e / p).toFixed(2)} |`);
+      const eb = B_DIST ? per(3, k) : NaN;
+      console.log(
+        `| ${kind} | ${us(b)} | ${us(e)} | ${us(p)} |${B_DIST ? ` ${us(eb)} |` : ''} ${us(e - b)} | ${(e / p).toFixed(2)} |${B_DIST ? ` ${(eb / e).toFixed(3)} |` : ''}`,
+      );
     }
+    if (B_DIST) console.log(`\neabgate B: ${B_DIST}`);
     console.log(`\nFor scale: one ES256 check with node:crypto cost ${checkMicros.toFixed(0)} µs of CPU in this process, before the servers started.`);
   } finally {
     abort.abort();

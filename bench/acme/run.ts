@@ -198,7 +198,17 @@ async function timeNpmStart(env: Record<string, string>, port: number, agent: Ag
   }
 }
 
-export async function startEabgate(dns: TestDnsServer, http: Http01Responder, tls: Tls): Promise<Server & { npmStartMs: number; buildMs: number }> {
+/**
+ * eabgate as `npm start` runs it. `opts.dist`: another compiled server.mjs run by node instead of the start
+ * script (with the start script's node flags and environment), e.g. an older build copied inside this
+ * checkout so that its packages resolve; `opts.name` names it in the tables.
+ */
+export async function startEabgate(
+  dns: TestDnsServer,
+  http: Http01Responder,
+  tls: Tls,
+  opts: { dist?: string; name?: string } = {},
+): Promise<Server & { npmStartMs: number; buildMs: number }> {
   const b0 = performance.now();
   const build = spawnSync(process.execPath, ['scripts/build-server.mjs'], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (build.status !== 0) throw new SetupError('scripts/build-server.mjs failed');
@@ -229,7 +239,7 @@ export async function startEabgate(dns: TestDnsServer, http: Http01Responder, tl
   const nodeArgs = [
     ...start.args.slice(0, -1),
     ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : []),
-    ...start.args.slice(-1),
+    opts.dist ?? start.args.at(-1)!,
   ];
   const spawnServer = () => {
     const proc = spawnWatched(process.execPath, nodeArgs, { env: { ...process.env, ...start.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -253,9 +263,10 @@ export async function startEabgate(dns: TestDnsServer, http: Http01Responder, tl
   const idleRssMb = statusMb(server.proc.pid!, 'VmRSS');
   const baseUrl = env.EABGATE_BASE_URL;
   const eab = await provision((u, i) => undiciFetch(u, { ...(i as object), dispatcher: agent }) as unknown as Promise<Response>, baseUrl, ADMIN_TOKEN, 'bench@example.com', BENCH_PLAN);
-  const target = await openTarget('eabgate', `${baseUrl}/acme/directory`, agent, eab, (t, k) => http.setToken(t, k));
+  const name = opts.name ?? 'eabgate';
+  const target = await openTarget(name, `${baseUrl}/acme/directory`, agent, eab, (t, k) => http.setToken(t, k));
   return {
-    name: 'eabgate',
+    name,
     pid: server.proc.pid!,
     target,
     startMs,

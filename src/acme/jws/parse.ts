@@ -7,7 +7,7 @@
  */
 import { acmeProblems } from '../../core/problem.js';
 import { JsonInputError, parseJson } from '../../core/json.js';
-import { decodeFlattenedJws, isJsonObject, quoted, type FlattenedJws } from './flattened.js';
+import { decodeFlattenedJws, quoted, type FlattenedJws } from './flattened.js';
 import {
   checkAlgorithmMatchesKey,
   checkPublicJwk,
@@ -120,16 +120,8 @@ export function parseAcmeJwsValue(value: unknown, options: ParseOptions = {}): P
     key = { mode: 'kid', kid: header.kid };
   }
 
-  return {
-    jws,
-    header: {
-      ...header,
-      alg,
-      url: header.url,
-      ...(typeof header.nonce === 'string' ? { nonce: header.nonce } : {}),
-      ...(isJsonObject(header.jwk) ? { jwk: header.jwk } : {}),
-    },
-    key,
-    postAsGet: jws.payload === '',
-  };
+  // The header as sent: every member read above (alg, url, nonce, jwk, kid) was checked to be what
+  // AcmeProtectedHeader says. Not copied: a spread of an object as JSON.parse shaped it costs V8's generic
+  // copy (about a microsecond) on every request.
+  return { jws, header: header as AcmeProtectedHeader, key, postAsGet: jws.payload === '' };
 }

