@@ -8,6 +8,7 @@ import type { UpstreamRoute } from '../core/config.js';
 import type { IssueRequest, IssueResult, Issuer } from './issuer.js';
 import type { RevocationReason } from './revocation.js';
 import type { UpstreamChallenges } from './upstream.js';
+import { withChanges } from '../core/with-changes.js';
 
 const ROUTED = /^(dv|ov|ev|caas)\|([\s\S]*)$/;
 
@@ -36,7 +37,7 @@ export class RoutedIssuer implements Issuer {
   async submit(request: IssueRequest): Promise<IssueResult> {
     const route: UpstreamRoute = request.caas ? 'caas' : request.product;
     const result = await this.pick(route).submit(request);
-    return result.state === 'pending' ? { ...result, handle: `${route}|${result.handle}` } : result;
+    return result.state === 'pending' ? withChanges(result, { handle: `${route}|${result.handle}` }) : result;
   }
 
   poll(handle: string): Promise<IssueResult> {

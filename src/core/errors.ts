@@ -6,6 +6,8 @@
  * acme/server/problems.ts, pages in the portal).
  */
 
+import { withChanges } from './with-changes.js';
+
 export type DomainErrorCode =
   /** A request field is not acceptable (names `field`). */
   | 'invalid'
@@ -96,7 +98,7 @@ export interface DomainErrorDoc {
 }
 
 export function toDoc(e: DomainError): DomainErrorDoc {
-  return { ...e.extensions, code: e.code, detail: e.detail, ...(e.field ? { field: e.field } : {}) };
+  return withChanges(e.extensions, e.field ? { code: e.code, detail: e.detail, field: e.field } : { code: e.code, detail: e.detail });
 }
 
 /** The stored document back as an error, or undefined when it is not one (e.g. a VA problem document). */

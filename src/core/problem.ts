@@ -4,6 +4,8 @@
  * An unknown error never reaches the wire: it becomes a bare "internal error".
  */
 
+import { withChanges } from './with-changes.js';
+
 export const API_PROBLEM_BASE = 'https://eabgate.dev/problems/';
 export const ACME_PROBLEM_BASE = 'urn:ietf:params:acme:error:';
 
@@ -43,7 +45,7 @@ export class Problem extends Error {
 
   toJSON(): ProblemDocument {
     // Extensions never override the members RFC 9457 defines.
-    return { ...this.extensions, type: this.type, title: this.title, status: this.status, detail: this.detail };
+    return withChanges(this.extensions, { type: this.type, title: this.title, status: this.status, detail: this.detail });
   }
 
   toResponse(extraHeaders: Record<string, string> = {}): Response {

@@ -20,6 +20,7 @@ import { closeOrdersOfDeletedAccount, purgeRetention, type AccountOrdersReport, 
 import { queueReminders } from './reminders.js';
 
 import { AcmePlanPolicy } from '../caas/acme-policy.js';
+import { withChanges } from '../core/with-changes.js';
 
 export type { RaDeps };
 
@@ -58,7 +59,7 @@ export class RegistrationAuthority {
       authz.id,
       toDoc(domainErrors.notAuthorized(`The authorization for ${authorizationName(authz)} was deactivated.`)),
     );
-    return { ...authz, status: 'deactivated' };
+    return withChanges(authz, { status: 'deactivated' as const });
   }
 
   /** RFC 8555 §7.3.6: the account is deactivated and what it had under way is cancelled. */

@@ -24,6 +24,7 @@ import { isIpv4Mapped, parseIpAddress } from '../core/ip.js';
 import { invalid, type CaaResult, type ValidationResult } from './result.js';
 import { AddressPolicy } from './address-policy.js';
 import { MAX_CONCURRENT_VALIDATIONS, Semaphore } from './limits.js';
+import { withChanges } from '../core/with-changes.js';
 
 export type ChallengeType = 'http-01' | 'dns-01' | 'tls-alpn-01';
 
@@ -127,7 +128,7 @@ export class ValidationAuthority {
     try {
       const keyAuth = await keyAuthorization(token, accountJwk);
       if (challengeType === 'http-01') {
-        return await this.slots.run(() => validateHttp01(ip.text, token, keyAuth, { ...this.http01Options(), ipAddress: ip.text }));
+        return await this.slots.run(() => validateHttp01(ip.text, token, keyAuth, withChanges(this.http01Options(), { ipAddress: ip.text })));
       }
       return await this.slots.run(() => validateTlsAlpn01Ip(ip, keyAuth, this.tlsAlpnOptions()));
     } catch {
@@ -192,7 +193,7 @@ export class ValidationAuthority {
       return { ok: false, problem: acmeProblems.rejectedIdentifier(`${JSON.stringify(domain)} is not a DNS name`) };
     }
     try {
-      return await this.slots.run(() => checkCaa(this.opts.resolver, name, this.opts.caaIdentities, { ...opts, cache: this.caaCache }));
+      return await this.slots.run(() => checkCaa(this.opts.resolver, name, this.opts.caaIdentities, withChanges(opts, { cache: this.caaCache })));
     } catch {
       return { ok: false, problem: acmeProblems.serverInternal(`the CAA check of ${name} could not be completed`) };
     }

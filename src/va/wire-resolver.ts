@@ -36,6 +36,7 @@ import { normalizeName } from '../core/hostname.js';
 import { randomBytes } from '../core/random.js';
 import { excerpt } from './untrusted.js';
 import type { CaaRecord, DnsFailureReason, DnsLookup, DnsResolver, DnssecStatus } from './ports.js';
+import { withChanges } from '../core/with-changes.js';
 
 type RawMessage = DnsMessage & { raw: Uint8Array };
 
@@ -185,7 +186,7 @@ export class WireDnsResolver implements DnsResolver {
     const seen = dnssec ? { dnssec } : {};
     const negative = () => {
       const ttl = negativeTtl(msg);
-      return ttl ? { ...seen, ttl } : seen;
+      return ttl ? withChanges(seen, { ttl }) : seen;
     };
     switch (msg.rcode) {
       case RCode.NOERROR:

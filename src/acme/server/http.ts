@@ -106,7 +106,8 @@ export function acmeJson(body: unknown, status = 200, headers: Record<string, st
 
 /** A problem as ACME sends it: application/problem+json, never cached. */
 export function acmeProblemReply(p: Problem): AcmeReply {
-  return { status: p.status, body: JSON.stringify(p.toJSON()), headers: { 'content-type': 'application/problem+json', ...p.headers, 'cache-control': 'no-store' } };
+  const headers = Object.assign({ 'content-type': 'application/problem+json' }, p.headers, { 'cache-control': 'no-store' });
+  return { status: p.status, body: JSON.stringify(p.toJSON()), headers };
 }
 
 /**

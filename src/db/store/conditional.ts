@@ -8,6 +8,7 @@
 import { and, eq, getTableName, inArray, isNull, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { literals, ph, phFor, rowShape, type StoreDb } from './db.js';
+import { withChanges } from '../../core/with-changes.js';
 
 export type StatusTable = SQLiteTable & { id: SQLiteColumn; status: SQLiteColumn };
 
@@ -54,7 +55,7 @@ export function conditionalUpdates<Row>(s: StoreDb, table: StatusTable) {
       stmt = s.prepare(`${tableName}:${shape}`, db.update(table).set(set.values as never).where(and(...conditions)).returning());
       cache.set(shape, stmt);
     }
-    const params: Record<string, unknown> = { ...changes, __id: id };
+    const params: Record<string, unknown> = withChanges(changes, { __id: id });
     for (const k of matchKeys) if (match[k] !== null) params[`__m_${k}`] = match[k];
     return (await stmt.all(params)) as Row[];
   };

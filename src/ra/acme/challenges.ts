@@ -9,6 +9,7 @@ import { Problem } from '../../core/problem.js';
 import type { AcmeAccountRecord, AcmeAuthorizationRecord, AcmeChallengeRecord } from '../../core/store/acme.js';
 import { leaseMs, type RaDeps } from '../deps.js';
 import { authorizationName, type AcmeOrders } from './orders.js';
+import { withChanges } from '../../core/with-changes.js';
 
 export async function answerChallenge(
   d: RaDeps,
@@ -27,7 +28,7 @@ export async function answerChallenge(
     ? await d.store.acme.challenges.update(ch.id, { attemptedAt: now }, ['processing'], { attemptedAt: ch.attemptedAt })
     : await d.store.acme.challenges.update(ch.id, { status: 'processing', attemptedAt: now }, ['pending']);
   if (!claimed) return (await d.store.acme.challenges.byId(ch.id)) ?? ch;
-  ch = { ...ch, status: 'processing', attemptedAt: now };
+  ch = withChanges(ch, { status: 'processing' as const, attemptedAt: now });
 
   const name = authorizationName(authz);
   let result;
@@ -46,11 +47,11 @@ export async function answerChallenge(
   if (result.valid) {
     const validated = d.clock.now();
     await d.store.acme.challenges.validated(ch.id, authz.id, validated, orders.validExpiry(authz, validated));
-    return { ...ch, status: 'valid', validated };
+    return withChanges(ch, { status: 'valid' as const, validated });
   }
   const p = result.problem;
   const error = { ...p.toJSON(), identifier: { type: authz.identifierType, value: name } };
-  ch = { ...ch, status: 'invalid', error };
+  ch = withChanges(ch, { status: 'invalid' as const, error });
   if (await d.store.acme.challenges.invalidated(ch.id, authz.id, error)) {
     const detail = `${ch.type} validation of ${name} failed: ${p.detail}`;
     await orders.authorizationLost(authz.id, new Problem(p.type, p.title, p.status, detail, { extensions: { identifier: error.identifier } }).toJSON());

@@ -26,6 +26,7 @@ import { authorizationName, type AcmeOrders } from './orders.js';
 import { delegationTargets } from './delegation.js';
 import type { PlanAllowance } from '../../caas/acme-policy.js';
 import { isWildcard } from '../../core/hostname.js';
+import { withChanges } from '../../core/with-changes.js';
 
 /** What a client is told to wait between polls of a processing order when the issuer gives no hint. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 3;
@@ -125,11 +126,11 @@ export class AcmeIssuance {
     try {
       claimed = await d.plans.claimAndReserve(account.subscriptionId, o.id, csr.pem, now);
     } catch (err) {
-      if (err instanceof DomainError) await this.orders.invalidate({ ...o, ...claim }, toDoc(err));
+      if (err instanceof DomainError) await this.orders.invalidate(withChanges(o, claim), toDoc(err));
       throw err;
     }
     if (!claimed) throw notReady((await d.store.acme.orders.byId(o.id)) ?? o);
-    o = { ...o, ...claim };
+    o = withChanges(o, claim);
     // 6.
     return { ...(await this.submit(o, account.subscriptionId, csr.commonName, allowance.maxValidityDays)), authorizations: authzs };
   }
@@ -185,12 +186,12 @@ export class AcmeIssuance {
         // Stored and attached in one unit: a crash leaves either neither or both.
         const record = { ...certificateRecord(result, { acmeOrderId: o.id }, o.id, d.clock.now()), acmeOrderId: o.id };
         const { certificate, attached } = await d.store.certificates.createForAcmeOrder(record);
-        return { order: attached ? { ...o, ...validWith(certificate.id) } : await this.reread(o) };
+        return { order: attached ? withChanges(o, validWith(certificate.id)) : await this.reread(o) };
       }
       case 'pending': {
         if (o.issuerHandle === result.handle) return { order: o, retryAfterSeconds: result.retryAfterSeconds };
         const changed = await d.store.acme.orders.update(o.id, { issuerHandle: result.handle }, ['processing']);
-        return { order: changed ? { ...o, issuerHandle: result.handle } : await this.reread(o), retryAfterSeconds: result.retryAfterSeconds };
+        return { order: changed ? withChanges(o, { issuerHandle: result.handle }) : await this.reread(o), retryAfterSeconds: result.retryAfterSeconds };
       }
       case 'failed': {
         const err = domainErrors.issuerRefused(result.reason);
@@ -203,7 +204,7 @@ export class AcmeIssuance {
 
   private async attach(o: AcmeOrderRecord, certificateId: string): Promise<AcmeOrderRecord> {
     const changes = validWith(certificateId);
-    if (await this.d.store.acme.orders.update(o.id, changes, ['processing'])) return { ...o, ...changes };
+    if (await this.d.store.acme.orders.update(o.id, changes, ['processing'])) return withChanges(o, changes);
     return this.reread(o);
   }
 
@@ -251,7 +252,7 @@ export class AcmeIssuance {
     if (!account) return { order: o };
     d.logger.info('acme issuance: submitted again after an interruption', { order: o.id });
     try {
-      return await this.issue({ ...o, leaseAt: now }, account.subscriptionId, await commonNameOf(o.csrPem));
+      return await this.issue(withChanges(o, { leaseAt: now }), account.subscriptionId, await commonNameOf(o.csrPem));
     } catch (err) {
       if (err instanceof DomainError) return { order: await this.reread(o) };
       throw err;

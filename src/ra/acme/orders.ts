@@ -19,6 +19,7 @@ import { DOMAIN_REUSE_STEPS, domainReuseDays, domainValidationReusable, oldestRe
 import type { RaDeps } from '../deps.js';
 import { assertDelegated } from './delegation.js';
 import { baseDomain, isWildcard } from '../../core/hostname.js';
+import { withChanges } from '../../core/with-changes.js';
 
 /** Orders (and their pending authorizations) live 7 days. */
 export const ORDER_LIFETIME_MS = 7 * DAY_MS;
@@ -126,7 +127,7 @@ export class AcmeOrders {
   async currentAuthorization(a: AcmeAuthorizationRecord): Promise<AcmeAuthorizationRecord> {
     if ((a.status === 'pending' || a.status === 'valid') && this.d.clock.now() >= a.expires) {
       await this.d.store.acme.authorizations.update(a.id, { status: 'expired' }, [a.status]);
-      return { ...a, status: 'expired' };
+      return withChanges(a, { status: 'expired' as const });
     }
     return a;
   }
@@ -163,7 +164,7 @@ export class AcmeOrders {
     if (await d.store.acme.orders.update(o.id, changes, ['pending', 'ready', 'processing'])) {
       // An order that held a certificate of its plan but got none gives it back.
       if (o.status === 'processing') await d.plans.release(o.id);
-      return { ...o, ...changes };
+      return withChanges(o, changes);
     }
     return (await d.store.acme.orders.byId(o.id)) ?? o;
   }
