@@ -50,7 +50,7 @@ export async function answerChallenge(
     return withChanges(ch, { status: 'valid' as const, validated });
   }
   const p = result.problem;
-  const error = { ...p.toJSON(), identifier: { type: authz.identifierType, value: name } };
+  const error = withChanges(p.toJSON(), { identifier: { type: authz.identifierType, value: name } });
   ch = withChanges(ch, { status: 'invalid' as const, error });
   if (await d.store.acme.challenges.invalidated(ch.id, authz.id, error)) {
     const detail = `${ch.type} validation of ${name} failed: ${p.detail}`;

@@ -132,7 +132,7 @@ export class AcmeIssuance {
     if (!claimed) throw notReady((await d.store.acme.orders.byId(o.id)) ?? o);
     o = withChanges(o, claim);
     // 6.
-    return { ...(await this.submit(o, account.subscriptionId, csr.commonName, allowance.maxValidityDays)), authorizations: authzs };
+    return withChanges(await this.submit(o, account.subscriptionId, csr.commonName, allowance.maxValidityDays), { authorizations: authzs });
   }
 
   /** Reserves the plan's certificate (recovery: the order was claimed before), then submits (below). */
@@ -184,7 +184,7 @@ export class AcmeIssuance {
     switch (result.state) {
       case 'issued': {
         // Stored and attached in one unit: a crash leaves either neither or both.
-        const record = { ...certificateRecord(result, { acmeOrderId: o.id }, o.id, d.clock.now()), acmeOrderId: o.id };
+        const record = withChanges(certificateRecord(result, { acmeOrderId: o.id }, o.id, d.clock.now()), { acmeOrderId: o.id });
         const { certificate, attached } = await d.store.certificates.createForAcmeOrder(record);
         return { order: attached ? withChanges(o, validWith(certificate.id)) : await this.reread(o) };
       }
