@@ -33,8 +33,8 @@ import { parseAcmeJws, type AcmeProtectedHeader, type ParsedAcmeJws } from './pa
  * nonce itself: the HTTP layer MUST add one (RFC 8555 §6.5: clients retry with it).
  */
 export interface NonceStore {
-  /** A fresh, unguessable base64url nonce. */
-  issue(): Promise<string>;
+  /** A fresh, unguessable base64url nonce (the server's are made without waiting: src/acme/server/nonces.ts). */
+  issue(): string | Promise<string>;
   /** Atomically marks `nonce` used: true exactly once per issued nonce; false if forged, expired or spent. */
   consume(nonce: string): Promise<boolean>;
 }

@@ -5,8 +5,7 @@
  * authorizations simply do not list it. The directory says which challenge types this deployment
  * validates in `meta.challengeTypes` (an extension member; clients ignore members they do not know).
  */
-import { acmeJson, links, services, type AcmeContext, type AcmeReply } from './http.js';
-import { nonceSource } from './nonces.js';
+import { acmeJson, links, nonceSource, services, type AcmeContext, type AcmeReply } from './http.js';
 import { PROFILES } from '../../ra/profiles.js';
 
 /** The directory's JSON per services object: it depends on the configuration alone, made on the first GET. */

@@ -7,8 +7,8 @@
 import type { Context } from 'hono';
 import type { AcmeEnv, AcmeServices } from '../../app/context.js';
 import { ACME_PROBLEM_BASE, Problem, acmeProblems } from '../../core/problem.js';
-import { nonceSource, nonceStore, NONCE_TTL_MS } from './nonces.js';
-export { nonceStore, NONCE_TTL_MS };
+import { nonceSource, NONCE_TTL_MS } from './nonces.js';
+export { nonceSource, NONCE_TTL_MS };
 import { linksFor, type AcmeLinks } from './links.js';
 import { DomainError } from '../../core/errors.js';
 import { StoreUnavailable } from '../../core/store/unavailable.js';
@@ -128,7 +128,7 @@ export function acmeResponse(c: AcmeContext, reply: AcmeReply): Response {
     }
   }
   const headers = acmeHeaders(own.link === undefined ? index : `${own.link}, ${index}`, nonce ?? '');
-  if (nonce === undefined) delete headers['replay-nonce'];
+  if (nonce === undefined) delete headers['replay-nonce']; // none could be made (logged above): no empty header
   for (const name in own) if (name !== 'link' && name !== 'replay-nonce') headers[name] = own[name]!;
   return new Response(reply.body, { status: reply.status, headers });
 }

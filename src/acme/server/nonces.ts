@@ -98,44 +98,25 @@ export async function consumeNonce(deps: NonceDeps, nonce: string): Promise<bool
   return deps.replays.markUsed(nonce, new Date(issuedAt + NONCE_TTL_MS + NONCE_CLOCK_SKEW_MS));
 }
 
-/** The server's nonces: `issue` is synchronous (it writes nothing), `consume` asks the replay store. */
-export interface NonceSource {
+/** The server's NonceStore: `issue` is synchronous (it writes nothing), `consume` asks the replay store. */
+export interface NonceSource extends NonceStore {
   issue(): string;
-  consume(nonce: string): Promise<boolean>;
-}
-
-interface Sources {
-  deps: NonceDeps;
-  source: NonceSource;
-  /** The same as the pipeline's NonceStore. */
-  store: NonceStore;
 }
 
 /**
  * One per services object, made on its first request: every ACME response issues a nonce, and making the
  * deps and closures anew each time was garbage on every request.
  */
-const sources = new WeakMap<object, Sources>();
+const sources = new WeakMap<object, { deps: NonceDeps; source: NonceSource }>();
 
-function sourcesFor(s: Pick<AcmeServices, 'keyring' | 'clock' | 'store'>): Sources {
+/** The nonces of these services (the replay store, keyring and clock they hold now), for the pipeline and the HTTP layer. */
+export function nonceSource(s: Pick<AcmeServices, 'keyring' | 'clock' | 'store'>): NonceSource {
   const replays = s.store.acme.nonces;
   const known = sources.get(s);
-  if (known && known.deps.replays === replays && known.deps.keyring === s.keyring && known.deps.clock === s.clock) return known;
+  if (known && known.deps.replays === replays && known.deps.keyring === s.keyring && known.deps.clock === s.clock) return known.source;
   const deps: NonceDeps = { keyring: s.keyring, clock: s.clock, replays };
   const scoped = { keyring: deps.keyring, clock: deps.clock, scope: replays.scope };
-  const issue = () => issueNonce(scoped);
-  const consume = (nonce: string) => consumeNonce(deps, nonce);
-  const made: Sources = { deps, source: { issue, consume }, store: { issue: async () => issue(), consume } };
-  sources.set(s, made);
-  return made;
-}
-
-/** The nonce source for these services (the replay store, keyring and clock they hold now). */
-export function nonceSource(s: Pick<AcmeServices, 'keyring' | 'clock' | 'store'>): NonceSource {
-  return sourcesFor(s).source;
-}
-
-/** The NonceStore of the ACME pipeline (src/acme/jws/verify.ts) for these services. */
-export function nonceStore(s: Pick<AcmeServices, 'keyring' | 'clock' | 'store'>): NonceStore {
-  return sourcesFor(s).store;
+  const source: NonceSource = { issue: () => issueNonce(scoped), consume: (nonce) => consumeNonce(deps, nonce) };
+  sources.set(s, { deps, source });
+  return source;
 }

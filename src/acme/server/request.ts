@@ -6,7 +6,7 @@
 import { acmeProblems } from '../../core/problem.js';
 import type { AcmeAccountRecord } from '../../core/store/acme.js';
 import { verifyAcmeRequest, type KeyPolicy, type VerifiedAcmeJws } from '../jws/verify.js';
-import { links, nonceStore, readBody, services, type AcmeContext } from './http.js';
+import { links, nonceSource, readBody, services, type AcmeContext } from './http.js';
 
 export type JwkRequest = VerifiedAcmeJws & { keyMode: 'jwk' };
 export type KidRequest = VerifiedAcmeJws & { keyMode: 'kid' };
@@ -41,7 +41,7 @@ async function verify(c: AcmeContext, policy: KeyPolicy): Promise<{ jws: Verifie
     { contentType: c.req.header('content-type'), body, url: requestUrl(c) },
     policy,
     {
-      nonces: nonceStore(s),
+      nonces: nonceSource(s),
       signatures: s.jwsSignatures,
       resolveAccountKey: async (kid) => {
         const id = l.accountId(kid);
