@@ -2,6 +2,7 @@
  * The JWS refusal matrix over HTTP (RFC 8555 §6.2–§6.5): each request is refused with its own problem
  * type and status, as application/problem+json with a fresh Replay-Nonce, and never reaches a handler.
  */
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlattenedSign } from 'jose';
 import { utf8 } from '../../../src/core/encoding.js';
@@ -45,6 +46,26 @@ describe('JWS refusals over HTTP', () => {
   it('"url" of another resource → unauthorized 403', async () => {
     const jws = await alice.jws(alice.dir.newOrder, '');
     expectRefusal(await send(alice.kid!, JSON.stringify(jws)), 'unauthorized', 403, /does not match the URL/);
+  });
+
+  it('"url" is compared with the URL as sent, path and query: a bare "?" is the same URL, a query is not', async () => {
+    // fetch drops a bare "?" from the request line: node:http sends the path as written.
+    const body = JSON.stringify(await alice.jws(alice.kid!, ''));
+    const u = new URL(alice.kid!);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        { host: u.hostname, port: u.port, method: 'POST', path: `${u.pathname}?`, headers: { 'content-type': 'application/jose+json' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(status).toBe(200);
+    const jws = await alice.jws(alice.kid!, '');
+    expectRefusal(await send(`${alice.kid}?x=1`, JSON.stringify(jws)), 'unauthorized', 403, /does not match the URL/);
   });
 
   it('alg "none" → badSignatureAlgorithm', async () => {
