@@ -201,7 +201,8 @@ async function timeNpmStart(env: Record<string, string>, port: number, agent: Ag
 /**
  * eabgate as `npm start` runs it. `opts.dist`: another compiled server.mjs run by node instead of the start
  * script (with the start script's node flags and environment), e.g. an older build copied inside this
- * checkout so that its packages resolve; `opts.name` names it in the tables.
+ * checkout so that its packages resolve; `opts.name` names it in the tables. That build is neither built nor
+ * timed from `npm start` (which starts this checkout's): its `buildMs` and `npmStartMs` are NaN.
  */
 export async function startEabgate(
   dns: TestDnsServer,
@@ -210,9 +211,11 @@ export async function startEabgate(
   opts: { dist?: string; name?: string } = {},
 ): Promise<Server & { npmStartMs: number; buildMs: number }> {
   const b0 = performance.now();
-  const build = spawnSync(process.execPath, ['scripts/build-server.mjs'], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (build.status !== 0) throw new SetupError('scripts/build-server.mjs failed');
-  const buildMs = performance.now() - b0;
+  if (!opts.dist) {
+    const build = spawnSync(process.execPath, ['scripts/build-server.mjs'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (build.status !== 0) throw new SetupError('scripts/build-server.mjs failed');
+  }
+  const buildMs = opts.dist ? NaN : performance.now() - b0;
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'eabgate-bench-'));
   const env = {
@@ -251,7 +254,7 @@ export async function startEabgate(
   const first = spawnServer();
   await waitHealthy(health, agent, first.proc, first.err);
   await stopProc(first.proc);
-  const npmStartMs = await timeNpmStart(env, port, agent);
+  const npmStartMs = opts.dist ? NaN : await timeNpmStart(env, port, agent);
 
   // The measured server: node with the start script's flags (BENCH_PROFILE_DIR adds --cpu-prof).
   if (process.env.BENCH_PROFILE_DIR) nodeArgs.unshift('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`);
