@@ -15,7 +15,7 @@ import { retentionStore } from './store/retention.js';
 import { upstreamOrderStore } from './store/upstream.js';
 import { mailStore } from './store/mail.js';
 import { conditionalUpdates, isUniqueViolation, type StatusTable } from './store/conditional.js';
-import { LIMIT_ONE, literal, rowShape, ph, phFor, storeDb, type Db } from './store/db.js';
+import { LIMIT_ONE, literal, rowShape, ph, phFor, storeDb, type Db, type StoreDbOptions } from './store/db.js';
 import type { Dialect } from './schema/kinds.js';
 import type { Tables } from './schema/tables.js';
 import type { orders as sqliteOrders } from './schema/index.js';
@@ -28,8 +28,8 @@ const toOrder = (row: typeof sqliteOrders.$inferSelect): OrderRecord => row;
  * `database`: a Drizzle database over better-sqlite3 or D1 (dialect 'sqlite'), or over node-postgres ('pg',
  * with the tables of ./schema/pg.ts).
  */
-export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tables?: Tables): Store {
-  const s = storeDb(database, dialect, tables);
+export function drizzleStore(database: unknown, dialect: Dialect = 'sqlite', tables?: Tables, opts: StoreDbOptions = {}): Store {
+  const s = storeDb(database, dialect, tables, opts);
   const { db } = s;
   const { customers, sessions, throttles, orders, unlockCodes, caMaterial, domainValidations, certificates } = s.t;
   const transitionOrder = conditionalUpdates<OrderRecord>(s, orders as unknown as StatusTable);

@@ -102,5 +102,7 @@ export function openSqliteStore(file: string): SqliteHandle {
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS_DIR });
   cacheStatements(sqlite);
-  return { kind: 'sqlite', store: drizzleStore(db), sqlite, close: () => sqlite.close() };
+  // The atomic units of one turn of the event loop share a commit (src/db/store/group-commit.ts).
+  const store = drizzleStore(db, 'sqlite', undefined, { groupCommit: (flush) => setImmediate(flush) });
+  return { kind: 'sqlite', store, sqlite, close: () => sqlite.close() };
 }

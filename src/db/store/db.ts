@@ -11,6 +11,7 @@ import type { BaseSQLiteDatabase, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Dialect } from '../schema/kinds.js';
 import { sqliteTables } from '../schema/index.js';
 import type { Tables } from '../schema/tables.js';
+import { groupCommit, type Transaction } from './group-commit.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Db = BaseSQLiteDatabase<'sync' | 'async', any, any>;
@@ -25,7 +26,10 @@ export interface StoreDb {
   db: Db;
   t: Tables;
   dialect: Dialect;
-  /** A prepared statement; `name` identifies it on PostgreSQL (same name, same SQL, in every store). */
+  /**
+   * A prepared statement; `name` identifies it on PostgreSQL (same name, same SQL, in every store). Under group
+   * commit (better-sqlite3), one that writes is a unit of its own, committed with the others of this turn.
+   */
   prepare(name: string, query: unknown): Prepared;
   /** A raw statement's rows. */
   rows(query: SQL): Promise<Record<string, unknown>[]>;
@@ -39,7 +43,8 @@ export interface StoreDb {
   rowsSerialized(key: string, query: SQL): Promise<Record<string, unknown>[]>;
   /**
    * Runs the queries `build` makes (each with RETURNING) as one atomic unit and answers each one's rows:
-   * better-sqlite3 runs them synchronously between BEGIN and COMMIT, D1 as one batch, PostgreSQL in a
+   * better-sqlite3 runs them synchronously between BEGIN and COMMIT (in a savepoint of a transaction shared
+   * with the other units of this turn under group commit, ./group-commit.ts), D1 as one batch, PostgreSQL in a
    * transaction (the queries are built on the transaction's connection).
    */
   atomically(build: (db: Db) => Atomic[]): Promise<unknown[][]>;
@@ -145,8 +150,16 @@ function statementName(name: string): string {
   return `eg_${name.slice(0, 20).replace(/[^A-Za-z0-9_]/g, '_')}_${h1.toString(16)}${h2.toString(16)}`;
 }
 
+export interface StoreDbOptions {
+  /**
+   * better-sqlite3 only: commit the atomic units of one turn of the event loop together (./group-commit.ts),
+   * scheduled by this (the Node adapter gives `setImmediate`). Without it each unit commits when it is issued.
+   */
+  groupCommit?: (flush: () => void) => void;
+}
+
 /** `tables`: the SQLite ones by default; PostgreSQL's (../schema/pg.ts) are passed by the Node adapter. */
-export function storeDb(db: unknown, dialect: Dialect = 'sqlite', tables?: Tables): StoreDb {
+export function storeDb(db: unknown, dialect: Dialect = 'sqlite', tables?: Tables, opts: StoreDbOptions = {}): StoreDb {
   if (dialect === 'pg') {
     if (!tables) throw new Error('storeDb: PostgreSQL needs its tables (src/db/schema/pg.ts)');
     type Executor = { execute(q: SQL): Promise<{ rows: Record<string, unknown>[] }> };
@@ -198,9 +211,14 @@ export function storeDb(db: unknown, dialect: Dialect = 'sqlite', tables?: Table
   // drizzle's db.transaction() builds a transaction object (a relational query builder per table of the
   // schema) and a new better-sqlite3 wrapper on every call, for a `tx` these units never use: their
   // statements are built on `db`. It was about 5% of what the server allocated per ACME flow.
-  const inTransaction = d1
-    ? undefined
-    : (db as { $client: { transaction<T>(fn: (run: () => T) => T): (run: () => T) => T } }).$client.transaction(<T>(run: () => T) => run());
+  const client = d1 ? undefined : (db as { $client: { inTransaction: boolean; transaction<T>(fn: (run: () => T) => T): (run: () => T) => T } }).$client;
+  const inTransaction = client?.transaction(<T>(run: () => T) => run()) as Transaction | undefined;
+  /** Runs a synchronous unit between BEGIN and COMMIT: with the others of this turn when grouping, else at once. */
+  const grouping = client !== undefined && opts.groupCommit !== undefined;
+  const unit: <T>(run: () => T) => Promise<T> =
+    client && opts.groupCommit
+      ? groupCommit({ transaction: inTransaction!, inTransaction: () => client.inTransaction, schedule: opts.groupCommit })
+      : async (run) => inTransaction!(run);
   return {
     db: db as Db,
     t: tables ?? sqliteTables,
@@ -213,7 +231,14 @@ export function storeDb(db: unknown, dialect: Dialect = 'sqlite', tables?: Table
       };
     },
     prepare(_name, query) {
-      const stmt = (query as { prepare(): SqlitePrepared }).prepare();
+      const stmt = (query as { prepare(): SqlitePrepared & { stmt?: { readonly?: boolean } } }).prepare();
+      // A statement that writes (an INSERT, UPDATE or DELETE, with RETURNING or not) is a unit of its own.
+      if (grouping && stmt.stmt?.readonly === false) {
+        return {
+          all: (p) => unit(() => stmt.all(p) as unknown[]),
+          get: (p) => unit(() => stmt.get(p)),
+        };
+      }
       return {
         all: async (p) => (await stmt.all(p)) as unknown[],
         get: async (p) => await stmt.get(p),
@@ -224,7 +249,7 @@ export function storeDb(db: unknown, dialect: Dialect = 'sqlite', tables?: Table
     async atomically(build) {
       const queries = build(db as Db);
       if (d1) return (await (db as { batch(q: unknown[]): Promise<unknown[]> }).batch(queries)) as unknown[][];
-      return inTransaction!(() => queries.map((q) => q.all() as unknown[])) as unknown[][];
+      return unit(() => queries.map((q) => q.all() as unknown[]));
     },
     preparedAtomic(build) {
       if (d1) return (params) => this.atomically((tx) => build(tx, valueOf(params)));
@@ -232,7 +257,7 @@ export function storeDb(db: unknown, dialect: Dialect = 'sqlite', tables?: Table
       return async (params) => {
         stmts ??= build(db as Db, (name, col) => (col ? phFor(col, name) : ph(name))).map((q) => (q as unknown as { prepare(): SqlitePrepared }).prepare());
         const prepared = stmts;
-        return inTransaction!(() => prepared.map((stmt) => stmt.all(params) as unknown[])) as unknown[][];
+        return unit(() => prepared.map((stmt) => stmt.all(params) as unknown[]));
       };
     },
     time: (at) => sql`${at.getTime()}`,
