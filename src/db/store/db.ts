@@ -213,8 +213,8 @@ export function storeDb(db: unknown, dialect: Dialect = 'sqlite', tables?: Table
   // statements are built on `db`. It was about 5% of what the server allocated per ACME flow.
   const client = d1 ? undefined : (db as { $client: { inTransaction: boolean; transaction<T>(fn: (run: () => T) => T): (run: () => T) => T } }).$client;
   const inTransaction = client?.transaction(<T>(run: () => T) => run()) as Transaction | undefined;
-  /** Runs a synchronous unit between BEGIN and COMMIT: with the others of this turn when grouping, else at once. */
   const grouping = client !== undefined && opts.groupCommit !== undefined;
+  /** Runs a synchronous unit between BEGIN and COMMIT: with the others of this turn when grouping, else at once. */
   const unit: <T>(run: () => T) => Promise<T> =
     client && opts.groupCommit
       ? groupCommit({ transaction: inTransaction!, inTransaction: () => client.inTransaction, schedule: opts.groupCommit })
@@ -233,6 +233,8 @@ export function storeDb(db: unknown, dialect: Dialect = 'sqlite', tables?: Table
     prepare(_name, query) {
       const stmt = (query as { prepare(): SqlitePrepared & { stmt?: { readonly?: boolean } } }).prepare();
       // A statement that writes (an INSERT, UPDATE or DELETE, with RETURNING or not) is a unit of its own.
+      // `stmt.stmt` is drizzle's better-sqlite3 Statement; were it gone, the statement would just commit alone
+      // (test/db/group-commit.test.ts would say so).
       if (grouping && stmt.stmt?.readonly === false) {
         return {
           all: (p) => unit(() => stmt.all(p) as unknown[]),

@@ -1,14 +1,15 @@
 /**
- * Group commit for better-sqlite3: the atomic units (StoreDb.atomically, preparedAtomic) that requests issue
- * within one turn of the event loop are committed together, each inside a savepoint of one transaction.
+ * Group commit for better-sqlite3: the atomic units (StoreDb.atomically, preparedAtomic) and the prepared
+ * statements that write, issued by requests within one turn of the event loop, are committed together, each
+ * inside a savepoint of one transaction.
  *
  * Why: a commit is the dearest thing SQLite does on the hot path. On WAL it writes every page the transaction
  * changed as a frame (two system calls each), takes and drops locks (fcntl) and updates the WAL index; the pages
  * that units share (the last leaf of a table, the upper levels of its indexes, a counter's row) are written once
- * per commit, not once per unit. Under concurrent load several requests reach their unit in the same turn:
- * `npm run bench:acme:ab`, this against the build before it, at 16 concurrent clients: server CPU per flow
- * B/A 0.83–0.86 (every round of two runs but one below 0.9), flows/s +6–24 %, about 2.4 units per commit. At one
- * client, where each group holds one unit, the same within the noise (0.95–1.04).
+ * per commit, not once per unit. Under concurrent load several requests reach their unit in the same turn
+ * (about 2.4 units per commit at 16 clients): `npm run bench:acme:ab` against the build before it, server CPU
+ * per flow B/A 0.85 and 0.79 at 16 concurrent clients (new account, reused), flows/s +18–20 %, p99 −14 %. At
+ * one client, where each group holds one unit, 1.01–1.04: the unit waits one turn of the event loop.
  *
  * What stays as it was:
  * - Atomicity per unit: a unit runs in its own savepoint. One that throws (a constraint, a bug) is rolled back
