@@ -213,12 +213,12 @@ export function storeDb(db: unknown, dialect: Dialect = 'sqlite', tables?: Table
   // statements are built on `db`. It was about 5% of what the server allocated per ACME flow.
   const client = d1 ? undefined : (db as { $client: { inTransaction: boolean; transaction<T>(fn: (run: () => T) => T): (run: () => T) => T } }).$client;
   const inTransaction = client?.transaction(<T>(run: () => T) => run()) as Transaction | undefined;
-  const grouping = client !== undefined && opts.groupCommit !== undefined;
-  /** Runs a synchronous unit between BEGIN and COMMIT: with the others of this turn when grouping, else at once. */
-  const unit: <T>(run: () => T) => Promise<T> =
-    client && opts.groupCommit
-      ? groupCommit({ transaction: inTransaction!, inTransaction: () => client.inTransaction, schedule: opts.groupCommit })
-      : async (run) => inTransaction!(run);
+  /** Group commit's scheduler: only for better-sqlite3 (D1 has batches). */
+  const schedule = client ? opts.groupCommit : undefined;
+  /** Runs a synchronous unit between BEGIN and COMMIT: with the others of this turn under group commit, else at once. */
+  const unit: <T>(run: () => T) => Promise<T> = schedule
+    ? groupCommit({ transaction: inTransaction!, inTransaction: () => client!.inTransaction, schedule })
+    : async (run) => inTransaction!(run);
   return {
     db: db as Db,
     t: tables ?? sqliteTables,
@@ -235,7 +235,7 @@ export function storeDb(db: unknown, dialect: Dialect = 'sqlite', tables?: Table
       // A statement that writes (an INSERT, UPDATE or DELETE, with RETURNING or not) is a unit of its own.
       // `stmt.stmt` is drizzle's better-sqlite3 Statement; were it gone, the statement would just commit alone
       // (test/db/group-commit.test.ts would say so).
-      if (grouping && stmt.stmt?.readonly === false) {
+      if (schedule && stmt.stmt?.readonly === false) {
         return {
           all: (p) => unit(() => stmt.all(p) as unknown[]),
           get: (p) => unit(() => stmt.get(p)),
