@@ -49,6 +49,8 @@ export interface EabInput<B> {
   externalAccountBinding: unknown;
   /** The key that verified the outer JWS (VerifiedAcmeJws.jwk). */
   accountJwk: JWK;
+  /** jwkThumbprint(accountJwk) when the caller has it already (newAccount looks the account up by it): one hash less. */
+  accountThumbprint?: string;
   /** The newAccount URL: the outer JWS's verified `url`. */
   url: string;
   resolveKey: EabKeyResolver<B>;
@@ -148,7 +150,7 @@ export async function verifyExternalAccountBinding<B>(input: EabInput<B>): Promi
   if (payload === undefined) throw acmeProblems.malformed(`${WHAT} payload must be the account's public JWK, as JSON.`);
   const boundJwk = checkPublicJwk(payload, `${WHAT} payload`);
   const bound = jwkThumbprint(boundJwk);
-  const outer = jwkThumbprint(input.accountJwk);
+  const outer = input.accountThumbprint ?? jwkThumbprint(input.accountJwk);
   if (bound !== outer) {
     throw acmeProblems.unauthorized(
       `${WHAT} binds a different key (thumbprint ${bound}) than the one that signed this request (${outer}).`,

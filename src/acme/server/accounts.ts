@@ -68,6 +68,7 @@ export async function newAccount(c: AcmeContext): Promise<AcmeReply> {
   const eab = await verifyExternalAccountBinding({
     externalAccountBinding: payload.externalAccountBinding,
     accountJwk: jws.jwk,
+    accountThumbprint: thumbprint,
     url: jws.header.url,
     resolveKey: (kid) => s.eabKeys.eabKeyFor(kid),
   });

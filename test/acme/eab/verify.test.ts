@@ -1,6 +1,7 @@
 /** External Account Binding, RFC 8555 §7.3.4, step by step. */
 import { beforeAll, describe, it, expect } from 'vitest';
 import { acmeProblems } from '../../../src/core/problem.js';
+import { jwkThumbprint } from '../../../src/core/jwk-thumbprint.js';
 import {
   refuseEabKey,
   verifyExternalAccountBinding,
@@ -168,6 +169,12 @@ describe('EAB refused', () => {
     const other = await testKey('ES256');
     const value = await eab({ payload: other.publicJwk });
     await expectProblem(verifyExternalAccountBinding(input(value)), 'unauthorized', /binds a different key \(thumbprint [\w-]{43}\) than the one that signed this request/);
+    // newAccount passes the account key's thumbprint it already has: the comparison is the same.
+    const accountThumbprint = jwkThumbprint(account.publicJwk);
+    const p = await expectProblem(verifyExternalAccountBinding(input(value, { accountThumbprint })), 'unauthorized', /binds a different key/);
+    expect(p.detail).toContain(`(${accountThumbprint})`);
+    const own = await verifyExternalAccountBinding(input(await eab(), { accountThumbprint }));
+    expect(own.kid).toBe(KID);
   });
 
   it('5. refuses a payload that is not a public JWK', async () => {
