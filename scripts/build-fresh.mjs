@@ -6,7 +6,7 @@
  * - The portal assets (dist/portal/assets.js, asset-paths.js) are stale when missing or older than a file
  *   under src/portal/client/.
  * - The server build (dist/node/server.mjs, cli.mjs) is stale when missing, older than a file under src/,
- *   dist/portal/, package-lock.json or tsconfig.json, or made in the other mode (dist/node/BUILD says which):
+ *   dist/portal/, package-lock.json, tsconfig.json or the build's own scripts, or made in the other mode (dist/node/BUILD says which):
  *   minified, unless EABGATE_BUILD=no-minify asks for readable names (CPU profiles: the benches set it with
  *   BENCH_PROFILE_DIR).
  */
@@ -55,5 +55,8 @@ export function serverStale() {
   if (times.includes(0)) return true;
   if (!existsSync(BUILD_MODE) || readFileSync(BUILD_MODE, 'utf8').trim() !== WANTED_MODE) return true;
   const built = Math.min(...times);
-  return [join(ROOT, 'src'), join(ROOT, 'dist', 'portal'), join(ROOT, 'package-lock.json'), join(ROOT, 'tsconfig.json')].some((p) => newest(p) > built);
+  const inputs = [join(ROOT, 'src'), join(ROOT, 'dist', 'portal'), join(ROOT, 'package-lock.json'), join(ROOT, 'tsconfig.json')];
+  // How the bundle is made counts too: the build script and its esbuild plugin.
+  inputs.push(join(ROOT, 'scripts', 'build-server.mjs'), join(ROOT, 'scripts', 'zod-locales.mjs'));
+  return inputs.some((p) => newest(p) > built);
 }

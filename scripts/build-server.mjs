@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ASSETS, BUILD_MODE, OUT, OUTPUTS, ROOT, WANTED_MODE, portalStale, serverStale } from './build-fresh.mjs';
+import { zodEnglishOnly } from './zod-locales.mjs';
 
 const ENTRIES = { server: 'src/entry/node.ts', cli: 'src/entry/cli.ts' };
 const force = process.argv.includes('--force');
@@ -71,6 +72,8 @@ await esbuild.build({
   minify,
   logLevel: 'warning',
   tsconfig: join(ROOT, 'tsconfig.json'),
+  // zod's 63 locales would be bundled for `z.locales` though English alone is used: src/api/zod-locales-en.ts.
+  plugins: [zodEnglishOnly],
 });
 // Worker-thread entry points load by URL next to the module that starts them: copied beside the bundle.
 for (const worker of ['src/adapters/node/argon2-worker.mjs']) copyFileSync(join(ROOT, worker), join(OUT, basename(worker)));
