@@ -56,7 +56,7 @@ export function serverStale() {
   if (!existsSync(BUILD_MODE) || readFileSync(BUILD_MODE, 'utf8').trim() !== WANTED_MODE) return true;
   const built = Math.min(...times);
   const inputs = [join(ROOT, 'src'), join(ROOT, 'dist', 'portal'), join(ROOT, 'package-lock.json'), join(ROOT, 'tsconfig.json')];
-  // How the bundle is made counts too: the build script and its esbuild plugin.
-  inputs.push(join(ROOT, 'scripts', 'build-server.mjs'), join(ROOT, 'scripts', 'zod-locales.mjs'));
+  // How the bundle is made counts too: the build script, its options and its esbuild plugin.
+  for (const script of ['build-server.mjs', 'server-build-options.mjs', 'zod-locales.mjs']) inputs.push(join(ROOT, 'scripts', script));
   return inputs.some((p) => newest(p) > built);
 }

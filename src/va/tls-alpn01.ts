@@ -137,8 +137,9 @@ export function checkAcmeCertificate(der: Uint8Array, domain: string, digest: Ui
 /** At most three entries of a certificate, each shortened: what a detail may say of a certificate. */
 function listed(entries: readonly string[], none: string): string {
   if (entries.length === 0) return none;
-  // Printable ASCII without separators only, 64 characters at most per entry.
-  const clean = (e: string) => (e.length > 64 ? e.slice(0, 64) + '…' : e).replace(/[^\x21-\x7e…]|,/g, '?');
+  // Printable ASCII without separators only, 64 characters at most per entry. (\u2026 is the ellipsis: an
+  // escape, because esbuild copies regular expressions as written and a bundle's source must stay ASCII.)
+  const clean = (e: string) => (e.length > 64 ? e.slice(0, 64) + '…' : e).replace(/[^\x21-\x7e\u2026]|,/g, '?');
   const shown = entries.slice(0, 3).map(clean).join(', ');
   return entries.length > 3 ? `${shown} and ${entries.length - 3} more` : shown;
 }

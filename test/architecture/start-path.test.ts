@@ -3,26 +3,23 @@
  * (a dynamic import() is evaluated when it runs). Two libraries that are large to evaluate must not be among
  * them: @peculiar/x509 with reflect-metadata and its ASN.1 schemas (reached through src/core/x509-lazy.ts,
  * never src/core/x509.ts), and tldts with the Public Suffix List (reached through src/core/psl.ts). The
- * graph is esbuild's, the bundler of the build.
+ * graph is esbuild's, with the build's own options (scripts/server-build-options.mjs).
  */
 import { build } from 'esbuild';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+// @ts-expect-error: a build script in plain JavaScript, without type declarations
+import { serverBuildOptions } from '../../scripts/server-build-options.mjs';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
 /** Each module on the start path, with the chain of static imports that brings it there. */
 async function startPath(entry: string): Promise<Map<string, string[]>> {
   const { metafile } = await build({
-    absWorkingDir: ROOT,
+    ...serverBuildOptions({ root: ROOT, outdir: join(ROOT, 'node_modules', '.cache', 'start-path') }),
     entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    external: ['better-sqlite3', 'esbuild', 'playwright-core', 'wrangler', 'fsevents'],
-    splitting: true,
-    outdir: join(ROOT, 'node_modules', '.cache', 'start-path'),
+    minify: false,
+    sourcemap: false,
     write: false,
     metafile: true,
     logLevel: 'silent',
@@ -31,7 +28,7 @@ async function startPath(entry: string): Promise<Map<string, string[]>> {
   const queue = [entry];
   while (queue.length > 0) {
     const file = queue.shift()!;
-    for (const i of metafile.inputs[file]?.imports ?? []) {
+    for (const i of metafile!.inputs[file]?.imports ?? []) {
       if (i.kind !== 'import-statement' || i.external || chains.has(i.path)) continue;
       chains.set(i.path, [...chains.get(file)!, i.path]);
       queue.push(i.path);
