@@ -16,10 +16,12 @@ const ECDSA_SIGNATURE_BYTES: Partial<Record<AccountKeyAlgorithm, number>> = { ES
 /**
  * How many imported keys stay. A KeyObject holds about 5 KB of OpenSSL's memory outside V8's heap (the key,
  * its curve's group, and the copy made for OpenSSL 3's provider): 1,000 of them held 5 MB of the server's
- * RSS under load. 256 recently used accounts cover the orders in progress at once; a key that went is
- * imported again at its next request (about 80 µs).
+ * RSS under load, 256 of them 1.3 MB. The keys that matter are those of the flows in progress: a flow's
+ * requests (new order, authorizations, challenges, polls, finalize, download) come within seconds of each
+ * other, so 64 recently used accounts cover 64 flows at once, four times the concurrency of bench:acme; a key
+ * that went is imported again at its next request (about 80 µs).
  */
-export const NODE_KEY_CACHE_SIZE = 256;
+export const NODE_KEY_CACHE_SIZE = 64;
 
 export function nodeJwsSignatures(cacheSize = NODE_KEY_CACHE_SIZE): JwsSignatureVerifier {
   const keys = new KeyCache<KeyObject>(cacheSize);
