@@ -7,41 +7,60 @@ export const utf8 = new TextEncoder();
 export const utf8Decode = new TextDecoder();
 
 /*
- * base64 and base64url by lookup tables. btoa/atob work on "binary strings": encoding went through
- * String.fromCharCode(...bytes) (an argument per byte) and regex replacements for base64url, five times
- * slower than these tables for the 33-byte nonces, JWS parts and 1-2 KB certificates of every ACME
- * request (about 1 µs vs 0.15 µs, and 33 µs vs 6.5 µs). Node's Buffer codec would be faster still, but
- * the core runs on Web APIs only.
+ * base64 and base64url: the characters' codes go into one reusable byte buffer, which a TextDecoder turns into
+ * the string in one native call (the bytes are ASCII, so UTF-8 decoding is the identity). btoa/atob work on
+ * "binary strings": encoding went through String.fromCharCode(...bytes) (an argument per byte) and regex
+ * replacements for base64url, five times slower than tables of character pairs for the 33-byte nonces, JWS
+ * parts and 1-2 KB certificates of every ACME request. Those tables (4,096 two-character strings per
+ * alphabet) held 0.25 MB of the server's heap for good. `npm run bench:encoding` on Node 20, this way against
+ * them: 105 against 80 ns for 16 bytes (the TextDecoder call costs about 0.1 µs), 124 against 160 for a
+ * 33-byte nonce, 0.5 and 0.35 of their time for 64 and 256 bytes, 2.1 against 6.7 µs for a 1,500-byte
+ * certificate. Node's Buffer codec is faster still from 64 bytes on, but the core runs on Web APIs only.
  */
 const STD = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const URL_SAFE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-/** Two output characters per 12 input bits: 4096 strings per alphabet, made on first use. */
-const pairTables = new Map<string, string[]>();
-function pairsOf(alphabet: string): string[] {
-  let pairs = pairTables.get(alphabet);
-  if (!pairs) {
-    pairs = Array.from({ length: 4096 }, (_, i) => alphabet[i >> 6]! + alphabet[i & 63]!);
-    pairTables.set(alphabet, pairs);
-  }
-  return pairs;
-}
+const codesOf = (alphabet: string) => Uint8Array.from(alphabet, (c) => c.charCodeAt(0));
+const STD_CODES = codesOf(STD);
+const URL_CODES = codesOf(URL_SAFE);
+const EQUALS = 0x3d;
+/**
+ * The output characters of the encoding in progress (encode is synchronous: one buffer serves every call),
+ * grown up to KEPT_ASCII bytes; a longer output gets a buffer of its own that is not kept.
+ */
+let ascii = new Uint8Array(1024);
+const KEPT_ASCII = 64 * 1024;
 
-function encode(bytes: Uint8Array, alphabet: string, pad: boolean): string {
-  const pairs = pairsOf(alphabet);
+function encode(bytes: Uint8Array, codes: Uint8Array, pad: boolean): string {
+  const n = Math.ceil(bytes.length / 3) * 4;
+  if (ascii.length < n && n <= KEPT_ASCII) ascii = new Uint8Array(Math.min(KEPT_ASCII, Math.max(n, ascii.length * 2)));
+  const out = n <= ascii.length ? ascii : new Uint8Array(n);
   const whole = bytes.length - (bytes.length % 3);
-  let out = '';
+  let o = 0;
   let i = 0;
   for (; i < whole; i += 3) {
     const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += pairs[v >> 12]! + pairs[v & 4095]!;
+    out[o] = codes[v >> 18]!;
+    out[o + 1] = codes[(v >> 12) & 63]!;
+    out[o + 2] = codes[(v >> 6) & 63]!;
+    out[o + 3] = codes[v & 63]!;
+    o += 4;
   }
   if (bytes.length - whole === 1) {
-    out += pairs[bytes[i]! << 4]! + (pad ? '==' : '');
+    const v = bytes[i]!;
+    out[o++] = codes[v >> 2]!;
+    out[o++] = codes[(v & 3) << 4]!;
+    if (pad) {
+      out[o++] = EQUALS;
+      out[o++] = EQUALS;
+    }
   } else if (bytes.length - whole === 2) {
-    const v = (bytes[i]! << 10) | (bytes[i + 1]! << 2);
-    out += pairs[v >> 6]! + alphabet[v & 63]! + (pad ? '=' : '');
+    const v = (bytes[i]! << 8) | bytes[i + 1]!;
+    out[o++] = codes[v >> 10]!;
+    out[o++] = codes[(v >> 4) & 63]!;
+    out[o++] = codes[(v & 15) << 2]!;
+    if (pad) out[o++] = EQUALS;
   }
-  return out;
+  return utf8Decode.decode(out.subarray(0, o));
 }
 
 /** base64url character → its 6 bits; -1 for anything else. */
@@ -49,7 +68,7 @@ const URL_VALUES = new Int8Array(128).fill(-1);
 for (let i = 0; i < 64; i++) URL_VALUES[URL_SAFE.charCodeAt(i)] = i;
 
 export function toBase64(bytes: Uint8Array): string {
-  return encode(bytes, STD, true);
+  return encode(bytes, STD_CODES, true);
 }
 
 export function fromBase64(b64: string): Uint8Array<ArrayBuffer> {
@@ -60,7 +79,7 @@ export function fromBase64(b64: string): Uint8Array<ArrayBuffer> {
 }
 
 export function toBase64Url(bytes: Uint8Array): string {
-  return encode(bytes, URL_SAFE, false);
+  return encode(bytes, URL_CODES, false);
 }
 
 /**

@@ -21,6 +21,15 @@ describe('base64 and base64url', () => {
     }
   });
 
+  it('encode outputs of every size in any order (the encoder reuses one buffer up to 64 KiB)', () => {
+    const sizes = [5, 70_000, 2, 49_152, 49_153, 3, 300_000, 1, 1000, 0, 12];
+    for (const n of sizes) {
+      const bytes = bytesOf(n, n);
+      expect(toBase64(bytes)).toBe(Buffer.from(bytes).toString('base64'));
+      expect(toBase64Url(bytes)).toBe(Buffer.from(bytes).toString('base64url'));
+    }
+  });
+
   it('encode all-zero and all-ones bytes and subarrays at an offset', () => {
     for (const fill of [0, 255]) {
       const bytes = new Uint8Array(40).fill(fill);
