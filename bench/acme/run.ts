@@ -368,6 +368,8 @@ interface Phase {
   cpuPerFlowMs: number;
   /** Of cpuPerFlowMs, the part of the process's main thread (for node: the event loop; the rest is GC helpers, libuv's pool). */
   mainThreadPerFlowMs: number;
+  /** cpuPerFlowMs − mainThreadPerFlowMs of the same run (a median of its own over the rounds, not a difference of medians). */
+  otherThreadsPerFlowMs: number;
   /** Queries the shared DNS server answered during the cell, per flow (A, AAAA, CAA: the server's validation and CAA look-ups). */
   dnsQueriesPerFlow: number;
   /** The same by query type ("A 1.0, AAAA 1.0, CAA 1.0"). */
@@ -407,6 +409,7 @@ async function phase(server: Server, mode: Mode, prepared: Prepared[], concurren
     p99: quantile(r.latencies, 0.99),
     cpuPerFlowMs: completed ? (cpu1 - cpu0) / completed : NaN,
     mainThreadPerFlowMs: completed ? (main1 - main0) / completed : NaN,
+    otherThreadsPerFlowMs: completed ? (cpu1 - cpu0 - (main1 - main0)) / completed : NaN,
     dnsQueriesPerFlow: completed && dnsServer ? dnsServer.queries.length / completed : NaN,
     dnsTypesPerFlow: completed && dnsServer ? typesPerFlow(dnsServer.queries, completed) : '',
     peakRssMb: statusMb(server.pid, 'VmHWM'),
@@ -589,6 +592,7 @@ async function main(): Promise<void> {
         p99: med((r) => r.p99),
         cpuPerFlowMs: med((r) => r.cpuPerFlowMs),
         mainThreadPerFlowMs: med((r) => r.mainThreadPerFlowMs),
+        otherThreadsPerFlowMs: med((r) => r.otherThreadsPerFlowMs),
         dnsQueriesPerFlow: med((r) => r.dnsQueriesPerFlow),
         peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
       };
@@ -629,7 +633,7 @@ async function main(): Promise<void> {
       `\neabgate CPU ms per flow on its main thread (the event loop) / on other threads (V8's GC and compiler helpers, libuv's pool: WebCrypto): ` +
         MODES.flatMap((mode) => [1, 16].map((c) => cell('eabgate', mode, c)))
           .filter((r): r is Phase => r !== undefined)
-          .map((r) => `${r.mode} C=${r.concurrency} ${f1(r.mainThreadPerFlowMs)} / ${f1(r.cpuPerFlowMs - r.mainThreadPerFlowMs)}`)
+          .map((r) => `${r.mode} C=${r.concurrency} ${f1(r.mainThreadPerFlowMs)} / ${f1(r.otherThreadsPerFlowMs)}`)
           .join('; '),
     );
     const dnsPerFlow = (server: string) => {
