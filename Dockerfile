@@ -29,4 +29,4 @@ VOLUME /data
 EXPOSE 8080
 # The environment and node flags of `npm start` (package.json "start"; README "Memory"). Stack traces in
 # TypeScript terms: docker run -e NODE_OPTIONS=--enable-source-maps … (the source map costs memory and start time).
-CMD ["node", "--single-threaded-gc", "--max-semi-space-size=2", "--heap-growing-percent=10", "--v8-pool-size=1", "dist/node/server.mjs"]
+CMD ["node", "--single-threaded-gc", "--max-semi-space-size=2", "--heap-growing-percent=10", "--v8-pool-size=1", "--no-memory-reducer", "dist/node/server.mjs"]

@@ -37,5 +37,6 @@ describe('node flags of the server', () => {
     expect(cmd.slice(1, -1)).toEqual(npmFlags);
     expect(npmFlags).toContain('--heap-growing-percent=10');
     expect(npmFlags).toContain('--single-threaded-gc');
+    expect(npmFlags).toContain('--no-memory-reducer');
   });
 });
