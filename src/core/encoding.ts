@@ -29,6 +29,8 @@ const EQUALS = 0x3d;
  */
 let ascii = new Uint8Array(1024);
 const KEPT_ASCII = 64 * 1024;
+/** The encoder's own: no caller's streaming decode can leave state in it. */
+const asciiDecode = new TextDecoder();
 
 function encode(bytes: Uint8Array, codes: Uint8Array, pad: boolean): string {
   const n = Math.ceil(bytes.length / 3) * 4;
@@ -60,7 +62,7 @@ function encode(bytes: Uint8Array, codes: Uint8Array, pad: boolean): string {
     out[o++] = codes[(v & 15) << 2]!;
     if (pad) out[o++] = EQUALS;
   }
-  return utf8Decode.decode(out.subarray(0, o));
+  return asciiDecode.decode(out.subarray(0, o));
 }
 
 /** base64url character → its 6 bits; -1 for anything else. */
