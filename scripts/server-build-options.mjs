@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { zodEnglishOnly } from './zod-locales.mjs';
 
-export const SERVER_ENTRIES = { server: 'src/entry/node.ts', cli: 'src/entry/cli.ts' };
+const SERVER_ENTRIES = { server: 'src/entry/node.ts', cli: 'src/entry/cli.ts' };
 
 /** `root`: the checkout; `outdir`: where the chunks go; `minify`: false for CPU profiles' readable names. */
 export function serverBuildOptions({ root, outdir, minify = true }) {
